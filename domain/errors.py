@@ -1,0 +1,97 @@
+"""Domain errors: a small tree under one base, each a rule the domain enforces."""
+
+
+class RectifyError(Exception):
+    """Base of every error the domain raises."""
+
+    code = "rule_broken"
+
+
+class NotFound(RectifyError):
+    code = "not_found"
+
+
+class FindingNotFound(NotFound):
+    code = "finding_not_found"
+
+
+class UnitNotFound(NotFound):
+    code = "unit_not_found"
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+
+
+class InvalidTransition(RectifyError):
+    code = "invalid_transition"
+
+
+class SeparationOfDuties(RectifyError):
+    code = "separation_of_duties"
+
+
+class DeadlineNotLater(RectifyError):
+    code = "deadline_not_later"
+
+
+class DueDateBeforeIssue(RectifyError):
+    code = "due_date_before_issue"
+
+
+class OccurredInFuture(RectifyError):
+    code = "occurred_in_future"
+
+
+class OccurredBeforePrevious(RectifyError):
+    code = "occurred_before_previous"
+
+
+class WarningAlreadyRecorded(RectifyError):
+    code = "warning_already_recorded"
+
+
+class DuplicateReference(RectifyError):
+    code = "duplicate_reference"
+
+
+class DuplicateUnit(RectifyError):
+    code = "duplicate_unit"
+
+
+class DuplicateUser(RectifyError):
+    code = "duplicate_user"
+
+
+class CycleInTree(RectifyError):
+    code = "cycle_in_tree"
+
+
+class RoleNotPermitted(RectifyError):
+    code = "role_not_permitted"
+
+
+class OutsideUnitScope(RectifyError):
+    code = "outside_unit_scope"
+
+
+class NotAuthenticated(RectifyError):
+    code = "not_authenticated"
+
+
+class ConcurrentChange(RectifyError):
+    code = "concurrent_change"
+
+
+class VersionMismatch(RectifyError):
+    code = "version_mismatch"
+
+
+class IdempotencyKeyReused(RectifyError):
+    code = "idempotency_key_reused"
+
+
+class UnknownUnit(RectifyError):
+    """A request names a unit that is not registered (a field error, not a missing resource)."""
+
+    code = "unknown_unit"

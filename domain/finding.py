@@ -1,0 +1,249 @@
+"""The Finding aggregate: one problem found by an inspection or an audit, and its fix."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import (
+    DeadlineNotLater,
+    DueDateBeforeIssue,
+    InvalidTransition,
+    RoleNotPermitted,
+    SeparationOfDuties,
+    WarningAlreadyRecorded,
+)
+from domain.values import (
+    Actor,
+    Outcome,
+    Role,
+    Severity,
+    Source,
+    Status,
+    WarningLevel,
+    check_occurred_at,
+    finding_id,
+)
+
+OPEN = (Status.ISSUED, Status.ASSIGNED)
+
+
+class Finding(Aggregate):
+    """A finding from issue to closing (销号), as recorded by its events."""
+
+    TOPIC = "rectify:Finding"
+
+    class Created(Aggregate.Created):
+        TOPIC = "rectify:Finding.Created"  # the library's default, unused: Issued creates
+
+    @staticmethod
+    def create_id(reference: str) -> UUID:
+        return finding_id(reference)
+
+    @classmethod
+    def issue(  # noqa: PLR0913
+        cls,
+        *,
+        reference: str,
+        source: Source,
+        batch: str,
+        title: str,
+        description: str,
+        category: str,
+        severity: Severity,
+        unit: str,
+        due_date: date,
+        actor: Actor,
+        occurred_at: datetime,
+        now: datetime,
+    ) -> Finding:
+        """Issue a new finding to a unit (inspectors)."""
+        _require_role(actor, "issue", Role.INSPECTOR)
+        check_occurred_at(occurred_at, now, None)
+        if due_date < occurred_at.date():
+            raise DueDateBeforeIssue(f"due_date {due_date} is before the issue date")
+        return cls(
+            reference=reference,
+            source=source,
+            batch=batch,
+            title=title,
+            description=description,
+            category=category,
+            severity=severity,
+            unit=unit,
+            due_date=due_date,
+            actor=actor.name,
+            occurred_at=occurred_at,
+        )
+
+    @event("Issued", topic="rectify:Finding.Issued")
+    def __init__(  # noqa: PLR0913
+        self,
+        reference: str,
+        source: Source,
+        batch: str,
+        title: str,
+        description: str,
+        category: str,
+        severity: Severity,
+        unit: str,
+        due_date: date,
+        actor: str,
+        occurred_at: datetime,
+    ) -> None:
+        self.reference = reference
+        # Stored events give enums back as plain strings: coerce on every apply.
+        self.source = Source(source)
+        self.batch = batch
+        self.title = title
+        self.description = description
+        self.category = category
+        self.severity = Severity(severity)
+        self.unit = unit
+        self.due_date = due_date
+        self.status = Status.ISSUED
+        self.issued_at = occurred_at
+        self.last_occurred_at = occurred_at
+        self.closed_at: datetime | None = None
+        self.assignee: str | None = None
+        self.measures: str | None = None
+        self.evidence: list[str] = []
+        self.rectified_by: str | None = None
+        self.rejections = 0
+        self.reopenings = 0
+        self.escalations = 0
+        self.extensions = 0
+        self.warnings: list[WarningLevel] = []
+
+    # Commands: each checks its rules, then triggers one event.
+
+    def assign(self, *, assignee: str, note: str, actor: Actor, occurred_at: datetime, now: datetime) -> None:
+        """Assign or reassign the finding to the person who will fix it."""
+        self._check(actor, "assign", (Role.UNIT, Role.INSPECTOR), OPEN, occurred_at, now)
+        self._assigned(assignee=assignee, note=note, actor=actor.name, occurred_at=occurred_at)
+
+    def rectify(
+        self, *, measures: str, evidence: list[str], actor: Actor, occurred_at: datetime, now: datetime
+    ) -> None:
+        """Report the fix: what was done and the evidence for it."""
+        self._check(actor, "rectify", (Role.UNIT,), (Status.ASSIGNED,), occurred_at, now)
+        self._rectified(measures=measures, evidence=evidence, actor=actor.name, occurred_at=occurred_at)
+
+    def review(self, *, outcome: Outcome, comment: str, actor: Actor, occurred_at: datetime, now: datetime) -> None:
+        """Accept the fix and close the finding (销号), or send it back."""
+        self._check(actor, "review", (Role.REVIEWER,), (Status.RECTIFIED,), occurred_at, now)
+        if actor.name == self.rectified_by:
+            raise SeparationOfDuties(f"{actor.name} reported this fix and cannot review it")
+        self._reviewed(outcome=outcome, comment=comment, actor=actor.name, occurred_at=occurred_at)
+
+    def extend(self, *, due_date: date, reason: str, actor: Actor, occurred_at: datetime, now: datetime) -> None:
+        """Grant a later deadline."""
+        self._check(actor, "extend", (Role.INSPECTOR,), OPEN, occurred_at, now)
+        if due_date <= self.due_date:
+            raise DeadlineNotLater(f"due_date {due_date} is not later than {self.due_date}")
+        self._deadline_extended(due_date=due_date, reason=reason, actor=actor.name, occurred_at=occurred_at)
+
+    def escalate(self, *, note: str, actor: Actor, occurred_at: datetime, now: datetime) -> None:
+        """Send a supervision notice (督办) to the unit."""
+        self._check(actor, "escalate", (Role.INSPECTOR,), OPEN, occurred_at, now)
+        self._escalated(note=note, actor=actor.name, occurred_at=occurred_at)
+
+    def reopen(self, *, reason: str, actor: Actor, occurred_at: datetime, now: datetime) -> None:
+        """Reopen a closed finding whose problem came back (回头看)."""
+        self._check(actor, "reopen", (Role.INSPECTOR,), (Status.CLOSED,), occurred_at, now)
+        self._reopened(reason=reason, actor=actor.name, occurred_at=occurred_at)
+
+    def withdraw(self, *, reason: str, actor: Actor, occurred_at: datetime, now: datetime) -> None:
+        """Withdraw a finding issued in error."""
+        allowed = (Status.ISSUED, Status.ASSIGNED, Status.RECTIFIED)
+        self._check(actor, "withdraw", (Role.INSPECTOR,), allowed, occurred_at, now)
+        self._withdrawn(reason=reason, actor=actor.name, occurred_at=occurred_at)
+
+    def warn(self, *, level: WarningLevel, actor: Actor, occurred_at: datetime, now: datetime) -> None:
+        """Record a warning (预警函), once per level for the current deadline."""
+        self._check(actor, "warn", (Role.SYSTEM,), OPEN, occurred_at, now)
+        if level in self.warnings:
+            raise WarningAlreadyRecorded(f"{level} warning already recorded for due date {self.due_date}")
+        self._warned(level=level, actor=actor.name, occurred_at=occurred_at)
+
+    def is_overdue_on(self, day: date) -> bool:
+        """Overdue is derived: still open and the (extended) deadline has passed."""
+        return self.status in OPEN and self.due_date < day
+
+    def _check(
+        self,
+        actor: Actor,
+        action: str,
+        roles: tuple[Role, ...],
+        allowed: tuple[Status, ...],
+        occurred_at: datetime,
+        now: datetime,
+    ) -> None:
+        _require_role(actor, action, *roles)
+        if self.status not in allowed:
+            raise InvalidTransition(f"cannot {action} a finding that is {self.status}")
+        check_occurred_at(occurred_at, now, self.last_occurred_at)
+
+    # Events: state changes only; these bodies run again on every replay.
+
+    @event("Assigned", topic="rectify:Finding.Assigned")
+    def _assigned(self, assignee: str, note: str, actor: str, occurred_at: datetime) -> None:
+        self.assignee = assignee
+        self.status = Status.ASSIGNED
+        self.last_occurred_at = occurred_at
+
+    @event("Rectified", topic="rectify:Finding.Rectified")
+    def _rectified(self, measures: str, evidence: list[str], actor: str, occurred_at: datetime) -> None:
+        self.measures = measures
+        self.evidence = list(evidence)
+        self.rectified_by = actor
+        self.status = Status.RECTIFIED
+        self.last_occurred_at = occurred_at
+
+    @event("Reviewed", topic="rectify:Finding.Reviewed")
+    def _reviewed(self, outcome: Outcome, comment: str, actor: str, occurred_at: datetime) -> None:
+        if Outcome(outcome) is Outcome.ACCEPTED:
+            self.status = Status.CLOSED
+            self.closed_at = occurred_at
+        else:
+            self.status = Status.ASSIGNED
+            self.rejections += 1
+        self.last_occurred_at = occurred_at
+
+    @event("DeadlineExtended", topic="rectify:Finding.DeadlineExtended")
+    def _deadline_extended(self, due_date: date, reason: str, actor: str, occurred_at: datetime) -> None:
+        self.due_date = due_date
+        self.extensions += 1
+        self.warnings = []
+        self.last_occurred_at = occurred_at
+
+    @event("Escalated", topic="rectify:Finding.Escalated")
+    def _escalated(self, note: str, actor: str, occurred_at: datetime) -> None:
+        self.escalations += 1
+        self.last_occurred_at = occurred_at
+
+    @event("Reopened", topic="rectify:Finding.Reopened")
+    def _reopened(self, reason: str, actor: str, occurred_at: datetime) -> None:
+        self.status = Status.ASSIGNED
+        self.reopenings += 1
+        self.closed_at = None
+        self.rectified_by = None
+        self.last_occurred_at = occurred_at
+
+    @event("Withdrawn", topic="rectify:Finding.Withdrawn")
+    def _withdrawn(self, reason: str, actor: str, occurred_at: datetime) -> None:
+        self.status = Status.WITHDRAWN
+        self.last_occurred_at = occurred_at
+
+    @event("Warned", topic="rectify:Finding.Warned")
+    def _warned(self, level: WarningLevel, actor: str, occurred_at: datetime) -> None:
+        self.warnings = [*self.warnings, WarningLevel(level)]
+        self.last_occurred_at = occurred_at
+
+
+def _require_role(actor: Actor, action: str, *roles: Role) -> None:
+    if not actor.may(*roles):
+        allowed = ", ".join(role.value for role in roles)
+        raise RoleNotPermitted(f"role {actor.role} may not {action} (allowed: {allowed})")

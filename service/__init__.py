@@ -1,0 +1,58 @@
+"""The HTTP service: `create_app()` builds everything, once per process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+
+from service.application import Rectify
+from service.auth import install_authentication
+from service.config import build_application, load_settings
+from service.errors import register_error_handlers
+from service.schemas import ErrorSchema
+
+API_SETTINGS = {
+    "API_TITLE": "Rectify",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "docs",
+    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+    "API_SPEC_OPTIONS": {
+        "info": {"description": "Rectification tracking of inspection (巡察) and audit (审计) findings."},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearer": []}],
+    },
+    "JSON_SORT_KEYS": False,
+}
+
+
+class RectifyApi(Api):
+    """flask-smorest's Api, documenting errors in the contract's shape."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
+def create_app(config: dict[str, Any] | None = None, application: Rectify | None = None) -> Flask:
+    """The Flask app, with the application built for this process (after gunicorn forks)."""
+    app = Flask(__name__)
+    app.config.update(API_SETTINGS)
+    app.config.update(load_settings(config))
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["rectify"] = application or build_application(app.config)
+    install_authentication(app)
+
+    from service.findings.views import blp as findings
+    from service.health import blp as health
+    from service.units.views import blp as units
+
+    api = RectifyApi(app)
+    register_error_handlers(app)  # after the Api, whose own HTTP error handler these replace
+    api.register_blueprint(findings, url_prefix="/api/v1/findings")
+    api.register_blueprint(units, url_prefix="/api/v1/units")
+    app.register_blueprint(health)
+    return app

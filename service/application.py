@@ -1,0 +1,295 @@
+"""The one application: commands and queries in plain values, over the event store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, cast
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from domain.errors import (
+    ConcurrentChange,
+    DuplicateReference,
+    FindingNotFound,
+    IdempotencyKeyReused,
+    OutsideUnitScope,
+    VersionMismatch,
+)
+from domain.finding import Finding
+from domain.logs import ReferenceAssigned
+from domain.values import Actor, Role, Source, finding_id, format_reference, reference_log_id
+from service.accounts import Accounts
+from service.organisation import Organisation
+from service.stores import IdempotencyRecord, RectifyRecorder
+from service.transcodings import register_domain_transcodings
+
+Change = Callable[[Finding, datetime, datetime], None]
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """The client's key for a command, and a fingerprint of the request it came with."""
+
+    key: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class CommandOptions:
+    """What every command may carry besides its own fields."""
+
+    occurred_at: datetime | None = None
+    expected_version: int | None = None
+    idempotency: Idempotency | None = None
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """A finding's state after a command, its version and the position of its last event."""
+
+    finding: dict[str, Any]
+    version: int
+    position: int
+    replayed: bool = False
+
+
+class Rectify(Organisation, Accounts, Application[UUID]):
+    """Issue findings, move them through their life, and read them back."""
+
+    name = "Rectify"
+
+    def __init__(self, env: dict[str, str] | None = None, clock: Callable[[], datetime] | None = None):
+        super().__init__(env)
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.timezone = ZoneInfo(self.env.get("RECTIFY_TIMEZONE") or "Asia/Shanghai")
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_domain_transcodings(transcoder)
+
+    @property
+    def store(self) -> RectifyRecorder:
+        """The recorder, with this project's additions."""
+        return cast(RectifyRecorder, self.recorder)
+
+    # Commands on findings.
+
+    def issue_finding(self, actor: Actor, options: CommandOptions, **fields: Any) -> CommandResult:
+        """Issue a finding; a reference is assigned when the client gives none."""
+        if replay := self._replay(options.idempotency):
+            return replay
+        self.require_unit(fields["unit"])
+        now = self.clock()
+        occurred_at = options.occurred_at or now
+        reference = fields.pop("reference", None)
+        if reference is not None:
+            finding = Finding.issue(reference=reference, actor=actor, occurred_at=occurred_at, now=now, **fields)
+            if finding.id in self.repository:
+                raise DuplicateReference(f"a finding with reference {reference} was issued already")
+            return self._save(finding, options, duplicate=DuplicateReference(f"reference {reference} is taken"))
+        return self._issue_numbered(actor, options, occurred_at, now, fields)
+
+    def _issue_numbered(
+        self, actor: Actor, options: CommandOptions, occurred_at: datetime, now: datetime, fields: dict[str, Any]
+    ) -> CommandResult:
+        source = Source(fields["source"])
+        year = occurred_at.astimezone(self.timezone).year
+        references = EventSourcedLog(self.events, reference_log_id(source, year), ReferenceAssigned)
+        for _attempt in range(20):
+            last = references.get_last()
+            number = (last.originator_version if last else 0) + 1
+            while finding_id(format_reference(source, year, number)) in self.repository:
+                number += 1  # taken by a reference a client chose
+            reference = format_reference(source, year, number)
+            finding = Finding.issue(reference=reference, actor=actor, occurred_at=occurred_at, now=now, **fields)
+            assigned = references.trigger_event(next_originator_version=number, reference=reference)
+            try:
+                return self._save(finding, options, assigned)
+            except ConcurrentChange:
+                continue  # another issuer took the number; take the next
+        raise ConcurrentChange("could not assign a reference number; try again")
+
+    def assign(self, id: UUID, actor: Actor, options: CommandOptions, *, assignee: str, note: str) -> CommandResult:
+        """Assign or reassign a finding to the person who will fix it."""
+        return self._change(
+            id,
+            actor,
+            options,
+            lambda f, at, now: f.assign(assignee=assignee, note=note, actor=actor, occurred_at=at, now=now),
+        )
+
+    def rectify(
+        self, id: UUID, actor: Actor, options: CommandOptions, *, measures: str, evidence: list[str]
+    ) -> CommandResult:
+        """Report the fix of a finding."""
+        return self._change(
+            id,
+            actor,
+            options,
+            lambda f, at, now: f.rectify(measures=measures, evidence=evidence, actor=actor, occurred_at=at, now=now),
+        )
+
+    def review(self, id: UUID, actor: Actor, options: CommandOptions, *, outcome: Any, comment: str) -> CommandResult:
+        """Accept (close) or reject a reported fix."""
+        return self._change(
+            id,
+            actor,
+            options,
+            lambda f, at, now: f.review(outcome=outcome, comment=comment, actor=actor, occurred_at=at, now=now),
+        )
+
+    def extend(self, id: UUID, actor: Actor, options: CommandOptions, *, due_date: date, reason: str) -> CommandResult:
+        """Grant a later deadline."""
+        return self._change(
+            id,
+            actor,
+            options,
+            lambda f, at, now: f.extend(due_date=due_date, reason=reason, actor=actor, occurred_at=at, now=now),
+        )
+
+    def escalate(self, id: UUID, actor: Actor, options: CommandOptions, *, note: str) -> CommandResult:
+        """Send a supervision notice (督办)."""
+        return self._change(
+            id, actor, options, lambda f, at, now: f.escalate(note=note, actor=actor, occurred_at=at, now=now)
+        )
+
+    def reopen(self, id: UUID, actor: Actor, options: CommandOptions, *, reason: str) -> CommandResult:
+        """Reopen a closed finding (回头看)."""
+        return self._change(
+            id, actor, options, lambda f, at, now: f.reopen(reason=reason, actor=actor, occurred_at=at, now=now)
+        )
+
+    def withdraw(self, id: UUID, actor: Actor, options: CommandOptions, *, reason: str) -> CommandResult:
+        """Withdraw a finding issued in error."""
+        return self._change(
+            id, actor, options, lambda f, at, now: f.withdraw(reason=reason, actor=actor, occurred_at=at, now=now)
+        )
+
+    # Queries on one finding.
+
+    def get_finding(self, id: UUID, actor: Actor) -> dict[str, Any]:
+        """A finding's current state."""
+        finding = self._finding(id, actor)
+        return self.finding_state(finding)
+
+    def history(self, id: UUID, actor: Actor) -> dict[str, Any]:
+        """A finding's state and every one of its events from the store, oldest first."""
+        finding = self._finding(id, actor)
+        events = []
+        for notification in self.store.select_positioned_events(id):
+            domain_event = self.mapper.to_domain_event(notification)
+            data = {k: v for k, v in vars(domain_event).items()}
+            for key in ("originator_id", "originator_version", "timestamp", "originator_topic"):
+                data.pop(key, None)
+            events.append(
+                {
+                    "type": type(domain_event).__name__,
+                    "actor": data.pop("actor", None),
+                    "occurred_at": data.pop("occurred_at", None),
+                    "recorded_at": domain_event.timestamp,
+                    "version": notification.originator_version,
+                    "position": notification.id,
+                    "data": data,
+                }
+            )
+        return {"finding": self.finding_state(finding), "events": events}
+
+    def finding_state(self, finding: Finding) -> dict[str, Any]:
+        """The plain values that answer for a finding, overdue worked out for today."""
+        today = self.clock().astimezone(self.timezone).date()
+        return {
+            "id": finding.id,
+            "reference": finding.reference,
+            "source": finding.source,
+            "batch": finding.batch,
+            "title": finding.title,
+            "description": finding.description,
+            "category": finding.category,
+            "severity": finding.severity,
+            "unit": finding.unit,
+            "due_date": finding.due_date,
+            "status": finding.status,
+            "overdue": finding.is_overdue_on(today),
+            "assignee": finding.assignee,
+            "measures": finding.measures,
+            "evidence": finding.evidence,
+            "rectified_by": finding.rectified_by,
+            "issued_at": finding.issued_at,
+            "closed_at": finding.closed_at,
+            "rejections": finding.rejections,
+            "reopenings": finding.reopenings,
+            "escalations": finding.escalations,
+            "extensions": finding.extensions,
+            "warnings": list(finding.warnings),
+            "version": finding.version,
+        }
+
+    # The machinery every command shares.
+
+    def _change(self, id: UUID, actor: Actor, options: CommandOptions, change: Change) -> CommandResult:
+        if replay := self._replay(options.idempotency):
+            return replay
+        finding = self._finding(id, actor)
+        if options.expected_version is not None and options.expected_version != finding.version:
+            raise VersionMismatch(f"finding is at version {finding.version}, not {options.expected_version}")
+        now = self.clock()
+        change(finding, options.occurred_at or now, now)
+        return self._save(finding, options)
+
+    def _save(
+        self, finding: Finding, options: CommandOptions, *others: Any, duplicate: Exception | None = None
+    ) -> CommandResult:
+        record = None
+        if options.idempotency is not None:
+            record = IdempotencyRecord(
+                key=options.idempotency.key,
+                fingerprint=options.idempotency.fingerprint,
+                originator_id=finding.id,
+                originator_version=finding.version,
+            )
+        try:
+            recordings = self.save(finding, *others, idempotency=record)
+        except IntegrityError:
+            if replay := self._replay(options.idempotency):
+                return replay
+            if duplicate is not None:
+                raise duplicate from None
+            raise ConcurrentChange("the finding was changed by another request; read it and try again") from None
+        finding_position = max(r.notification.id for r in recordings if r.domain_event.originator_id == finding.id)
+        return CommandResult(self.finding_state(finding), finding.version, finding_position)
+
+    def _replay(self, idempotency: Idempotency | None) -> CommandResult | None:
+        if idempotency is None:
+            return None
+        record = self.store.select_idempotency(idempotency.key)
+        if record is None:
+            return None
+        if record.fingerprint != idempotency.fingerprint:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was used for another request"
+            )
+        finding = cast(Finding, self.repository.get(record.originator_id, version=record.originator_version))
+        positions = self.store.select_positioned_events(record.originator_id)
+        position = next(n.id for n in positions if n.originator_version == record.originator_version)
+        return CommandResult(self.finding_state(finding), finding.version, position, replayed=True)
+
+    def _finding(self, id: UUID, actor: Actor) -> Finding:
+        try:
+            finding = cast(Finding, self.repository.get(id))
+        except AggregateNotFoundError:
+            raise FindingNotFound(f"no finding with id {id}") from None
+        if not isinstance(finding, Finding):
+            raise FindingNotFound(f"no finding with id {id}")
+        self.require_scope(actor, finding.unit)
+        return finding
+
+    def require_scope(self, actor: Actor, unit: str) -> None:
+        """Unit tokens reach only their own unit and the units below it."""
+        if actor.role is Role.UNIT and actor.unit not in self.ancestry(unit, include_self=True):
+            # Not found rather than forbidden would hide existence; the contract asks for 403.
+            raise OutsideUnitScope(f"unit {unit} is outside the scope of {actor.unit}")

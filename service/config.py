@@ -1,0 +1,42 @@
+"""Settings: defaults, then the environment, then what the caller passes in."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from service.application import Rectify
+from service.stores import DEFAULT_DATABASE_URL, sqlite_path, store_env
+
+DEFAULTS: dict[str, Any] = {
+    "RECTIFY_DATABASE_URL": DEFAULT_DATABASE_URL,
+    "RECTIFY_TIMEZONE": "Asia/Shanghai",
+    # Empty means any category is accepted; otherwise a comma-separated list.
+    "RECTIFY_CATEGORIES": "",
+}
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The service's settings for this process."""
+    settings = dict(DEFAULTS)
+    settings.update({key: value for key, value in os.environ.items() if key in DEFAULTS})
+    settings.update(overrides or {})
+    return settings
+
+
+def build_application(settings: dict[str, Any], *, create_tables: bool = False) -> Rectify:
+    """The application over the configured store; tables are made only when asked."""
+    env = store_env(settings["RECTIFY_DATABASE_URL"], create_tables=create_tables)
+    env["RECTIFY_TIMEZONE"] = settings["RECTIFY_TIMEZONE"]
+    return Rectify(env=env)
+
+
+def initialise_store(settings: dict[str, Any]) -> None:
+    """Create the tables once (and the SQLite file, in WAL mode) before any worker starts."""
+    url = settings["RECTIFY_DATABASE_URL"]
+    if url.startswith("sqlite:"):
+        Path(sqlite_path(url)).parent.mkdir(parents=True, exist_ok=True)
+    application = build_application(settings, create_tables=True)
+    application.recorder.max_notification_id()  # opens a connection: SQLite switches to WAL here
+    application.close()

@@ -1,0 +1,115 @@
+"""The one place where errors become HTTP answers: `{"code", "message", "errors"}`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from eventsourcing.persistence import OperationalError, PersistenceError
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from domain import errors
+
+logger = logging.getLogger(__name__)
+
+# Domain errors not listed here are broken rules: 409.
+STATUS: dict[type[errors.RectifyError], int] = {
+    errors.NotAuthenticated: 401,
+    errors.RoleNotPermitted: 403,
+    errors.OutsideUnitScope: 403,
+    errors.NotFound: 404,
+    errors.VersionMismatch: 412,
+    errors.IdempotencyKeyReused: 422,
+    errors.UnknownUnit: 422,
+    errors.DueDateBeforeIssue: 422,
+    errors.OccurredInFuture: 422,
+}
+
+# Field errors: the body field a domain error is about.
+FIELDS: dict[type[errors.RectifyError], str] = {
+    errors.UnknownUnit: "unit",
+    errors.DueDateBeforeIssue: "due_date",
+    errors.OccurredInFuture: "occurred_at",
+    errors.OccurredBeforePrevious: "occurred_at",
+    errors.DeadlineNotLater: "due_date",
+}
+
+HTTP_CODES = {
+    400: "malformed_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "precondition_failed",
+    415: "unsupported_media_type",
+    422: "invalid_fields",
+    429: "too_many_requests",
+    503: "unavailable",
+}
+
+
+def error_body(code: str, message: str, field_errors: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The error shape of the contract."""
+    return {"code": code, "message": message, "errors": field_errors or {}}
+
+
+def status_of(error: errors.RectifyError) -> int:
+    """The HTTP status for a domain error (the most specific class listed wins)."""
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 409
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map domain, library and HTTP errors onto JSON answers."""
+
+    @app.errorhandler(errors.RectifyError)
+    def domain_error(error: errors.RectifyError) -> Any:
+        field = next((FIELDS[c] for c in type(error).__mro__ if c in FIELDS), None)
+        field_errors = {field: [str(error)]} if field else {}
+        response = jsonify(error_body(error.code, str(error), field_errors))
+        response.status_code = status_of(error)
+        if response.status_code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="rectify"'
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages", {})
+        # webargs nests field errors by location ("json", "headers", …); the body's are what clients want.
+        field_errors = messages.get("json", messages) if isinstance(messages, dict) else messages
+        if not isinstance(field_errors, dict):
+            field_errors = {"_body": field_errors if isinstance(field_errors, list) else [str(field_errors)]}
+        message = data.get("message") or error.description or error.name
+        if status == 422 and field_errors:
+            message = "invalid fields: " + ", ".join(sorted(map(str, field_errors)))
+        elif status == 400 and "_body" in field_errors:
+            message = "malformed request: " + "; ".join(map(str, field_errors["_body"]))
+        response = jsonify(
+            error_body(HTTP_CODES.get(status, error.name.lower().replace(" ", "_")), message, field_errors)
+        )
+        response.status_code = status
+        for name, value in error.get_headers() if status == 405 else []:
+            if name.lower() == "allow":
+                response.headers[name] = value
+        return response
+
+    @app.errorhandler(OperationalError)
+    def store_unavailable(error: OperationalError) -> Any:
+        logger.warning("store unavailable: %s", error)
+        response = jsonify(error_body("store_unavailable", "the event store is busy or unreachable; try again"))
+        response.status_code = 503
+        response.headers["Retry-After"] = "1"
+        return response
+
+    @app.errorhandler(PersistenceError)
+    def store_error(error: PersistenceError) -> Any:
+        logger.exception("store error")
+        response = jsonify(error_body("store_error", "the event store failed to answer"))
+        response.status_code = 503
+        return response

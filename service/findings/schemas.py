@@ -1,0 +1,137 @@
+"""The shapes of finding requests and answers, checked at the edge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
+
+from domain.values import REFERENCE_PATTERN, Outcome, Severity, Source, Status, WarningLevel
+from service.schemas import PlainDict
+
+
+def text(max_length: int, *, required: bool = True, **kwargs: Any) -> fields.String:
+    """A string field that must carry something besides white space."""
+    length = validate.Length(min=1 if required else 0, max=max_length)
+    not_blank = validate.Regexp(r"\S", error="Must not be blank.") if required else None
+    validators = [length, not_blank] if not_blank else [length]
+    if required:
+        return fields.String(required=True, validate=validators, **kwargs)
+    return fields.String(load_default="", validate=validators, **kwargs)
+
+
+class CommandSchema(Schema):
+    """What every command body may carry."""
+
+    class Meta:
+        unknown = RAISE
+
+    occurred_at = fields.AwareDateTime(
+        load_default=None, metadata={"description": "When it happened (ISO 8601 with offset); default now."}
+    )
+
+
+class IssueSchema(CommandSchema):
+    reference = fields.String(
+        load_default=None,
+        validate=validate.Regexp(REFERENCE_PATTERN, error="Letters, digits and . _ / - only, up to 64."),
+        metadata={"description": "Given by the client, or assigned as XC-2026-0001 / SJ-2026-0001."},
+    )
+    source = fields.Enum(Source, by_value=True, required=True)
+    batch = text(200)
+    title = text(300)
+    description = text(5000, required=False)
+    category = text(100, required=False)
+    severity = fields.Enum(Severity, by_value=True, required=True)
+    unit = text(64)
+    due_date = fields.Date(required=True)
+
+    @validates("category")
+    def category_is_listed(self, value: str, **_: Any) -> None:
+        listed = [c.strip() for c in current_app.config["RECTIFY_CATEGORIES"].split(",") if c.strip()]
+        if listed and value not in listed:
+            raise ValidationError(f"Must be one of: {', '.join(listed)}.")
+
+
+class AssignSchema(CommandSchema):
+    assignee = text(100)
+    note = text(2000, required=False)
+
+
+class RectifySchema(CommandSchema):
+    measures = text(10000)
+    evidence = fields.List(text(2000), load_default=list, validate=validate.Length(max=100))
+
+
+class ReviewSchema(CommandSchema):
+    outcome = fields.Enum(Outcome, by_value=True, required=True)
+    comment = text(5000, required=False)
+
+    @validates_schema
+    def rejection_says_why(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("outcome") is Outcome.REJECTED and not data.get("comment", "").strip():
+            raise ValidationError("A rejection must say why.", field_name="comment")
+
+
+class ExtendSchema(CommandSchema):
+    due_date = fields.Date(required=True)
+    reason = text(2000)
+
+
+class EscalateSchema(CommandSchema):
+    note = text(2000)
+
+
+class ReasonSchema(CommandSchema):
+    reason = text(2000)
+
+
+class FindingSchema(Schema):
+    """A finding as it stands."""
+
+    id = fields.UUID(dump_only=True)
+    reference = fields.String()
+    source = fields.Enum(Source, by_value=True)
+    batch = fields.String()
+    title = fields.String()
+    description = fields.String()
+    category = fields.String()
+    severity = fields.Enum(Severity, by_value=True)
+    unit = fields.String()
+    due_date = fields.Date()
+    status = fields.Enum(Status, by_value=True)
+    overdue = fields.Boolean(metadata={"description": "Open and past its (extended) due date, as of today."})
+    assignee = fields.String(allow_none=True)
+    measures = fields.String(allow_none=True)
+    evidence = fields.List(fields.String())
+    rectified_by = fields.String(allow_none=True)
+    issued_at = fields.AwareDateTime()
+    closed_at = fields.AwareDateTime(allow_none=True)
+    rejections = fields.Integer()
+    reopenings = fields.Integer()
+    escalations = fields.Integer()
+    extensions = fields.Integer()
+    warnings = fields.List(fields.Enum(WarningLevel, by_value=True))
+    version = fields.Integer()
+
+
+class CommandResultSchema(FindingSchema):
+    """A finding after a command, with the position of its last recorded event."""
+
+    position = fields.Integer(metadata={"description": "Pass as min_position to read your own write."})
+
+
+class EventSchema(Schema):
+    type = fields.String()
+    actor = fields.String(allow_none=True)
+    occurred_at = fields.AwareDateTime(allow_none=True)
+    recorded_at = fields.AwareDateTime()
+    version = fields.Integer()
+    position = fields.Integer()
+    data = PlainDict()
+
+
+class HistorySchema(Schema):
+    finding = fields.Nested(FindingSchema)
+    events = fields.List(fields.Nested(EventSchema))

@@ -1,0 +1,128 @@
+"""`/api/v1/findings`: issue a finding, move it through its life, read it and its history."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from flask import current_app, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from service.application import CommandOptions, CommandResult, Idempotency, Rectify
+from service.auth import current_actor
+from service.findings import schemas
+from service.schemas import ErrorSchema
+
+blp = Blueprint("findings", __name__, description="Findings (整改问题) and their life from issue to closing.")
+
+IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+COMMAND_ERRORS = {
+    404: "No such finding.",
+    403: "The role or unit may not do this.",
+    409: "A rule of the finding's life is broken, or another request changed it first.",
+    412: "If-Match names a version the finding has moved on from.",
+    422: "A field is missing or invalid, or the Idempotency-Key was used for another request.",
+}
+
+
+def application() -> Rectify:
+    return current_app.extensions["rectify"]
+
+
+def command_options(occurred_at: Any) -> CommandOptions:
+    """If-Match, Idempotency-Key and occurred_at, as the application takes them."""
+    expected_version = None
+    if "If-Match" in request.headers:
+        match = IF_MATCH.match(request.headers["If-Match"])
+        if match is None:
+            abort(400, message='If-Match must be a version in quotes, e.g. If-Match: "3".')
+        expected_version = int(match.group(1))
+    idempotency = None
+    if "Idempotency-Key" in request.headers:
+        key = request.headers["Idempotency-Key"]
+        if not IDEMPOTENCY_KEY.match(key):
+            abort(400, message="Idempotency-Key must be 1 to 200 printable ASCII characters.")
+        body = json.dumps(request.get_json(silent=True), sort_keys=True, ensure_ascii=False)
+        fingerprint = hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+        idempotency = Idempotency(key=f"{current_actor().name}\x1f{key}", fingerprint=fingerprint)
+    return CommandOptions(occurred_at=occurred_at, expected_version=expected_version, idempotency=idempotency)
+
+
+def answer(result: CommandResult, status: int = 200) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """The finding, its version and position, with the version as ETag."""
+    headers = {"ETag": f'"{result.version}"'}
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    if status == 201:
+        headers["Location"] = url_for("findings.Finding", finding_id=result.finding["id"])
+    return {**result.finding, "position": result.position}, status, headers
+
+
+def document_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    for status, description in COMMAND_ERRORS.items():
+        view = blp.alt_response(status, schema=ErrorSchema, description=description)(view)
+    return view
+
+
+@blp.route("")
+class Findings(MethodView):
+    @blp.arguments(schemas.IssueSchema)
+    @blp.response(201, schemas.CommandResultSchema)
+    @document_errors
+    def post(self, fields: dict[str, Any]) -> Any:
+        """Issue a finding to a unit (inspector)"""
+        options = command_options(fields.pop("occurred_at"))
+        result = application().issue_finding(current_actor(), options, **fields)
+        return answer(result, 200 if result.replayed else 201)
+
+
+@blp.route("/<uuid:finding_id>")
+class Finding(MethodView):
+    @blp.response(200, schemas.FindingSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such finding.")
+    def get(self, finding_id: UUID) -> Any:
+        """A finding as it stands now"""
+        finding = application().get_finding(finding_id, current_actor())
+        return finding, 200, {"ETag": f'"{finding["version"]}"'}
+
+
+@blp.route("/<uuid:finding_id>/history")
+class History(MethodView):
+    @blp.response(200, schemas.HistorySchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such finding.")
+    def get(self, finding_id: UUID) -> Any:
+        """Every event of a finding, oldest first, as recorded in the store"""
+        return application().history(finding_id, current_actor())
+
+
+def command_view(name: str, schema: type, summary: str) -> None:
+    """Register `POST /findings/{id}/{name}`, which calls the application method of that name."""
+
+    @blp.route(f"/<uuid:finding_id>/{name}", methods=["POST"], endpoint=name)
+    @blp.arguments(schema)
+    @blp.response(200, schemas.CommandResultSchema)
+    @document_errors
+    def view(fields: dict[str, Any], finding_id: UUID) -> Any:
+        options = command_options(fields.pop("occurred_at"))
+        method = getattr(application(), name)
+        return answer(method(finding_id, current_actor(), options, **fields))
+
+    view.__doc__ = summary
+
+
+for _name, _schema, _summary in (
+    ("assign", schemas.AssignSchema, "Assign or reassign the finding to a person (unit, inspector)"),
+    ("rectify", schemas.RectifySchema, "Report the fix: measures and evidence (unit)"),
+    ("review", schemas.ReviewSchema, "Accept the fix and close the finding, or send it back (reviewer)"),
+    ("extend", schemas.ExtendSchema, "Grant a later deadline (inspector)"),
+    ("escalate", schemas.EscalateSchema, "Send a supervision notice, 督办 (inspector)"),
+    ("reopen", schemas.ReasonSchema, "Reopen a closed finding whose problem came back, 回头看 (inspector)"),
+    ("withdraw", schemas.ReasonSchema, "Withdraw a finding issued in error (inspector)"),
+):
+    command_view(_name, _schema, _summary)

@@ -1,0 +1,65 @@
+"""PostgreSQL recorder with idempotency keys and positioned reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from service.stores import IdempotencyRecord, idempotency_from_row, idempotency_row
+
+
+class PostgresRectifyRecorder(PostgresApplicationRecorder):
+    """The library's PostgreSQL recorder, plus an idempotency table beside the events."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        table = Identifier(self.datastore.schema, events_table_name.removesuffix("_events") + "_idempotency")
+        events = Identifier(self.datastore.schema, events_table_name)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0} (key text PRIMARY KEY, fingerprint text NOT NULL, "
+                "originator_id uuid NOT NULL, originator_version bigint NOT NULL)"
+            ).format(table)
+        )
+        self.insert_idempotency_statement = SQL("INSERT INTO {0} VALUES (%s, %s, %s, %s)").format(table)
+        self.select_idempotency_statement = SQL("SELECT * FROM {0} WHERE key = %s").format(table)
+        self.select_positioned_statement = SQL(
+            "SELECT notification_id, originator_version, topic, state FROM {0} "
+            "WHERE originator_id = %s ORDER BY originator_version"
+        ).format(events)
+
+    def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        record: IdempotencyRecord | None = kwargs.get("idempotency")
+        if record is not None:
+            curs.execute(self.insert_idempotency_statement, idempotency_row(record))
+        super()._insert_events(curs, stored_events, **kwargs)
+
+    def select_idempotency(self, key: str) -> IdempotencyRecord | None:
+        """The record stored under a key, if any."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.select_idempotency_statement, (key,))
+            row = curs.fetchone()
+        return idempotency_from_row(row) if row else None
+
+    def select_positioned_events(self, originator_id: UUID) -> list[Notification]:
+        """One aggregate's events, oldest first, each with its position in the log."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.select_positioned_statement, (originator_id,))
+            rows = curs.fetchall()
+        return [
+            Notification(
+                id=row["notification_id"],
+                originator_id=originator_id,
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            for row in rows
+        ]

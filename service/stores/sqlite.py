@@ -1,0 +1,57 @@
+"""SQLite recorder with idempotency keys and positioned reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from service.stores import IdempotencyRecord, idempotency_from_row, idempotency_row
+
+
+class SQLiteRectifyRecorder(SQLiteApplicationRecorder):
+    """The library's SQLite recorder, plus the `idempotency_keys` table."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS idempotency_keys ("
+            "key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, "
+            "originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL)",
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        # The key goes in first: a repeat fails before any event is written.
+        record: IdempotencyRecord | None = kwargs.get("idempotency")
+        if record is not None:
+            c.execute("INSERT INTO idempotency_keys VALUES (?, ?, ?, ?)", idempotency_row(record))
+        return super()._insert_events(c, stored_events, **kwargs)
+
+    def select_idempotency(self, key: str) -> IdempotencyRecord | None:
+        """The record stored under a key, if any."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT * FROM idempotency_keys WHERE key = ?", (key,))
+            row = c.fetchone()
+        return idempotency_from_row(row) if row else None
+
+    def select_positioned_events(self, originator_id: UUID) -> list[Notification]:
+        """One aggregate's events, oldest first, each with its position in the log."""
+        statement = f"SELECT rowid, * FROM {self.events_table_name} WHERE originator_id = ? ORDER BY originator_version"
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, (originator_id.hex,))
+            rows = c.fetchall()
+        return [
+            Notification(
+                id=row["rowid"],
+                originator_id=originator_id,
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=row["state"],
+            )
+            for row in rows
+        ]
