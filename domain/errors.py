@@ -2,9 +2,15 @@
 
 
 class RectifyError(Exception):
-    """Base of every error the domain raises."""
+    """Base of every error the domain raises; `field` names the input it is about, if any."""
 
     code = "rule_broken"
+    field: str | None = None
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        if field is not None:
+            self.field = field
 
 
 class NotFound(RectifyError):
@@ -33,18 +39,22 @@ class SeparationOfDuties(RectifyError):
 
 class DeadlineNotLater(RectifyError):
     code = "deadline_not_later"
+    field = "due_date"
 
 
 class DueDateBeforeIssue(RectifyError):
     code = "due_date_before_issue"
+    field = "due_date"
 
 
 class OccurredInFuture(RectifyError):
     code = "occurred_in_future"
+    field = "occurred_at"
 
 
 class OccurredBeforePrevious(RectifyError):
     code = "occurred_before_previous"
+    field = "occurred_at"
 
 
 class WarningAlreadyRecorded(RectifyError):
@@ -95,3 +105,4 @@ class UnknownUnit(RectifyError):
     """A request names a unit that is not registered (a field error, not a missing resource)."""
 
     code = "unknown_unit"
+    field = "unit"

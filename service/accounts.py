@@ -9,13 +9,14 @@ import secrets
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, EventSourcedLog
+from eventsourcing.application import EventSourcedLog
 from eventsourcing.persistence import IntegrityError
 
 from domain.errors import ConcurrentChange, DuplicateUser, NotAuthenticated, UserNotFound
 from domain.logs import USERS_LOG_ID, UserListed
 from domain.user import User
 from domain.values import Actor, Role, user_id
+from service.loading import load
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
@@ -52,8 +53,9 @@ class Accounts(_Base):
         if user_id(name) in self.repository:
             raise DuplicateUser(f"user {name} exists already")
         token = f"rfy_{user_id(name).hex}_{secrets.token_urlsafe(32)}"
-        user = User(name=name, role=role, unit=unit, token_hash=token_hash(token), occurred_at=self.clock())
         for _attempt in range(20):
+            # A failed save has taken the user's pending event: make the user anew each time.
+            user = User(name=name, role=role, unit=unit, token_hash=token_hash(token), occurred_at=self.clock())
             try:
                 self.save(user, self.users_log.trigger_event(user_id=user.id))
                 return token
@@ -69,10 +71,9 @@ class Accounts(_Base):
 
     def revoke_user(self, name: str) -> None:
         """Revoke a user's token for good."""
-        try:
-            user = cast(User, self.repository.get(user_id(name)))
-        except AggregateNotFoundError:
-            raise UserNotFound(f"no user named {name}") from None
+        user = load(self.repository, user_id(name), User)
+        if user is None:
+            raise UserNotFound(f"no user named {name}")
         user.revoke(occurred_at=self.clock())
         self.save(user)
 
@@ -81,11 +82,8 @@ class Accounts(_Base):
         match = TOKEN_PATTERN.match(token)
         if match is None:
             raise NotAuthenticated("the bearer token is malformed")
-        try:
-            user = cast(User, self.repository.get(UUID(match.group(1))))
-        except AggregateNotFoundError:
-            raise NotAuthenticated("the bearer token is not valid") from None
-        if not isinstance(user, User) or not hmac.compare_digest(user.token_hash, token_hash(token)):
+        user = load(self.repository, UUID(match.group(1)), User)
+        if user is None or not hmac.compare_digest(user.token_hash, token_hash(token)):
             raise NotAuthenticated("the bearer token is not valid")
         if user.revoked:
             raise NotAuthenticated("the bearer token was revoked")

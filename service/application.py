@@ -9,8 +9,8 @@ from typing import Any, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.application import Application, EventSourcedLog
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification
 
 from domain.errors import (
     ConcurrentChange,
@@ -24,6 +24,7 @@ from domain.finding import Finding
 from domain.logs import ReferenceAssigned
 from domain.values import Actor, Role, Source, finding_id, format_reference, reference_log_id
 from service.accounts import Accounts
+from service.loading import load
 from service.organisation import Organisation
 from service.stores import IdempotencyRecord, RectifyRecorder
 from service.transcodings import register_domain_transcodings
@@ -180,23 +181,8 @@ class Rectify(Organisation, Accounts, Application[UUID]):
     def history(self, id: UUID, actor: Actor) -> dict[str, Any]:
         """A finding's state and every one of its events from the store, oldest first."""
         finding = self._finding(id, actor)
-        events = []
-        for notification in self.store.select_positioned_events(id):
-            domain_event = self.mapper.to_domain_event(notification)
-            data = {k: v for k, v in vars(domain_event).items()}
-            for key in ("originator_id", "originator_version", "timestamp", "originator_topic"):
-                data.pop(key, None)
-            events.append(
-                {
-                    "type": type(domain_event).__name__,
-                    "actor": data.pop("actor", None),
-                    "occurred_at": data.pop("occurred_at", None),
-                    "recorded_at": domain_event.timestamp,
-                    "version": notification.originator_version,
-                    "position": notification.id,
-                    "data": data,
-                }
-            )
+        notifications = self.store.select_positioned_events(id)
+        events = [history_entry(n, cast(Finding.Event, self.mapper.to_domain_event(n))) for n in notifications]
         return {"finding": self.finding_state(finding), "events": events}
 
     def finding_state(self, finding: Finding) -> dict[str, Any]:
@@ -270,20 +256,15 @@ class Rectify(Organisation, Accounts, Application[UUID]):
         if record is None:
             return None
         if record.fingerprint != idempotency.fingerprint:
-            raise IdempotencyKeyReused(
-                "this Idempotency-Key was used for another request"
-            )
-        finding = cast(Finding, self.repository.get(record.originator_id, version=record.originator_version))
+            raise IdempotencyKeyReused("this Idempotency-Key was used for another request")
+        finding = cast(Finding, load(self.repository, record.originator_id, Finding, record.originator_version))
         positions = self.store.select_positioned_events(record.originator_id)
         position = next(n.id for n in positions if n.originator_version == record.originator_version)
         return CommandResult(self.finding_state(finding), finding.version, position, replayed=True)
 
     def _finding(self, id: UUID, actor: Actor) -> Finding:
-        try:
-            finding = cast(Finding, self.repository.get(id))
-        except AggregateNotFoundError:
-            raise FindingNotFound(f"no finding with id {id}") from None
-        if not isinstance(finding, Finding):
+        finding = load(self.repository, id, Finding)
+        if finding is None:
             raise FindingNotFound(f"no finding with id {id}")
         self.require_scope(actor, finding.unit)
         return finding
@@ -293,3 +274,19 @@ class Rectify(Organisation, Accounts, Application[UUID]):
         if actor.role is Role.UNIT and actor.unit not in self.ancestry(unit, include_self=True):
             # Not found rather than forbidden would hide existence; the contract asks for 403.
             raise OutsideUnitScope(f"unit {unit} is outside the scope of {actor.unit}")
+
+
+def history_entry(notification: Notification, domain_event: Finding.Event) -> dict[str, Any]:
+    """One event of a finding's history: who, when, what, and where it stands in the log."""
+    data = dict(vars(domain_event))
+    for key in ("originator_id", "originator_version", "timestamp", "originator_topic"):
+        data.pop(key, None)
+    return {
+        "type": type(domain_event).__name__,
+        "actor": data.pop("actor", None),
+        "occurred_at": data.pop("occurred_at", None),
+        "recorded_at": domain_event.timestamp,
+        "version": notification.originator_version,
+        "position": notification.id,
+        "data": data,
+    }

@@ -26,15 +26,6 @@ STATUS: dict[type[errors.RectifyError], int] = {
     errors.OccurredInFuture: 422,
 }
 
-# Field errors: the body field a domain error is about.
-FIELDS: dict[type[errors.RectifyError], str] = {
-    errors.UnknownUnit: "unit",
-    errors.DueDateBeforeIssue: "due_date",
-    errors.OccurredInFuture: "occurred_at",
-    errors.OccurredBeforePrevious: "occurred_at",
-    errors.DeadlineNotLater: "due_date",
-}
-
 HTTP_CODES = {
     400: "malformed_request",
     401: "not_authenticated",
@@ -68,8 +59,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(errors.RectifyError)
     def domain_error(error: errors.RectifyError) -> Any:
-        field = next((FIELDS[c] for c in type(error).__mro__ if c in FIELDS), None)
-        field_errors = {field: [str(error)]} if field else {}
+        field_errors = {error.field: [str(error)]} if error.field else {}
         response = jsonify(error_body(error.code, str(error), field_errors))
         response.status_code = status_of(error)
         if response.status_code == 401:

@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, EventSourcedLog
+from eventsourcing.application import EventSourcedLog
 from eventsourcing.persistence import IntegrityError
 
 from domain.errors import ConcurrentChange, DuplicateUnit, UnitNotFound, UnknownUnit
 from domain.logs import UNITS_LOG_ID, UnitListed
 from domain.unit import Unit
 from domain.values import Actor, unit_id
+from service.loading import load
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
@@ -38,11 +39,14 @@ class Organisation(_Base):
     ) -> dict[str, Any]:
         """Register a unit under an existing parent (or at the top)."""
         if parent is not None:
-            self.require_unit(parent)
+            self.require_unit(parent, field="parent")
         if unit_id(code) in self.repository:
             raise DuplicateUnit(f"unit {code} is registered already")
-        unit = Unit.register(code=code, name=name, parent=parent, actor=actor, occurred_at=occurred_at or self.clock())
         for _attempt in range(20):
+            # A failed save has taken the unit's pending event: make the unit anew each time.
+            unit = Unit.register(
+                code=code, name=name, parent=parent, actor=actor, occurred_at=occurred_at or self.clock()
+            )
             try:
                 self.save(unit, self.units_log.trigger_event(unit_id=unit.id))
                 return unit_state(unit)
@@ -73,17 +77,17 @@ class Organisation(_Base):
 
     def get_unit(self, code: str) -> Unit:
         """The unit with this code."""
-        try:
-            return cast(Unit, self.repository.get(unit_id(code)))
-        except AggregateNotFoundError:
-            raise UnitNotFound(f"no unit with code {code}") from None
+        unit = load(self.repository, unit_id(code), Unit)
+        if unit is None:
+            raise UnitNotFound(f"no unit with code {code}")
+        return unit
 
-    def require_unit(self, code: str) -> Unit:
-        """The unit a request names, or a field error when there is none."""
+    def require_unit(self, code: str, *, field: str = "unit") -> Unit:
+        """The unit a request names in `field`, or a field error when there is none."""
         try:
             return self.get_unit(code)
         except UnitNotFound:
-            raise UnknownUnit(f"unit {code} is not registered") from None
+            raise UnknownUnit(f"unit {code} is not registered", field=field) from None
 
     def ancestry(self, code: str, *, include_self: bool = False) -> list[str]:
         """The unit's parent, grandparent and so on up to the top."""

@@ -11,7 +11,8 @@ from uuid import UUID
 
 from flask import current_app, request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
+from werkzeug.exceptions import BadRequest
 
 from service.application import CommandOptions, CommandResult, Idempotency, Rectify
 from service.auth import current_actor
@@ -41,13 +42,13 @@ def command_options(occurred_at: Any) -> CommandOptions:
     if "If-Match" in request.headers:
         match = IF_MATCH.match(request.headers["If-Match"])
         if match is None:
-            abort(400, message='If-Match must be a version in quotes, e.g. If-Match: "3".')
+            raise BadRequest('If-Match must be a version in quotes, e.g. If-Match: "3".')
         expected_version = int(match.group(1))
     idempotency = None
     if "Idempotency-Key" in request.headers:
         key = request.headers["Idempotency-Key"]
         if not IDEMPOTENCY_KEY.match(key):
-            abort(400, message="Idempotency-Key must be 1 to 200 printable ASCII characters.")
+            raise BadRequest("Idempotency-Key must be 1 to 200 printable ASCII characters.")
         body = json.dumps(request.get_json(silent=True), sort_keys=True, ensure_ascii=False)
         fingerprint = hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
         idempotency = Idempotency(key=f"{current_actor().name}\x1f{key}", fingerprint=fingerprint)
@@ -79,7 +80,7 @@ class Findings(MethodView):
         """Issue a finding to a unit (inspector)"""
         options = command_options(fields.pop("occurred_at"))
         result = application().issue_finding(current_actor(), options, **fields)
-        return answer(result, 200 if result.replayed else 201)
+        return answer(result, 201)  # a replay answers what the first request was answered
 
 
 @blp.route("/<uuid:finding_id>")

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Mapper, UUIDAsHex
 
 from domain.errors import InvalidTransition
 from domain.user import User
 from domain.values import Actor, Role, user_id
+from service.transcodings import register_domain_transcodings
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -38,3 +40,15 @@ def test_admin_holds_every_role_and_others_only_their_own() -> None:
     assert Actor("root", Role.ADMIN).may(Role.REVIEWER)
     assert Actor("zhao", Role.REVIEWER).may(Role.REVIEWER, Role.UNIT)
     assert not Actor("qian", Role.AUDITOR).may(Role.INSPECTOR, Role.UNIT, Role.REVIEWER, Role.SYSTEM)
+
+
+def test_admin_read_back_from_the_store_is_still_an_admin() -> None:
+    transcoder = JSONTranscoder()
+    for transcoding in (UUIDAsHex(), DatetimeAsISO()):
+        transcoder.register(transcoding)
+    register_domain_transcodings(transcoder)
+    mapper = Mapper(transcoder=transcoder)
+    [added] = add("root", Role.ADMIN, None).collect_events()
+    user = mapper.to_domain_event(mapper.to_stored_event(added)).mutate(None)
+    assert user.role is Role.ADMIN
+    assert user.actor.may(Role.REVIEWER)

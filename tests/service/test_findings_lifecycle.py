@@ -1,0 +1,328 @@
+"""A finding's life over HTTP: issue, assign, rectify, review, extend, escalate, reopen, withdraw, history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from tests.service.conftest import finding_body
+from tests.service.helpers import (
+    API,
+    assert_error,
+    assigned,
+    closed,
+    command,
+    history,
+    last_position,
+    ok,
+    rectified,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def this_year() -> int:
+    return datetime.now(SHANGHAI).year
+
+
+def ago(**delta: float) -> str:
+    return (datetime.now(UTC) - timedelta(**delta)).isoformat()
+
+
+def read(client, auth, finding) -> dict:
+    return ok(client.get(f"{API}/findings/{finding['id']}", headers=auth["auditor"]))
+
+
+# Issuing.
+
+
+def test_issuing_answers_201_with_location_etag_and_the_new_state(client, auth, application):
+    before = last_position(application)
+    response = client.post(f"{API}/findings", json=finding_body(), headers=auth["inspector"])
+    finding = ok(response, 201)
+    assert response.headers["ETag"] == '"1"'
+    assert response.headers["Location"].endswith(f"/api/v1/findings/{finding['id']}")
+    assert finding["status"] == "issued" and finding["version"] == 1
+    assert finding["unit"] == "BJ-01" and finding["due_date"] == "2030-12-31"
+    assert finding["severity"] == "serious" and finding["source"] == "inspection"
+    assert finding["overdue"] is False
+    assert finding["assignee"] is None and finding["evidence"] == []
+    assert (finding["rejections"], finding["reopenings"], finding["escalations"], finding["extensions"]) == (0, 0, 0, 0)
+    assert before < finding["position"] <= last_position(application)
+    read_back = ok(client.get(response.headers["Location"], headers=auth["auditor"]))
+    assert read_back == {key: value for key, value in finding.items() if key != "position"}
+
+
+def test_references_are_numbered_per_source_in_sequence(issue):
+    first, second, audit = issue(), issue(), issue(source="audit")
+    assert first["reference"] == f"XC-{this_year()}-0001"
+    assert second["reference"] == f"XC-{this_year()}-0002"
+    assert audit["reference"] == f"SJ-{this_year()}-0001" and audit["source"] == "audit"
+    assert len({first["id"], second["id"], audit["id"]}) == 3
+
+
+def test_client_given_reference_is_kept_and_numbering_skips_it(issue):
+    assert issue(reference="BJ/2026.xc_7")["reference"] == "BJ/2026.xc_7"
+    taken = issue(reference=f"XC-{this_year()}-0001")
+    assert taken["reference"] == f"XC-{this_year()}-0001"
+    assert issue()["reference"] == f"XC-{this_year()}-0002"
+
+
+def test_reference_year_is_the_year_in_shanghai_when_it_occurred(issue):
+    late_evening_utc = issue(occurred_at="2025-12-31T15:00:00+00:00")  # 23:00 in Shanghai
+    after_midnight_in_shanghai = issue(occurred_at="2025-12-31T17:00:00+00:00")  # 01:00 next day
+    assert late_evening_utc["reference"] == "XC-2025-0001"
+    assert after_midnight_in_shanghai["reference"] == "XC-2026-0001"
+
+
+def test_same_reference_twice_is_409_and_records_nothing(client, auth, issue, application):
+    first = issue(reference="BJ-2026-001")
+    before = last_position(application)
+    body = finding_body(reference="BJ-2026-001", title="另一个")
+    assert_error(client.post(f"{API}/findings", json=body, headers=auth["inspector"]), 409, "duplicate_reference")
+    assert_error(client.post(f"{API}/findings", json=body, headers=auth["admin"]), 409, "duplicate_reference")
+    assert last_position(application) == before
+    assert read(client, auth, first)["title"] == first["title"]
+
+
+def test_admin_may_issue_to_any_unit_leaving_optional_fields_out(client, auth):
+    body = finding_body(unit="HQ")
+    del body["description"], body["category"]
+    finding = ok(client.post(f"{API}/findings", json=body, headers=auth["admin"]), 201)
+    assert finding["unit"] == "HQ" and finding["status"] == "issued"
+    assert finding["description"] == "" and finding["category"] == ""
+
+
+def test_due_date_before_issue_is_422_and_records_nothing(client, auth, application):
+    before = last_position(application)
+    past = (datetime.now(SHANGHAI) - timedelta(days=2)).date().isoformat()
+    response = client.post(f"{API}/findings", json=finding_body(due_date=past), headers=auth["inspector"])
+    assert_error(response, 422, "due_date_before_issue", field="due_date")
+    assert last_position(application) == before
+
+
+def test_overdue_follows_the_due_date_as_extended(client, auth, issue):
+    finding = issue(occurred_at="2026-01-05T09:00:00+08:00", due_date="2026-01-31")
+    assert finding["overdue"] is True
+    assert finding["issued_at"] == "2026-01-05T09:00:00+08:00"
+    later = (datetime.now(SHANGHAI).date() + timedelta(days=30)).isoformat()
+    assert ok(command(client, finding, "extend", auth["inspector"], due_date=later, reason="延期"))["overdue"] is False
+
+
+# Assigning, rectifying, reviewing.
+
+
+def test_unit_assigns_and_inspector_reassigns(client, auth, issue):
+    finding = issue()
+    response = command(client, finding, "assign", auth["bj"], assignee="王芳", note="请尽快落实")
+    first = ok(response)
+    assert response.headers["ETag"] == '"2"' and "Location" not in response.headers
+    assert first["status"] == "assigned" and first["assignee"] == "王芳" and first["version"] == 2
+    second = ok(command(client, finding, "assign", auth["inspector"], assignee="李强"))
+    assert second["status"] == "assigned" and second["assignee"] == "李强" and second["version"] == 3
+    assert second["position"] > first["position"] > finding["position"]
+
+
+def test_rectify_records_measures_and_evidence(client, auth, issue):
+    finding, plain = issue(), issue()
+    assigned(client, auth, finding)
+    response = command(client, finding, "rectify", auth["bj"], measures="已退回", evidence=["凭证-001", "https://x.test/1"])
+    fixed = ok(response)
+    assert fixed["status"] == "rectified" and fixed["rectified_by"] == "bj" and fixed["overdue"] is False
+    assert fixed["measures"] == "已退回" and fixed["evidence"] == ["凭证-001", "https://x.test/1"]
+    assigned(client, auth, plain)
+    assert ok(command(client, plain, "rectify", auth["bj"], measures="已整改"))["evidence"] == []
+
+
+def test_rejected_fix_goes_back_and_can_be_reported_again_and_accepted(client, auth, issue):
+    finding = issue()
+    rectified(client, auth, finding)
+    back = ok(command(client, finding, "review", auth["reviewer"], outcome="rejected", comment="证据不足"))
+    assert back["status"] == "assigned" and back["rejections"] == 1 and back["closed_at"] is None
+    ok(command(client, finding, "rectify", auth["bj"], measures="补充凭证", evidence=["凭证-002"]))
+    done = ok(command(client, finding, "review", auth["reviewer"], outcome="accepted"))
+    assert done["status"] == "closed" and done["closed_at"] is not None
+    assert done["rejections"] == 1 and done["evidence"] == ["凭证-002"]
+
+
+def test_rejection_without_a_comment_is_422_and_records_nothing(client, auth, issue, application):
+    finding = issue()
+    rectified(client, auth, finding)
+    before = last_position(application)
+    for body in ({"outcome": "rejected"}, {"outcome": "rejected", "comment": "  "}):
+        response = client.post(f"{API}/findings/{finding['id']}/review", json=body, headers=auth["reviewer"])
+        assert_error(response, 422, "invalid_fields", field="comment")
+    assert last_position(application) == before
+    assert read(client, auth, finding)["status"] == "rectified"
+
+
+# Deadlines, notices, reopening, withdrawal.
+
+
+def test_extend_moves_the_deadline_later_and_counts(client, auth, issue):
+    finding = issue(due_date="2030-06-30")
+    later = ok(command(client, finding, "extend", auth["inspector"], due_date="2030-09-30", reason="涉及诉讼"))
+    assert later["due_date"] == "2030-09-30" and later["extensions"] == 1 and later["status"] == "issued"
+
+
+def test_extend_to_a_date_not_later_is_409_and_records_nothing(client, auth, issue, application):
+    finding = issue(due_date="2030-06-30")
+    before = last_position(application)
+    for due_date in ("2030-06-30", "2030-01-01"):
+        response = command(client, finding, "extend", auth["inspector"], due_date=due_date, reason="x")
+        assert_error(response, 409, "deadline_not_later", field="due_date")
+    assert last_position(application) == before
+
+
+def test_escalate_counts_supervision_notices(client, auth, issue):
+    finding = issue()
+    ok(command(client, finding, "escalate", auth["inspector"], note="督办通知"))
+    assigned(client, auth, finding)
+    twice = ok(command(client, finding, "escalate", auth["inspector"], note="再次督办"))
+    assert twice["escalations"] == 2 and twice["status"] == "assigned"
+
+
+def test_reopen_a_closed_finding(client, auth, issue):
+    finding = issue()
+    closed(client, auth, finding)
+    reopened = ok(command(client, finding, "reopen", auth["inspector"], reason="回头看发现问题反弹"))
+    assert reopened["status"] == "assigned" and reopened["reopenings"] == 1
+    assert reopened["closed_at"] is None and reopened["rectified_by"] is None
+
+
+def test_withdraw_from_each_open_status_and_then_nothing_more(client, auth, issue, application):
+    for advance in (lambda f: None, lambda f: assigned(client, auth, f), lambda f: rectified(client, auth, f)):
+        finding = issue()
+        advance(finding)
+        assert ok(command(client, finding, "withdraw", auth["inspector"], reason="误发"))["status"] == "withdrawn"
+    before = last_position(application)
+    assert_error(command(client, finding, "assign", auth["bj"], assignee="王芳"), 409, "invalid_transition")
+    assert_error(command(client, finding, "withdraw", auth["inspector"], reason="x"), 409, "invalid_transition")
+    assert last_position(application) == before
+
+
+def test_counters_add_up_over_a_long_life(client, auth, issue):
+    finding = issue(due_date="2030-06-30")
+    ok(command(client, finding, "escalate", auth["inspector"], note="督办"))
+    ok(command(client, finding, "extend", auth["inspector"], due_date="2030-07-31", reason="延期"))
+    rectified(client, auth, finding)
+    ok(command(client, finding, "review", auth["reviewer"], outcome="rejected", comment="不到位"))
+    ok(command(client, finding, "rectify", auth["bj"], measures="再次整改"))
+    ok(command(client, finding, "review", auth["reviewer"], outcome="accepted"))
+    ok(command(client, finding, "reopen", auth["inspector"], reason="回头看"))
+    ok(command(client, finding, "extend", auth["inspector"], due_date="2030-12-31", reason="再延期"))
+    final = read(client, auth, finding)
+    assert (final["rejections"], final["reopenings"], final["escalations"], final["extensions"]) == (1, 1, 1, 2)
+    assert final["version"] == 10
+    assert final["status"] == "assigned" and final["due_date"] == "2030-12-31"
+
+
+# History.
+
+
+def test_history_lists_every_event_oldest_first(client, auth, issue):
+    finding = issue()
+    closed(client, auth, finding)
+    events = history(client, auth, finding)
+    assert [e["type"] for e in events] == ["Issued", "Assigned", "Rectified", "Reviewed"]
+    assert [e["version"] for e in events] == [1, 2, 3, 4]
+    positions = [e["position"] for e in events]
+    assert positions == sorted(positions) and len(set(positions)) == 4
+    assert [e["actor"] for e in events] == ["inspector", "bj", "bj", "reviewer"]
+    recorded = [datetime.fromisoformat(e["recorded_at"]) for e in events]
+    assert recorded == sorted(recorded)
+    for event in events:
+        assert set(event) >= {"type", "actor", "occurred_at", "recorded_at", "version", "position", "data"}
+        assert datetime.fromisoformat(event["occurred_at"]).tzinfo is not None
+        assert "actor" not in event["data"] and "occurred_at" not in event["data"]
+
+
+def test_history_data_carries_each_events_own_fields(client, auth, issue):
+    finding = issue(due_date="2030-06-30")
+    ok(command(client, finding, "assign", auth["bj"], assignee="王芳", note="请落实"))
+    ok(command(client, finding, "extend", auth["inspector"], due_date="2030-08-31", reason="延期"))
+    ok(command(client, finding, "rectify", auth["bj"], measures="整改", evidence=["E1"]))
+    ok(command(client, finding, "review", auth["reviewer"], outcome="rejected", comment="不足"))
+    issued, assign, extend, rectify, review = history(client, auth, finding)
+    assert issued["data"]["reference"] == finding["reference"] and issued["data"]["unit"] == "BJ-01"
+    assert issued["data"]["due_date"] == "2030-06-30" and issued["data"]["severity"] == "serious"
+    assert assign["data"] == {"assignee": "王芳", "note": "请落实"}
+    assert extend["type"] == "DeadlineExtended" and extend["data"] == {"due_date": "2030-08-31", "reason": "延期"}
+    assert rectify["data"] == {"measures": "整改", "evidence": ["E1"]}
+    assert review["data"] == {"outcome": "rejected", "comment": "不足"}
+
+
+def test_history_answers_the_current_finding_and_the_positions_of_answers(client, auth, issue):
+    finding = issue()
+    answer = assigned(client, auth, finding)
+    body = ok(client.get(f"{API}/findings/{finding['id']}/history", headers=auth["auditor"]))
+    assert body["finding"]["id"] == finding["id"]
+    assert body["finding"]["version"] == 2 and body["finding"]["status"] == "assigned"
+    assert [e["position"] for e in body["events"]] == [finding["position"], answer["position"]]
+
+
+def test_actor_comes_from_the_token_never_from_the_body(client, auth, issue, application):
+    finding = issue()
+    before = last_position(application)
+    response = command(client, finding, "assign", auth["bj"], assignee="王芳", actor="inspector")
+    assert_error(response, 422, "invalid_fields", field="actor")
+    response = client.post(f"{API}/findings", json=finding_body(actor="somebody"), headers=auth["inspector"])
+    assert_error(response, 422, "invalid_fields", field="actor")
+    assert last_position(application) == before
+    assigned(client, auth, finding, by="bj")
+    assert history(client, auth, finding)[-1]["actor"] == "bj"
+
+
+# When things happened.
+
+
+def test_back_dated_occurred_at_is_recorded_as_given(client, auth, issue):
+    finding = issue(occurred_at=ago(days=10))
+    when = ago(days=3)
+    ok(command(client, finding, "assign", auth["bj"], assignee="王芳", occurred_at=when))
+    events = history(client, auth, finding)
+    assert datetime.fromisoformat(events[-1]["occurred_at"]) == datetime.fromisoformat(when)
+    assert datetime.fromisoformat(events[-1]["recorded_at"]) > datetime.fromisoformat(when)
+
+
+def test_occurred_at_defaults_to_now_and_keeps_a_given_offset(client, auth, issue):
+    start = datetime.now(UTC)
+    now = issue()
+    occurred = datetime.fromisoformat(history(client, auth, now)[0]["occurred_at"])
+    assert start - timedelta(seconds=1) <= occurred <= datetime.now(UTC) + timedelta(seconds=1)
+    given = issue(occurred_at="2026-03-02T09:30:00+08:00")
+    assert history(client, auth, given)[0]["occurred_at"] == "2026-03-02T09:30:00+08:00"
+
+
+def test_occurred_at_in_the_future_is_422_and_records_nothing(client, auth, issue, application):
+    finding = issue()
+    before = last_position(application)
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    response = command(client, finding, "assign", auth["bj"], assignee="王芳", occurred_at=future)
+    assert_error(response, 422, "occurred_in_future", field="occurred_at")
+    response = client.post(f"{API}/findings", json=finding_body(occurred_at=future), headers=auth["inspector"])
+    assert_error(response, 422, "occurred_in_future", field="occurred_at")
+    assert last_position(application) == before
+
+
+def test_occurred_at_before_the_previous_event_is_409_but_the_same_moment_is_fine(client, auth, issue, application):
+    when = "2026-03-02T09:30:00+08:00"
+    finding = issue(occurred_at=when)
+    before = last_position(application)
+    earlier = "2026-03-02T01:29:59+00:00"
+    response = command(client, finding, "assign", auth["bj"], assignee="王芳", occurred_at=earlier)
+    assert_error(response, 409, "occurred_before_previous", field="occurred_at")
+    assert last_position(application) == before
+    assert len(history(client, auth, finding)) == 1
+    same_moment = "2026-03-02T01:30:00+00:00"
+    assert ok(command(client, finding, "assign", auth["bj"], assignee="王芳", occurred_at=same_moment))["version"] == 2
+
+
+def test_naive_occurred_at_is_422(client, auth, issue, application):
+    finding = issue()
+    before = last_position(application)
+    response = command(client, finding, "assign", auth["bj"], assignee="王芳", occurred_at="2026-03-02T09:30:00")
+    assert_error(response, 422, "invalid_fields", field="occurred_at")
+    naive = finding_body(occurred_at="2026-03-02T09:30:00")
+    assert_error(client.post(f"{API}/findings", json=naive, headers=auth["inspector"]), 422, field="occurred_at")
+    assert last_position(application) == before

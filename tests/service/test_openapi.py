@@ -1,0 +1,139 @@
+"""The OpenAPI document: open to all, lists every route, and says what the service really checks."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.service.helpers import API, assert_error, last_position
+
+HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+ISSUE_REQUIRED = {"source", "batch", "title", "severity", "unit", "due_date"}
+ISSUE_OPTIONAL = {"reference", "description", "category", "occurred_at"}
+COMMAND_REQUIRED = {
+    "assign": {"assignee"},
+    "rectify": {"measures"},
+    "review": {"outcome"},
+    "extend": {"due_date", "reason"},
+    "escalate": {"note"},
+    "reopen": {"reason"},
+    "withdraw": {"reason"},
+}
+
+
+@pytest.fixture
+def spec(client) -> dict:
+    response = client.get(f"{API}/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def request_schema(spec: dict, path: str, method: str = "post") -> dict:
+    reference = spec["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    return spec["components"]["schemas"][reference.rsplit("/", 1)[-1]]
+
+
+def documented_routes(spec: dict) -> dict[str, set[str]]:
+    return {path: set(operations) & HTTP_METHODS for path, operations in spec["paths"].items()}
+
+
+def served_routes(app) -> dict[str, set[str]]:
+    routes: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(f"{API}/") or rule.endpoint.startswith("api-docs."):
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        routes.setdefault(path, set()).update(m.lower() for m in rule.methods if m.lower() in HTTP_METHODS)
+    return routes
+
+
+def test_openapi_document_is_served_without_a_token(client):
+    response = client.get(f"{API}/openapi.json")
+    assert response.status_code == 200 and response.is_json
+    assert response.get_json()["openapi"].startswith("3.")
+    assert client.get(f"{API}/docs").status_code == 200
+
+
+def test_every_api_route_is_documented_with_its_methods(spec, app):
+    assert documented_routes(spec) == served_routes(app)
+
+
+def test_contract_routes_are_documented(spec):
+    routes = documented_routes(spec)
+    assert routes[f"{API}/findings"] >= {"post"}
+    assert routes[f"{API}/findings/{{finding_id}}"] >= {"get"}
+    assert routes[f"{API}/findings/{{finding_id}}/history"] >= {"get"}
+    assert routes[f"{API}/units"] >= {"get", "post"}
+    for name in COMMAND_REQUIRED:
+        assert routes[f"{API}/findings/{{finding_id}}/{name}"] == {"post"}
+
+
+def test_api_is_documented_as_bearer_secured(spec):
+    assert spec["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
+    assert {"bearer": []} in spec["security"]
+
+
+def test_issue_schema_requires_what_the_contract_requires(spec):
+    schema = request_schema(spec, f"{API}/findings")
+    assert set(schema["required"]) == ISSUE_REQUIRED
+    assert set(schema["properties"]) == ISSUE_REQUIRED | ISSUE_OPTIONAL
+    assert "actor" not in schema["properties"]
+    assert schema["properties"]["source"]["enum"] == ["inspection", "audit"]
+    assert schema["properties"]["severity"]["enum"] == ["general", "serious", "major"]
+    assert schema["properties"]["due_date"]["format"] == "date"
+    assert schema["properties"]["occurred_at"]["format"] == "date-time"
+
+
+def test_command_schemas_require_what_the_contract_requires(spec):
+    for name, required in COMMAND_REQUIRED.items():
+        schema = request_schema(spec, f"{API}/findings/{{finding_id}}/{name}")
+        assert set(schema.get("required", [])) == required, name
+        assert "occurred_at" in schema["properties"], name
+        assert "actor" not in schema["properties"], name
+    review = request_schema(spec, f"{API}/findings/{{finding_id}}/review")
+    assert review["properties"]["outcome"]["enum"] == ["accepted", "rejected"]
+
+
+def test_request_schemas_forbid_other_fields(spec):
+    for path, operations in spec["paths"].items():
+        if "post" in operations and "requestBody" in operations["post"]:
+            assert request_schema(spec, path).get("additionalProperties") is False, path
+
+
+def test_service_refuses_exactly_what_the_schemas_require(client, auth, issue, spec, application):
+    finding = issue()
+    before = last_position(application)
+    body = assert_error(client.post(f"{API}/findings", json={}, headers=auth["admin"]), 422)
+    assert set(body["errors"]) == set(request_schema(spec, f"{API}/findings")["required"])
+    for name in COMMAND_REQUIRED:
+        response = client.post(f"{API}/findings/{finding['id']}/{name}", json={}, headers=auth["admin"])
+        schema = request_schema(spec, f"{API}/findings/{{finding_id}}/{name}")
+        assert set(assert_error(response, 422)["errors"]) == set(schema["required"]), name
+    assert last_position(application) == before
+
+
+def test_service_accepts_every_documented_field(client, auth, issue, spec):
+    for name in COMMAND_REQUIRED:
+        schema = request_schema(spec, f"{API}/findings/{{finding_id}}/{name}")
+        body = {field: "x" for field in schema["properties"]}
+        response = client.post(f"{API}/findings/{issue()['id']}/{name}", json=body, headers=auth["admin"])
+        assert "Unknown field." not in str(response.get_json().get("errors", {})), (name, response.get_json())
+
+
+def test_command_answers_and_errors_are_documented(spec):
+    for name in COMMAND_REQUIRED:
+        responses = spec["paths"][f"{API}/findings/{{finding_id}}/{name}"]["post"]["responses"]
+        assert {"200", "403", "404", "409", "412", "422"} <= set(responses), name
+        assert responses["409"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+    issue_responses = spec["paths"][f"{API}/findings"]["post"]["responses"]
+    assert "201" in issue_responses
+    error = spec["components"]["schemas"]["Error"]
+    assert set(error["properties"]) == {"code", "message", "errors"}
+
+
+def test_answers_document_version_and_position(spec):
+    result = spec["components"]["schemas"]["CommandResult"]["properties"]
+    assert {"id", "reference", "status", "version", "position", "due_date", "unit"} <= set(result)
+    event = spec["components"]["schemas"]["Event"]["properties"]
+    assert {"type", "actor", "occurred_at", "recorded_at", "version", "position", "data"} <= set(event)
