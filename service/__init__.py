@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
+from projections.runtime import open_view
 from service.application import Rectify
 from service.auth import install_authentication
 from service.config import build_application, load_settings
@@ -44,8 +45,10 @@ def create_app(config: dict[str, Any] | None = None, application: Rectify | None
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["rectify"] = application or build_application(app.config)
+    app.extensions["views"] = open_view(app.config)
     install_authentication(app)
 
+    from service.circulars.views import blp as circulars
     from service.findings.views import blp as findings
     from service.health import blp as health
     from service.units.views import blp as units
@@ -54,5 +57,6 @@ def create_app(config: dict[str, Any] | None = None, application: Rectify | None
     register_error_handlers(app)  # after the Api, whose own HTTP error handler these replace
     api.register_blueprint(findings, url_prefix="/api/v1/findings")
     api.register_blueprint(units, url_prefix="/api/v1/units")
+    api.register_blueprint(circulars, url_prefix="/api/v1/circulars")
     app.register_blueprint(health)
     return app

@@ -14,6 +14,13 @@ DEFAULTS: dict[str, Any] = {
     "RECTIFY_TIMEZONE": "Asia/Shanghai",
     # Empty means any category is accepted; otherwise a comma-separated list.
     "RECTIFY_CATEGORIES": "",
+    # How long a read with min_position waits for the projector before answering 503 (seconds).
+    "RECTIFY_READ_WAIT": "3",
+    # The weekly circular: 红榜 at or above, 黑榜 below these rates; who issues it; how it ends.
+    "RECTIFY_HONOR_RATE": "0.9",
+    "RECTIFY_SHAME_RATE": "0.6",
+    "RECTIFY_ISSUING_OFFICE": "整改工作领导小组办公室",
+    "RECTIFY_CIRCULAR_CLOSING": "",
 }
 
 
@@ -40,3 +47,6 @@ def initialise_store(settings: dict[str, Any]) -> None:
     application = build_application(settings, create_tables=True)
     application.recorder.max_notification_id()  # opens a connection: SQLite switches to WAL here
     application.close()
+    from projections.runtime import open_view  # the read side depends on this module, not the reverse
+
+    open_view(settings, create_tables=True).position()

@@ -10,6 +10,9 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 from domain import errors
+from projections.listing import InvalidCursor
+from projections.runtime import ViewLagging
+from projections.weeks import InvalidWeek
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +90,21 @@ def register_error_handlers(app: Flask) -> None:
         for name, value in error.get_headers() if status == 405 else []:
             if name.lower() == "allow":
                 response.headers[name] = value
+        return response
+
+    @app.errorhandler(InvalidCursor)
+    @app.errorhandler(InvalidWeek)
+    def invalid_query_value(error: InvalidCursor | InvalidWeek) -> Any:
+        field = "cursor" if isinstance(error, InvalidCursor) else "week"
+        response = jsonify(error_body("invalid_fields", str(error), {field: [str(error)]}))
+        response.status_code = 422
+        return response
+
+    @app.errorhandler(ViewLagging)
+    def view_lagging(error: ViewLagging) -> Any:
+        response = jsonify(error_body("read_model_lagging", f"{error}; try again shortly"))
+        response.status_code = 503
+        response.headers["Retry-After"] = "1"
         return response
 
     @app.errorhandler(OperationalError)

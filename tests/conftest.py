@@ -58,3 +58,13 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
             connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def projector(store_url: str) -> Iterator[object]:
+    """The read-model projector following the store, in threads of the test process."""
+    from projections.runtime import start_runner
+    from service.config import load_settings
+
+    with start_runner(load_settings({"RECTIFY_DATABASE_URL": store_url})) as runner:
+        yield runner

@@ -135,3 +135,59 @@ class EventSchema(Schema):
 class HistorySchema(Schema):
     finding = fields.Nested(FindingSchema)
     events = fields.List(fields.Nested(EventSchema))
+
+
+class ListArgsSchema(Schema):
+    """Query arguments of the finding list."""
+
+    class Meta:
+        unknown = RAISE
+
+    unit = fields.String(metadata={"description": "A unit code; its whole subtree is listed."})
+    status = fields.Enum(Status, by_value=True)
+    source = fields.Enum(Source, by_value=True)
+    severity = fields.Enum(Severity, by_value=True)
+    batch = fields.String()
+    assignee = fields.String()
+    overdue = fields.Boolean(metadata={"description": "Open and past the (extended) due date, as of today."})
+    q = fields.String(
+        validate=validate.Length(min=1, max=200), metadata={"description": "Text in reference, title or description."}
+    )
+    cursor = fields.String(metadata={"description": "From the previous page's next_cursor."})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    min_position = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=0),
+        metadata={"description": "Wait until the read model has this position."},
+    )
+
+
+class FindingSummarySchema(Schema):
+    """A finding as the list shows it (from the read model)."""
+
+    id = fields.String()
+    reference = fields.String()
+    source = fields.String()
+    batch = fields.String()
+    title = fields.String()
+    category = fields.String()
+    severity = fields.String()
+    unit = fields.String()
+    due_date = fields.String()
+    status = fields.String()
+    overdue = fields.Boolean()
+    assignee = fields.String(allow_none=True)
+    issued_at = fields.AwareDateTime()
+    closed_at = fields.AwareDateTime(allow_none=True)
+    rejections = fields.Integer()
+    reopenings = fields.Integer()
+    escalations = fields.Integer()
+    extensions = fields.Integer()
+    version = fields.Integer()
+    position = fields.Integer(attribute="last_position")
+
+
+class FindingPageSchema(Schema):
+    items = fields.List(fields.Nested(FindingSummarySchema))
+    next_cursor = fields.String(allow_none=True)
+    position = fields.Integer(metadata={"description": "The read model's position when this page was read."})

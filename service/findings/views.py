@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -14,10 +15,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.exceptions import BadRequest
 
+from projections.facts import moment
+from projections.listing import FindingFilter, list_findings
 from service.application import CommandOptions, CommandResult, Idempotency, Rectify
 from service.auth import current_actor
 from service.findings import schemas
-from service.schemas import ErrorSchema
+from service.reads import local_today, read_view, units_in_scope
+from service.schemas import ErrorSchema, plain
 
 blp = Blueprint("findings", __name__, description="Findings (整改问题) and their life from issue to closing.")
 
@@ -65,6 +69,13 @@ def answer(result: CommandResult, status: int = 200) -> tuple[dict[str, Any], in
     return {**result.finding, "position": result.position}, status, headers
 
 
+def summary(row: dict[str, Any], today: date) -> dict[str, Any]:
+    """A list row with its times as datetimes and overdue worked out for today."""
+    overdue = row["status"] in ("issued", "assigned") and row["due_date"] < today.isoformat()
+    closed_at = moment(row["closed_at"]) if row["closed_at"] is not None else None
+    return row | {"issued_at": moment(row["issued_at"]), "closed_at": closed_at, "overdue": overdue}
+
+
 def document_errors(view: Callable[..., Any]) -> Callable[..., Any]:
     for status, description in COMMAND_ERRORS.items():
         view = blp.alt_response(status, schema=ErrorSchema, description=description)(view)
@@ -73,6 +84,19 @@ def document_errors(view: Callable[..., Any]) -> Callable[..., Any]:
 
 @blp.route("")
 class Findings(MethodView):
+    @blp.arguments(schemas.ListArgsSchema, location="query")
+    @blp.response(200, schemas.FindingPageSchema)
+    @blp.alt_response(503, schema=ErrorSchema, description="The read model did not reach min_position in time.")
+    def get(self, args: dict[str, Any]) -> Any:
+        """List findings, newest first, filtered and searched (read model)"""
+        view = read_view(args.pop("min_position"))
+        today = local_today()
+        units = units_in_scope(view, current_actor(), args.pop("unit", None))
+        cursor, limit = args.pop("cursor", None), args.pop("limit")
+        where = FindingFilter(units=units, **{key: plain(value) for key, value in args.items()})
+        rows, next_cursor = list_findings(view, where, today, cursor, limit)
+        return {"items": [summary(row, today) for row in rows], "next_cursor": next_cursor, "position": view.position()}
+
     @blp.arguments(schemas.IssueSchema)
     @blp.response(201, schemas.CommandResultSchema)
     @document_errors

@@ -10,10 +10,13 @@ from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from service.stores import IdempotencyRecord, idempotency_from_row, idempotency_row
+from service.stores.polling import DEFAULT_POLL_INTERVAL, PollingSubscription
 
 
 class SQLiteRectifyRecorder(SQLiteApplicationRecorder):
-    """The library's SQLite recorder, plus the `idempotency_keys` table."""
+    """The library's SQLite recorder, plus the `idempotency_keys` table and a polling subscription."""
+
+    poll_interval = DEFAULT_POLL_INTERVAL
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -55,3 +58,7 @@ class SQLiteRectifyRecorder(SQLiteApplicationRecorder):
             )
             for row in rows
         ]
+
+    def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> PollingSubscription:
+        """A polling subscription: the library's SQLite recorder has none."""
+        return PollingSubscription(self, gt=gt, topics=topics, interval=self.poll_interval)

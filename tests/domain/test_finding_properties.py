@@ -93,6 +93,9 @@ draws = st.builds(
 )
 
 
+COUNTERS = ("rejections", "reopenings", "escalations", "extensions")
+
+
 @dataclass
 class Model:
     """What the finding should look like, worked out independently of the aggregate."""
@@ -131,7 +134,8 @@ class Model:
         elif step.command == "review" and step.outcome is Outcome.ACCEPTED:
             self.status = Status.CLOSED
         elif step.command == "review":
-            self.status, self.counters["rejections"] = Status.ASSIGNED, self.counters["rejections"] + 1
+            self.status = Status.ASSIGNED
+            self.counters["rejections"] += 1
         elif step.command == "extend":
             self.due_date, self.warnings = self.due_date + step.extend_by, set()
             self.counters["extensions"] += 1
@@ -144,9 +148,6 @@ class Model:
             self.status = Status.WITHDRAWN
         elif step.command == "warn":
             self.warnings.add(step.level)
-
-
-COUNTERS = ("rejections", "reopenings", "escalations", "extensions")
 
 
 def run(finding: Finding, step: Step, at: datetime, now: datetime) -> None:
@@ -241,10 +242,10 @@ class FindingLifecycle(RuleBasedStateMachine):
             assert self.finding.version == version
             assert observable(self.finding) == before
             return
-        assert expected is None, f"{step.command} succeeded, expected {expected.__name__}"
         new = self.finding.collect_events()
-        assert len(new) == 1 and self.finding.version == version + 1
         self.events += new
+        assert expected is None, f"{step.command} succeeded, expected {expected.__name__}"
+        assert len(new) == 1 and self.finding.version == version + 1
         self.model.apply(step, at)
         self.check_against_model()
 

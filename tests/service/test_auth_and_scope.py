@@ -61,7 +61,7 @@ def test_malformed_unknown_or_forged_tokens_are_401(client, auth, issue, applica
 
 
 def test_token_that_names_one_of_the_applications_logs_is_401(client, issue):
-    issue()
+    issue(occurred_at="2026-03-01T09:00:00+08:00")  # so the 2026 reference log exists
     for log_id in (UNITS_LOG_ID, USERS_LOG_ID, reference_log_id(Source.INSPECTION, 2026)):
         headers = {"Authorization": f"Bearer rfy_{log_id.hex}_{SECRET}"}
         assert_unauthenticated(client.get(f"{API}/units", headers=headers))

@@ -208,7 +208,7 @@ def test_finding_id_that_is_not_a_uuid_is_404(client, auth):
 
 
 def test_ids_of_the_applications_logs_are_not_findings(client, auth, issue):
-    issue()
+    issue(occurred_at="2026-03-01T09:00:00+08:00")  # so the 2026 reference log exists
     for log_id in (UNITS_LOG_ID, USERS_LOG_ID, reference_log_id(Source.INSPECTION, 2026)):
         assert_error(client.get(f"{API}/findings/{log_id}", headers=auth["auditor"]), 404, "finding_not_found")
         assert_error(client.get(f"{API}/findings/{log_id}/history", headers=auth["auditor"]), 404)
@@ -288,6 +288,8 @@ def test_lone_surrogates_in_text_are_refused_not_a_500(client, auth, issue, appl
         (f"{API}/findings", title, with_key),
         (f"{API}/findings/{finding['id']}/assign", assignee, auth["bj"]),
         (f"{API}/units", json.dumps({"code": "GZ", "name": "\ud83d"}), auth["admin"]),
+        (f"{API}/findings", json.dumps(finding_body(unit="\ud800")), auth["inspector"]),
+        (f"{API}/findings", json.dumps({"\ud800": 1}), auth["inspector"]),
     ):
         response = post_raw(client, path, data, headers)
         assert response.status_code in (400, 422), (path, response.status_code)

@@ -126,7 +126,9 @@ def test_unit_assigns_and_inspector_reassigns(client, auth, issue):
 def test_rectify_records_measures_and_evidence(client, auth, issue):
     finding, plain = issue(), issue()
     assigned(client, auth, finding)
-    response = command(client, finding, "rectify", auth["bj"], measures="已退回", evidence=["凭证-001", "https://x.test/1"])
+    response = command(
+        client, finding, "rectify", auth["bj"], measures="已退回", evidence=["凭证-001", "https://x.test/1"]
+    )
     fixed = ok(response)
     assert fixed["status"] == "rectified" and fixed["rectified_by"] == "bj" and fixed["overdue"] is False
     assert fixed["measures"] == "已退回" and fixed["evidence"] == ["凭证-001", "https://x.test/1"]

@@ -16,6 +16,8 @@ SEEDED = [
 def test_units_are_listed_in_registration_order_with_their_parent(client, auth):
     response = client.get(f"{API}/units", headers=auth["bj"])
     assert ok(response) == SEEDED
+    assert_error(client.get(f"{API}/units"), 401, "not_authenticated")
+    assert_error(client.post(f"{API}/units", json={"code": "GZ", "name": "x"}), 401, "not_authenticated")
 
 
 def test_inspector_registers_a_unit_under_a_parent(client, auth, application):
@@ -28,14 +30,11 @@ def test_inspector_registers_a_unit_under_a_parent(client, auth, application):
     assert ok(client.get(f"{API}/units", headers=auth["auditor"]))[-1]["code"] == "SH-01"
 
 
-def test_admin_registers_a_unit_at_the_top(client, auth):
+def test_admin_registers_units_at_the_top_or_below_and_findings_can_go_to_them(client, auth):
     for parent in ({}, {"parent": None}):
         code = f"TOP-{len(parent)}"
         response = client.post(f"{API}/units", json={"code": code, "name": "独立单位"} | parent, headers=auth["admin"])
         assert ok(response, 201)["parent"] is None
-
-
-def test_findings_can_be_issued_to_a_registered_unit(client, auth):
     ok(
         client.post(f"{API}/units", json={"code": "GZ", "name": "广州分公司", "parent": "HQ"}, headers=auth["admin"]),
         201,
@@ -92,9 +91,3 @@ def test_invalid_unit_fields_are_422_naming_the_field(client, auth, application)
         response = client.post(f"{API}/units", json=body, headers=auth["admin"])
         assert_error(response, 422, "invalid_fields", field=field)
     assert last_position(application) == before
-
-
-def test_units_need_a_token(client):
-    body = assert_error(client.get(f"{API}/units"), 401, "not_authenticated")
-    assert body["errors"] == {}
-    assert_error(client.post(f"{API}/units", json={"code": "GZ", "name": "x"}), 401, "not_authenticated")

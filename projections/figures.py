@@ -1,0 +1,114 @@
+"""The circular's figures: counting states at the cut-off and events in the week. Pure functions."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+OPEN = ("issued", "assigned", "rectified")
+OVERDUE_STATUSES = ("issued", "assigned")
+STATE_FIGURES = ("issued_to_date", "closed_to_date", "withdrawn_to_date", "open", "awaiting_review", "overdue")
+WEEK_FIGURES = (
+    "issued_this_week",
+    "closed_this_week",
+    "rejected_this_week",
+    "reopened_this_week",
+    "escalated_this_week",
+    "extended_this_week",
+    "warned_this_week",
+)
+EVENT_FIGURE = {
+    "Issued": "issued_this_week",
+    "Reopened": "reopened_this_week",
+    "Escalated": "escalated_this_week",
+    "DeadlineExtended": "extended_this_week",
+    "Warned": "warned_this_week",
+}
+
+
+def is_overdue(state: Mapping[str, Any], day: date) -> bool:
+    """Overdue at a moment: still open (not awaiting review) and due before that moment's date."""
+    return state["status"] in OVERDUE_STATUSES and date.fromisoformat(state["due_date"]) < day
+
+
+def state_counts(state: Mapping[str, Any], day: date) -> Counter[str]:
+    """What one finding's state at the cut-off adds to the figures."""
+    status = state["status"]
+    return Counter(
+        {
+            "issued_to_date": 1,
+            "closed_to_date": status == "closed",
+            "withdrawn_to_date": status == "withdrawn",
+            "open": status in OPEN,
+            "awaiting_review": status == "rectified",
+            "overdue": is_overdue(state, day),
+        }
+    )
+
+
+def event_figure(event: Mapping[str, Any]) -> str | None:
+    """Which this-week figure an event counts in, if any."""
+    if event["type"] == "Reviewed":
+        return "closed_this_week" if event["outcome"] == "accepted" else "rejected_this_week"
+    return EVENT_FIGURE.get(event["type"])
+
+
+def tally(
+    states: Iterable[Mapping[str, Any]], events: Iterable[Mapping[str, Any]], day: date, key: str
+) -> dict[str, Counter[str]]:
+    """Counters of the figures grouped by a key of the rows (unit, source or severity)."""
+    groups: dict[str, Counter[str]] = defaultdict(Counter)
+    for state in states:
+        groups[state[key]].update(state_counts(state, day))
+    for event in events:
+        figure = event_figure(event)
+        if figure:
+            groups[event[key]][figure] += 1
+    return groups
+
+
+def figures(counts: Counter[str]) -> dict[str, Any]:
+    """The contract's FIGURES from a counter, with the rectification rate."""
+    result: dict[str, Any] = {name: counts[name] for name in (*STATE_FIGURES, *WEEK_FIGURES)}
+    counted = counts["issued_to_date"] - counts["withdrawn_to_date"]
+    result["rectification_rate"] = round(counts["closed_to_date"] / counted, 4) if counted > 0 else None
+    return {name: result[name] for name in FIGURE_ORDER}
+
+
+FIGURE_ORDER = (
+    "issued_this_week",
+    "issued_to_date",
+    "closed_this_week",
+    "closed_to_date",
+    "withdrawn_to_date",
+    "rectification_rate",
+    "open",
+    "awaiting_review",
+    "overdue",
+    "rejected_this_week",
+    "reopened_this_week",
+    "escalated_this_week",
+    "extended_this_week",
+    "warned_this_week",
+)
+
+
+def roll_up(by_unit: Mapping[str, Counter[str]], parents: Mapping[str, str | None]) -> dict[str, Counter[str]]:
+    """Each unit's counters with those of every unit below it added in."""
+    rolled: dict[str, Counter[str]] = {code: Counter() for code in parents}
+    for code, counts in by_unit.items():
+        for ancestor in lineage(code, parents):
+            rolled.setdefault(ancestor, Counter()).update(counts)
+    return rolled
+
+
+def lineage(code: str, parents: Mapping[str, str | None]) -> list[str]:
+    """The unit and its ancestors, nearest first (a cycle or an unknown parent ends the walk)."""
+    chain: list[str] = []
+    current: str | None = code
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    return chain

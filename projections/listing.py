@@ -1,0 +1,88 @@
+"""The finding list: filters, free-text search and cursor pages over the read model."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from projections.view import ReadModelSQL
+
+MAX_PAGE = 200
+
+
+class InvalidCursor(ValueError):
+    """A cursor this service did not hand out."""
+
+
+@dataclass(frozen=True)
+class FindingFilter:
+    """What a list request asks for; `units` is the set of unit codes already widened to subtrees."""
+
+    units: frozenset[str] | None = None
+    status: str | None = None
+    source: str | None = None
+    severity: str | None = None
+    batch: str | None = None
+    assignee: str | None = None
+    overdue: bool | None = None
+    q: str | None = None
+
+
+def encode_cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(f"p{position}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not text.startswith("p"):
+            raise ValueError(text)
+        return int(text[1:])
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidCursor(f"cursor {cursor!r} was not handed out by this service") from None
+
+
+def list_findings(
+    view: ReadModelSQL, where: FindingFilter, today: date, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of findings, newest issued first, and the cursor of the next page (None on the last)."""
+    clauses, params = conditions(where, today)
+    if cursor is not None:
+        clauses.append("issued_position < :before")
+        params["before"] = decode_cursor(cursor)
+    sql = "SELECT * FROM {findings}"
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
+    sql += f" ORDER BY issued_position DESC LIMIT {min(limit, MAX_PAGE) + 1}"
+    rows = view.select(sql, params)
+    page = rows[:limit]
+    more = len(rows) > limit
+    return page, encode_cursor(page[-1]["issued_position"]) if more and page else None
+
+
+def conditions(where: FindingFilter, today: date) -> tuple[list[str], dict[str, Any]]:
+    """SQL conditions and parameters for a filter."""
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    for column in ("status", "source", "severity", "batch", "assignee"):
+        value = getattr(where, column)
+        if value is not None:
+            clauses.append(f"{column} = :{column}")
+            params[column] = value
+    if where.units is not None:
+        names = {f"u{i}": code for i, code in enumerate(sorted(where.units))}
+        clauses.append(f"unit IN ({', '.join(':' + n for n in names)})" if names else "1 = 0")
+        params |= names
+    if where.overdue is not None:
+        overdue = "(status IN ('issued', 'assigned') AND due_date < :today)"
+        clauses.append(overdue if where.overdue else f"NOT {overdue}")
+        params["today"] = today.isoformat()
+    if where.q:
+        pattern = "%" + where.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        fields = ("reference", "title", "description")
+        clauses.append("(" + " OR ".join(f"LOWER({f}) LIKE :q ESCAPE '\\'" for f in fields) + ")")
+        params["q"] = pattern
+    return clauses, params

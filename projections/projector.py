@@ -1,0 +1,94 @@
+"""The projector process: exactly one per view, following the log until told to stop."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from projections.runtime import open_view, start_runner, views_path
+from service.config import build_application
+
+Say = Callable[[str], None]
+
+
+@contextmanager
+def projector_lock(settings: dict[str, Any], say: Say) -> Iterator[None]:
+    """Hold the one lock that lets a projector feed the view; a second projector waits here."""
+    url = settings["RECTIFY_DATABASE_URL"]
+    if url.startswith("sqlite:"):
+        with _file_lock(str(views_path(url)) + ".lock", say):
+            yield
+    else:
+        with _advisory_lock(url, say):
+            yield
+
+
+@contextmanager
+def _file_lock(path: str, say: Say) -> Iterator[None]:
+    with open(path, "a") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say(f"another projector holds {path}; waiting for it to stop")
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _advisory_lock(url: str, say: Say) -> Iterator[None]:
+    import psycopg
+
+    parts = urlsplit(url)
+    schema = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p).get("schema", "public")
+    key = int.from_bytes(hashlib.sha256(f"rectify-projector:{schema}".encode()).digest()[:8], "big", signed=True)
+    with psycopg.connect(urlunsplit(parts._replace(query="")), autocommit=True) as connection:
+        row = connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+        if not row or not row[0]:
+            say(f"another projector holds the lock of schema {schema}; waiting for it to stop")
+            connection.execute("SELECT pg_advisory_lock(%s)", (key,))
+        yield  # the lock goes with the connection
+
+
+def run_projector(
+    settings: dict[str, Any], stop: threading.Event, say: Say, *, rebuild: bool = False, until_caught_up: bool = False
+) -> None:
+    """Follow the log into the view until `stop` is set (or, if asked, until it has caught up)."""
+    with projector_lock(settings, say):
+        view = open_view(settings)
+        if rebuild:
+            view.reset()
+            say("the read model was emptied; rebuilding from position 0")
+        head = _head(settings)
+        with start_runner(settings) as runner:
+            say(f"projecting from position {view.position()} (log at {head})")
+            while not stop.is_set() and not runner.is_interrupted.is_set():
+                runner.run_forever(timeout=0.5)
+                position = view.position()
+                if until_caught_up and position >= head:
+                    break
+                if rebuild and position < head:
+                    say(f"rebuilding: {position}/{head}")
+            say(f"stopped at position {view.position()}")
+
+
+def status(settings: dict[str, Any]) -> dict[str, int]:
+    """Each view's position and how far it lags behind the log."""
+    head = _head(settings)
+    position = open_view(settings).position()
+    return {"position": position, "head": head, "lag": head - position}
+
+
+def _head(settings: dict[str, Any]) -> int:
+    application = build_application(settings)
+    try:
+        return application.recorder.max_notification_id() or 0
+    finally:
+        application.close()

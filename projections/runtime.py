@@ -1,0 +1,98 @@
+"""Running the read-model projection: its store settings, its runner, and reading its view."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, cast
+
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.projection import Projection, ProjectionRunner
+from eventsourcing.utils import Environment
+
+from projections.projection import BATCH_SIZE, ReadModel
+from projections.stores import PostgresReadModelView, SQLiteReadModelView
+from projections.view import ReadModelSQL
+from service.application import Rectify
+from service.stores import sqlite_path, store_env
+from service.stores.polling import has_buffered
+
+
+class ViewLagging(Exception):
+    """The view did not reach a position in time."""
+
+
+def views_path(database_url: str) -> Path:
+    """The SQLite file of the read model, beside the events file (`rectify.db` → `rectify.views.db`)."""
+    events = sqlite_path(database_url)
+    return events.with_name(f"{events.stem}.views{events.suffix or '.db'}")
+
+
+def view_class(database_url: str) -> type[ReadModelSQL]:
+    return SQLiteReadModelView if database_url.startswith("sqlite:") else PostgresReadModelView
+
+
+def projection_env(settings: dict[str, Any], *, create_tables: bool = False) -> dict[str, str]:
+    """The library's settings for the application and, under the projection's prefix, its view."""
+    url = settings["RECTIFY_DATABASE_URL"]
+    env = store_env(url, create_tables=create_tables)
+    env["RECTIFY_TIMEZONE"] = settings["RECTIFY_TIMEZONE"]
+    prefix = ReadModel.name.upper()
+    env[f"{prefix}_CREATE_TABLE"] = "y" if create_tables else "n"
+    if url.startswith("sqlite:"):
+        env[f"{prefix}_SQLITE_DBNAME"] = str(views_path(url))
+    return env
+
+
+def open_view(settings: dict[str, Any], *, create_tables: bool = False) -> ReadModelSQL:
+    """The read model's view, for queries (the web workers) or for set-up."""
+    env = Environment(ReadModel.name, projection_env(settings, create_tables=create_tables))
+    factory = InfrastructureFactory.construct(env)
+    view = factory.tracking_recorder(view_class(settings["RECTIFY_DATABASE_URL"]))  # type: ignore[arg-type]
+    return cast(ReadModelSQL, view)
+
+
+class BatchingProjectionRunner(ProjectionRunner[Rectify, Any]):
+    """The library's runner, writing many events in one transaction while more are at hand."""
+
+    @staticmethod
+    def _process_events_loop(subscription: Any, projection: Any, is_stopping: Any, runner: Any) -> None:
+        batching = FlushWhenDrained(projection, subscription.subscription)
+        ProjectionRunner._process_events_loop(subscription, batching, is_stopping, runner)
+
+
+class FlushWhenDrained(Projection[Any]):
+    """Hands events to the projection and flushes it when the subscription has no more at hand."""
+
+    def __init__(self, projection: ReadModel, subscription: Any):
+        super().__init__(projection.view)
+        self.projection = projection
+        self.subscription = subscription
+
+    def process_event(self, domain_event: Any, tracking: Any) -> None:
+        self.projection.process_event(domain_event, tracking)
+        if self.projection.pending >= BATCH_SIZE or not has_buffered(self.subscription):
+            self.projection.flush()
+
+
+def start_runner(settings: dict[str, Any]) -> BatchingProjectionRunner:
+    """Start following the event log from the view's position, in threads of this process."""
+    return BatchingProjectionRunner(
+        application_class=Rectify,
+        projection_class=ReadModel,
+        view_class=view_class(settings["RECTIFY_DATABASE_URL"]),
+        env=projection_env(settings),
+    )
+
+
+def wait_for(view: ReadModelSQL, position: int | None, timeout: float) -> None:
+    """Return once the view has processed `position`; poll briefly so a caught-up view answers at once."""
+    if position is None:
+        return
+    deadline = time.monotonic() + timeout
+    interval = 0.002
+    while view.position() < position:
+        if time.monotonic() > deadline:
+            raise ViewLagging(f"the read model has not reached position {position} within {timeout:g} s")
+        time.sleep(interval)
+        interval = min(interval * 2, 0.05)

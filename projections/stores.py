@@ -1,0 +1,78 @@
+"""The read model's view, one class per store, as the library's projection docs lay out."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from psycopg.sql import SQL
+
+from projections.view import APPLICATION_NAME, ReadModelSQL, pyformat, table_statements
+
+
+class SQLiteReadModelView(SQLiteTrackingRecorder, ReadModelSQL):
+    """The read model in its own SQLite file (the library's tracking table name is fixed)."""
+
+    tables = {"findings": "findings", "facts": "finding_facts", "units": "unit_facts", "prefix": ""}
+
+    def __init__(self, datastore: SQLiteDatastore, **kwargs: Any):
+        super().__init__(datastore, **kwargs)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *table_statements(self.tables, "INTEGER")]
+
+    def read(self) -> AbstractContextManager[Any]:
+        return self.datastore.transaction(commit=False)
+
+    def write(self) -> AbstractContextManager[Any]:
+        return self.datastore.transaction(commit=True)
+
+    def record(self, cursor: Any, tracking: Tracking) -> None:
+        self._insert_tracking(cursor, tracking)
+
+    def reset(self) -> None:
+        """Forget every row and the tracking position, to rebuild from zero."""
+        with self.write() as cursor:
+            for table in ("findings", "facts", "units"):
+                cursor.execute(f"DELETE FROM {self.tables[table]}")
+            cursor.execute("DELETE FROM tracking WHERE application_name = ?", (APPLICATION_NAME,))
+
+
+class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
+    """The read model in tables beside the events, named after the projection."""
+
+    def __init__(self, datastore: PostgresDatastore, *, tracking_table_name: str, **kwargs: Any):
+        super().__init__(datastore, tracking_table_name=tracking_table_name, **kwargs)
+        prefix = tracking_table_name.removesuffix("_tracking")
+        schema = f'"{datastore.schema}".'
+        self.tables = {
+            "findings": f"{schema}{prefix}_findings",
+            "facts": f"{schema}{prefix}_facts",
+            "units": f"{schema}{prefix}_units",
+            "prefix": f"{prefix}_",
+        }
+        self.sql_create_statements.extend(SQL(s) for s in table_statements(self.tables, "BIGINT"))  # type: ignore[arg-type]
+
+    def read(self) -> AbstractContextManager[Any]:
+        return self.datastore.transaction(commit=False)
+
+    def write(self) -> AbstractContextManager[Any]:
+        return self.datastore.transaction(commit=True)
+
+    def statement(self, sql: str) -> Any:
+        return pyformat(sql)
+
+    def record(self, cursor: Any, tracking: Tracking) -> None:
+        self._insert_tracking(cursor, tracking)
+
+    def reset(self) -> None:
+        """Forget every row and the tracking position, to rebuild from zero."""
+        with self.write() as cursor:
+            cursor.execute(f"TRUNCATE {self.tables['findings']}, {self.tables['facts']}, {self.tables['units']}")
+            cursor.execute(
+                f'DELETE FROM "{self.datastore.schema}".{self.tracking_table_name} WHERE application_name = %s',
+                (APPLICATION_NAME,),
+            )

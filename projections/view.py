@@ -1,0 +1,180 @@
+"""The read model's tables and queries, written once for both stores.
+
+Statements use `:name` parameters; each store's view turns them into its own
+style. Times are microseconds since the epoch and dates ISO strings, so both
+stores compare them the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+
+from projections.facts import Fact, FindingRow, UnitFact
+
+FINDING_COLUMNS = list(FindingRow.__dataclass_fields__)
+FACT_COLUMNS = list(Fact.__dataclass_fields__)
+UNIT_COLUMNS = list(UnitFact.__dataclass_fields__)
+APPLICATION_NAME = "Rectify"
+
+
+def table_statements(t: dict[str, str], big: str) -> list[str]:
+    """CREATE statements for the tables named in `t`, with `big` as the 64-bit integer type."""
+    return [
+        f"CREATE TABLE IF NOT EXISTS {t['findings']} (id TEXT PRIMARY KEY, reference TEXT NOT NULL, "
+        "source TEXT NOT NULL, batch TEXT NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL, "
+        "category TEXT NOT NULL, severity TEXT NOT NULL, unit TEXT NOT NULL, due_date TEXT NOT NULL, "
+        f"status TEXT NOT NULL, issued_at {big} NOT NULL, issued_position {big} NOT NULL, "
+        f"last_position {big} NOT NULL, version INTEGER NOT NULL, assignee TEXT, measures TEXT, "
+        f"closed_at {big}, rejections INTEGER NOT NULL, reopenings INTEGER NOT NULL, "
+        "escalations INTEGER NOT NULL, extensions INTEGER NOT NULL, warnings TEXT NOT NULL)",
+        f"CREATE UNIQUE INDEX IF NOT EXISTS {t['prefix']}findings_order ON {t['findings']} (issued_position)",
+        f"CREATE INDEX IF NOT EXISTS {t['prefix']}findings_unit ON {t['findings']} (unit, status)",
+        f"CREATE TABLE IF NOT EXISTS {t['facts']} (position {big} PRIMARY KEY, finding_id TEXT NOT NULL, "
+        f"version INTEGER NOT NULL, type TEXT NOT NULL, occurred_at {big} NOT NULL, recorded_at {big} NOT NULL, "
+        "unit TEXT NOT NULL, source TEXT NOT NULL, severity TEXT NOT NULL, status TEXT NOT NULL, "
+        "due_date TEXT NOT NULL, escalations INTEGER NOT NULL, assignee TEXT, measures TEXT, outcome TEXT, "
+        "level TEXT)",
+        f"CREATE UNIQUE INDEX IF NOT EXISTS {t['prefix']}facts_finding ON {t['facts']} (finding_id, version)",
+        f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_occurred ON {t['facts']} (occurred_at)",
+        f"CREATE TABLE IF NOT EXISTS {t['units']} (position {big} PRIMARY KEY, code TEXT NOT NULL, "
+        f"name TEXT NOT NULL, parent TEXT, recorded_at {big} NOT NULL)",
+    ]
+
+
+@dataclass
+class Batch:
+    """Rows to write together with one tracking position."""
+
+    findings: dict[str, FindingRow] = field(default_factory=dict)
+    facts: list[Fact] = field(default_factory=list)
+    units: list[UnitFact] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.facts) + len(self.units)
+
+
+class ReadModelSQL:
+    """The read model's statements over a store's cursor; subclasses say how to reach the store."""
+
+    tables: dict[str, str]
+
+    def read(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def write(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def statement(self, sql: str) -> Any:
+        """The store's form of a `:name` statement (SQLite takes it as it is)."""
+        return sql
+
+    def record(self, cursor: Any, tracking: Tracking) -> None:
+        raise NotImplementedError
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget every row and the tracking position, to rebuild from zero."""
+        raise NotImplementedError
+
+    # Writing.
+
+    def apply(self, batch: Batch, tracking: Tracking) -> None:
+        """Write a batch and its tracking position in one transaction."""
+        with self.write() as cursor:
+            if batch.findings:
+                self._upsert_findings(cursor, batch.findings.values())
+            if batch.facts:
+                self._insert(cursor, self.tables["facts"], FACT_COLUMNS, (f.as_dict() for f in batch.facts))
+            if batch.units:
+                self._insert(cursor, self.tables["units"], UNIT_COLUMNS, (u.as_dict() for u in batch.units))
+            self.record(cursor, tracking)
+
+    def _upsert_findings(self, cursor: Any, rows: Iterable[FindingRow]) -> None:
+        updates = ", ".join(f"{c} = excluded.{c}" for c in FINDING_COLUMNS if c != "id")
+        sql = self._insert_sql(self.tables["findings"], FINDING_COLUMNS) + f" ON CONFLICT (id) DO UPDATE SET {updates}"
+        cursor.executemany(self.statement(sql), [row.as_dict() for row in rows])
+
+    def _insert(self, cursor: Any, table: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
+        cursor.executemany(self.statement(self._insert_sql(table, columns)), list(rows))
+
+    @staticmethod
+    def _insert_sql(table: str, columns: Sequence[str]) -> str:
+        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+
+    # Reading.
+
+    def select(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Rows of a read-only statement, as dicts."""
+        with self.read() as cursor:
+            cursor.execute(self.statement(sql.format(**self.tables)), params or {})
+            return [dict(row) for row in cursor.fetchall()]
+
+    def finding_rows(self, ids: Sequence[str]) -> dict[str, FindingRow]:
+        """Current rows of these findings (those the view has)."""
+        found: dict[str, FindingRow] = {}
+        for chunk in chunks(ids, 500):
+            names = {f"id{i}": value for i, value in enumerate(chunk)}
+            placeholders = ", ".join(f":{name}" for name in names)
+            for row in self.select(f"SELECT * FROM {{findings}} WHERE id IN ({placeholders})", names):
+                found[row["id"]] = FindingRow(**row)
+        return found
+
+    def unit_facts(self, known_at: int | None = None) -> list[UnitFact]:
+        """Unit events recorded up to a moment (all when None), in log order."""
+        if known_at is None:
+            rows = self.select("SELECT * FROM {units} ORDER BY position")
+        else:
+            rows = self.select("SELECT * FROM {units} WHERE recorded_at <= :k ORDER BY position", {"k": known_at})
+        return [UnitFact(**row) for row in rows]
+
+    def states_at(self, cutoff: int, known_at: int) -> list[dict[str, Any]]:
+        """Each finding's state at a moment, from the events recorded up to `known_at`."""
+        return self.select(
+            "SELECT s.*, f.reference, f.title FROM {facts} s JOIN ("
+            " SELECT finding_id, MAX(version) AS last FROM {facts}"
+            " WHERE occurred_at < :cutoff AND recorded_at <= :known GROUP BY finding_id"
+            ") m ON s.finding_id = m.finding_id AND s.version = m.last"
+            " JOIN {findings} f ON f.id = s.finding_id",
+            {"cutoff": cutoff, "known": known_at},
+        )
+
+    def events_between(self, start: int, end: int, known_at: int) -> list[dict[str, Any]]:
+        """The events that happened in [start, end), as recorded up to `known_at`."""
+        return self.select(
+            "SELECT finding_id, type, outcome, occurred_at, unit, source, severity FROM {facts}"
+            " WHERE occurred_at >= :start AND occurred_at < :end AND recorded_at <= :known",
+            {"start": start, "end": end, "known": known_at},
+        )
+
+    def first_issued(self, known_at: int) -> int | None:
+        """When the earliest finding known at `known_at` was issued."""
+        rows = self.select(
+            "SELECT MIN(occurred_at) AS first FROM {facts} WHERE type = 'Issued' AND recorded_at <= :known",
+            {"known": known_at},
+        )
+        return rows[0]["first"] if rows else None
+
+    def position(self) -> int:
+        """The position of the last event this view has processed (0 before any)."""
+        return self.max_tracking_id(APPLICATION_NAME) or 0
+
+
+def chunks(values: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+NAMED = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
+
+
+def pyformat(sql: str) -> str:
+    """`:name` parameters as psycopg's `%(name)s`."""
+    return NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))

@@ -1,0 +1,46 @@
+"""The weekly circular's query and answer."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+FORMATS = ("json", "html", "csv", "xlsx", "docx")
+
+
+class CircularArgsSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    week = fields.String(metadata={"description": "ISO week, e.g. 2026-W47; default: the last finished week."})
+    unit = fields.String(metadata={"description": "Only this unit and the units below it."})
+    format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
+    lang = fields.String(load_default="zh", validate=validate.OneOf(("zh", "en")))
+    as_known_at = fields.AwareDateTime(
+        load_default=None, metadata={"description": "Count only events recorded up to this moment (default: now)."}
+    )
+    min_position = fields.Integer(load_default=None, validate=validate.Range(min=0))
+
+
+class CircularSchema(Schema):
+    """The circular as the contract shapes it (see the design's weekly circular section)."""
+
+    class Meta:
+        unknown = RAISE
+
+    week = fields.String()
+    issue_number = fields.Integer()
+    start = fields.String()
+    end = fields.String()
+    cutoff = fields.String()
+    as_known_at = fields.String()
+    scope = fields.Dict()
+    totals = fields.Dict()
+    previous = fields.Dict()
+    units = fields.List(fields.Dict())
+    by_source = fields.Dict()
+    by_severity = fields.Dict()
+    overdue = fields.List(fields.Dict())
+    escalated = fields.List(fields.Dict())
+    ledger = fields.List(fields.Dict())
+    settings = fields.Dict()
+    seal = fields.String(allow_none=True)
