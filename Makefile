@@ -33,3 +33,6 @@ demo: $(VENV)/.run-installed  ## seed a realistic data set into the configured s
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis
+
+# docx-preview: the DOCX circular as PNG pages, for a person to look at.
+include mk/docx-preview.mk

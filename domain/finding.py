@@ -129,7 +129,7 @@ class Finding(Aggregate):
     ) -> None:
         """Report the fix: what was done and the evidence for it."""
         self._check(actor, "rectify", (Role.UNIT,), (Status.ASSIGNED,), occurred_at, now)
-        self._rectified(measures=measures, evidence=evidence, actor=actor.name, occurred_at=occurred_at)
+        self._rectified(measures=measures, evidence=list(evidence), actor=actor.name, occurred_at=occurred_at)
 
     def review(self, *, outcome: Outcome, comment: str, actor: Actor, occurred_at: datetime, now: datetime) -> None:
         """Accept the fix and close the finding (销号), or send it back."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any, cast
 
@@ -16,10 +15,6 @@ from projections.view import ReadModelSQL
 from service.application import Rectify
 from service.stores import sqlite_path, store_env
 from service.stores.polling import has_buffered
-
-
-class ViewLagging(Exception):
-    """The view did not reach a position in time."""
 
 
 def views_path(database_url: str) -> Path:
@@ -83,16 +78,3 @@ def start_runner(settings: dict[str, Any]) -> BatchingProjectionRunner:
         view_class=view_class(settings["RECTIFY_DATABASE_URL"]),
         env=projection_env(settings),
     )
-
-
-def wait_for(view: ReadModelSQL, position: int | None, timeout: float) -> None:
-    """Return once the view has processed `position`; poll briefly so a caught-up view answers at once."""
-    if position is None:
-        return
-    deadline = time.monotonic() + timeout
-    interval = 0.002
-    while view.position() < position:
-        if time.monotonic() > deadline:
-            raise ViewLagging(f"the read model has not reached position {position} within {timeout:g} s")
-        time.sleep(interval)
-        interval = min(interval * 2, 0.05)

@@ -8,7 +8,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
-from psycopg.sql import SQL
+from psycopg.sql import SQL, Composed
 
 from projections.view import APPLICATION_NAME, ReadModelSQL, pyformat, table_statements
 
@@ -54,7 +54,7 @@ class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
             "units": f"{schema}{prefix}_units",
             "prefix": f"{prefix}_",
         }
-        self.sql_create_statements.extend(SQL(s) for s in table_statements(self.tables, "BIGINT"))  # type: ignore[arg-type]
+        self.sql_create_statements.extend(Composed([SQL(s)]) for s in table_statements(self.tables, "BIGINT"))
 
     def read(self) -> AbstractContextManager[Any]:
         return self.datastore.transaction(commit=False)

@@ -8,6 +8,7 @@ stores compare them the same way.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -165,6 +166,23 @@ class ReadModelSQL:
     def position(self) -> int:
         """The position of the last event this view has processed (0 before any)."""
         return self.max_tracking_id(APPLICATION_NAME) or 0
+
+
+class ViewLagging(Exception):
+    """The view did not reach a position in time."""
+
+
+def wait_for(view: ReadModelSQL, position: int | None, timeout: float) -> None:
+    """Return once the view has processed `position`; poll briefly so a caught-up view answers at once."""
+    if position is None:
+        return
+    deadline = time.monotonic() + timeout
+    interval = 0.002
+    while view.position() < position:
+        if time.monotonic() > deadline:
+            raise ViewLagging(f"the read model has not reached position {position} within {timeout:g} s")
+        time.sleep(interval)
+        interval = min(interval * 2, 0.01)
 
 
 def chunks(values: Sequence[str], size: int) -> Iterator[Sequence[str]]:

@@ -7,7 +7,6 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
-from projections.runtime import open_view
 from service.application import Rectify
 from service.auth import install_authentication
 from service.config import build_application, load_settings
@@ -45,6 +44,8 @@ def create_app(config: dict[str, Any] | None = None, application: Rectify | None
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["rectify"] = application or build_application(app.config)
+    from projections.runtime import open_view  # the read side builds on the application, not the reverse
+
     app.extensions["views"] = open_view(app.config)
     install_authentication(app)
 

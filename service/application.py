@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from eventsourcing.application import Application, EventSourcedLog
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoder
 
 from domain.errors import (
     ConcurrentChange,
@@ -22,41 +21,25 @@ from domain.errors import (
 )
 from domain.finding import Finding
 from domain.logs import ReferenceAssigned
-from domain.values import Actor, Role, Source, finding_id, format_reference, reference_log_id
+from domain.values import (
+    SYSTEM_ACTOR,
+    Actor,
+    Role,
+    Source,
+    WarningLevel,
+    finding_id,
+    format_reference,
+    reference_log_id,
+)
 from service.accounts import Accounts
+from service.commands import CommandOptions, CommandResult, Idempotency
+from service.finding_values import finding_values, history_entry
 from service.loading import load
 from service.organisation import Organisation
 from service.stores import IdempotencyRecord, RectifyRecorder
-from service.transcodings import register_domain_transcodings
+from service.transcodings import EnumTranscoder, register_domain_transcodings
 
 Change = Callable[[Finding, datetime, datetime], None]
-
-
-@dataclass(frozen=True)
-class Idempotency:
-    """The client's key for a command, and a fingerprint of the request it came with."""
-
-    key: str
-    fingerprint: str
-
-
-@dataclass(frozen=True)
-class CommandOptions:
-    """What every command may carry besides its own fields."""
-
-    occurred_at: datetime | None = None
-    expected_version: int | None = None
-    idempotency: Idempotency | None = None
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    """A finding's state after a command, its version and the position of its last event."""
-
-    finding: dict[str, Any]
-    version: int
-    position: int
-    replayed: bool = False
 
 
 class Rectify(Organisation, Accounts, Application[UUID]):
@@ -68,6 +51,11 @@ class Rectify(Organisation, Accounts, Application[UUID]):
         super().__init__(env)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.timezone = ZoneInfo(self.env.get("RECTIFY_TIMEZONE") or "Asia/Shanghai")
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = EnumTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -171,6 +159,15 @@ class Rectify(Organisation, Accounts, Application[UUID]):
             id, actor, options, lambda f, at, now: f.withdraw(reason=reason, actor=actor, occurred_at=at, now=now)
         )
 
+    def warn(self, id: UUID, level: WarningLevel) -> CommandResult:
+        """Record a warning (预警函) as the system."""
+        return self._change(
+            id,
+            SYSTEM_ACTOR,
+            CommandOptions(),
+            lambda f, at, now: f.warn(level=level, actor=SYSTEM_ACTOR, occurred_at=at, now=now),
+        )
+
     # Queries on one finding.
 
     def get_finding(self, id: UUID, actor: Actor) -> dict[str, Any]:
@@ -187,33 +184,7 @@ class Rectify(Organisation, Accounts, Application[UUID]):
 
     def finding_state(self, finding: Finding) -> dict[str, Any]:
         """The plain values that answer for a finding, overdue worked out for today."""
-        today = self.clock().astimezone(self.timezone).date()
-        return {
-            "id": finding.id,
-            "reference": finding.reference,
-            "source": finding.source,
-            "batch": finding.batch,
-            "title": finding.title,
-            "description": finding.description,
-            "category": finding.category,
-            "severity": finding.severity,
-            "unit": finding.unit,
-            "due_date": finding.due_date,
-            "status": finding.status,
-            "overdue": finding.is_overdue_on(today),
-            "assignee": finding.assignee,
-            "measures": finding.measures,
-            "evidence": finding.evidence,
-            "rectified_by": finding.rectified_by,
-            "issued_at": finding.issued_at,
-            "closed_at": finding.closed_at,
-            "rejections": finding.rejections,
-            "reopenings": finding.reopenings,
-            "escalations": finding.escalations,
-            "extensions": finding.extensions,
-            "warnings": list(finding.warnings),
-            "version": finding.version,
-        }
+        return finding_values(finding, self.clock().astimezone(self.timezone).date())
 
     # The machinery every command shares.
 
@@ -274,19 +245,3 @@ class Rectify(Organisation, Accounts, Application[UUID]):
         if actor.role is Role.UNIT and actor.unit not in self.ancestry(unit, include_self=True):
             # Not found rather than forbidden would hide existence; the contract asks for 403.
             raise OutsideUnitScope(f"unit {unit} is outside the scope of {actor.unit}")
-
-
-def history_entry(notification: Notification, domain_event: Finding.Event) -> dict[str, Any]:
-    """One event of a finding's history: who, when, what, and where it stands in the log."""
-    data = dict(vars(domain_event))
-    for key in ("originator_id", "originator_version", "timestamp", "originator_topic"):
-        data.pop(key, None)
-    return {
-        "type": type(domain_event).__name__,
-        "actor": data.pop("actor", None),
-        "occurred_at": data.pop("occurred_at", None),
-        "recorded_at": domain_event.timestamp,
-        "version": notification.originator_version,
-        "position": notification.id,
-        "data": data,
-    }

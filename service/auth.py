@@ -15,8 +15,8 @@ def install_authentication(app: Flask) -> None:
 
     @app.before_request
     def authenticate() -> None:
-        if not request.path.startswith("/api/v1/") or request.path.startswith(OPEN_PATHS):
-            return
+        if request.url_rule is None or not request.path.startswith("/api/v1/") or request.path.startswith(OPEN_PATHS):
+            return  # unknown routes answer 404 whoever asks
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():

@@ -21,6 +21,11 @@ DEFAULTS: dict[str, Any] = {
     "RECTIFY_SHAME_RATE": "0.6",
     "RECTIFY_ISSUING_OFFICE": "整改工作领导小组办公室",
     "RECTIFY_CIRCULAR_CLOSING": "",
+    # Warnings (预警函): green at this many days left or fewer, yellow at this many, red when overdue.
+    "RECTIFY_WARN_GREEN_DAYS": "20",
+    "RECTIFY_WARN_YELLOW_DAYS": "10",
+    # How often the projector sends due warnings itself, in seconds (0: only `rectify warn`).
+    "RECTIFY_WARN_EVERY": "0",
 }
 
 

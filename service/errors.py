@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from domain import errors
 from projections.listing import InvalidCursor
-from projections.runtime import ViewLagging
+from projections.view import ViewLagging
 from projections.weeks import InvalidWeek
 
 logger = logging.getLogger(__name__)
@@ -49,6 +49,20 @@ def error_body(code: str, message: str, field_errors: dict[str, Any] | None = No
     return {"code": code, "message": message, "errors": field_errors or {}}
 
 
+LOCATIONS = ("json", "query", "headers", "form", "files", "view_args", "cookies")
+
+
+def merged_locations(messages: dict[str, Any]) -> dict[str, Any]:
+    """webargs nests field errors by location (json, query, …): clients want the fields themselves."""
+    if not set(messages) <= set(LOCATIONS):
+        return messages
+    merged: dict[str, Any] = {}
+    for location in LOCATIONS:
+        value = messages.get(location)
+        merged.update(value if isinstance(value, dict) else {"_body": value} if value else {})
+    return merged
+
+
 def status_of(error: errors.RectifyError) -> int:
     """The HTTP status for a domain error (the most specific class listed wins)."""
     for cls in type(error).__mro__:
@@ -74,8 +88,7 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         data = getattr(error, "data", None) or {}
         messages = data.get("messages", {})
-        # webargs nests field errors by location ("json", "headers", …); the body's are what clients want.
-        field_errors = messages.get("json", messages) if isinstance(messages, dict) else messages
+        field_errors = merged_locations(messages) if isinstance(messages, dict) else messages
         if not isinstance(field_errors, dict):
             field_errors = {"_body": field_errors if isinstance(field_errors, list) else [str(field_errors)]}
         message = data.get("message") or error.description or error.name

@@ -38,6 +38,7 @@ class Organisation(_Base):
         self, actor: Actor, *, code: str, name: str, parent: str | None = None, occurred_at: datetime | None = None
     ) -> dict[str, Any]:
         """Register a unit under an existing parent (or at the top)."""
+        Unit.register(code=code, name=name, parent=parent, actor=actor, occurred_at=self.clock())  # the role, first
         if parent is not None:
             self.require_unit(parent, field="parent")
         if unit_id(code) in self.repository:

@@ -10,8 +10,7 @@ from domain.errors import OutsideUnitScope, UnknownUnit
 from domain.values import Actor, Role
 from projections.circular import unit_tree
 from projections.figures import lineage
-from projections.runtime import wait_for
-from projections.view import ReadModelSQL
+from projections.view import ReadModelSQL, wait_for
 
 
 def read_view(min_position: int | None) -> ReadModelSQL:

@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields
 
 
 class ErrorSchema(Schema):
     code = fields.String(metadata={"description": "A stable, machine-readable name of the problem."})
     message = fields.String(metadata={"description": "What went wrong, for a person."})
     errors = fields.Dict(metadata={"description": "Field name to the list of its problems."})
+
+
+EARLIEST, LATEST = 1970, 9000
+
+
+def within_calendar(moment: datetime) -> None:
+    """Moments far outside any inspection's life cannot even be converted between time zones."""
+    try:
+        year = moment.astimezone(UTC).year
+    except OverflowError:
+        year = 0
+    if not EARLIEST <= year <= LATEST:
+        raise ValidationError(f"Must fall between the years {EARLIEST} and {LATEST}.")
+
+
+def moment_field(description: str) -> fields.AwareDateTime:
+    """An optional ISO 8601 moment with a UTC offset."""
+    return fields.AwareDateTime(load_default=None, validate=within_calendar, metadata={"description": description})
 
 
 def plain(value: Any) -> Any:

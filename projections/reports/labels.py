@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+
+from projections.reports.prose import PROSE
 
 LANGS = ("zh", "en")
 
@@ -42,7 +45,8 @@ TEXT: dict[str, dict[str, str]] = {
         "overdue_list": "逾期问题清单", "escalated_list": "本周督办问题", "honor": "红榜", "shame": "黑榜",
         "honor_rule": "整改率{rate}及以上", "shame_rule": "整改率低于{rate}", "none": "无",
         "vs_last_week": "较上周", "this_week": "本周", "attachment": "附件", "attachment_note": "附件：整改台账",
-        "days": "{n}天", "points": "{n}个百分点", "generated": "本通报依据截至{as_known_at}记录的数据生成，数据校验码：{seal}",
+        "days": "{n}天", "points": "{n}个百分点",
+        "generated": "本通报依据截至{as_known_at}记录的数据生成，数据校验码：{seal}",
     },
     "en": {
         "reference": "Reference", "source": "Source", "unit": "Unit code", "unit_name": "Unit", "title": "Finding",
@@ -69,11 +73,15 @@ TEXT: dict[str, dict[str, str]] = {
     },
 }  # fmt: skip
 
+for _lang, _prose in PROSE.items():
+    TEXT[_lang].update(_prose)
+
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
              "November", "December")  # fmt: skip
 
 
-CHINESE_NUMERALS = "一二三四五六七八九十"
+DIGITS = "零一二三四五六七八九"
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class UnsupportedLanguage(ValueError):
@@ -123,11 +131,24 @@ class Labels:
 
     def numbered(self, n: int, text: str) -> str:
         """A second-level heading: （一）text, or (1) text."""
-        return f"（{CHINESE_NUMERALS[n - 1]}）{text}" if self.lang == "zh" else f"({n}) {text}"
+        return f"（{chinese_numeral(n)}）{text}" if self.lang == "zh" else f"({n}) {text}"
 
     def ledger_headers(self) -> list[str]:
         """The ledger's header row."""
         return [self(column) for column in LEDGER_COLUMNS]
+
+
+def xml_text(text: str) -> str:
+    """Text without the characters that XML 1.0, and so Word and Excel files, cannot hold."""
+    return NOT_XML.sub("", text)
+
+
+def chinese_numeral(n: int) -> str:
+    """一 to 九十九, as headings count."""
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return DIGITS[ones]
+    return ("" if tens == 1 else DIGITS[tens]) + "十" + (DIGITS[ones] if ones else "")
 
 
 def percent(rate: float | None) -> str:

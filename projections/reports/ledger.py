@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from openpyxl import Workbook
@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from projections.reports.labels import LEDGER_COLUMNS, Labels, ranked
+from projections.reports.labels import LEDGER_COLUMNS, Labels, ranked, xml_text
 
 WIDTHS = {"reference": 15, "source": 9, "unit": 10, "unit_name": 22, "title": 48, "severity": 9, "assignee": 10,
           "due_date": 12, "status": 10, "days_overdue": 9, "measures": 48}  # fmt: skip
@@ -60,7 +60,8 @@ def render_xlsx(circular: Mapping[str, Any], lang: str = "zh") -> bytes:
     summary_sheet(workbook.create_sheet(labels("summary")), circular, labels)
     workbook.properties.title = f"{labels('ledger')} {circular['week']}"
     workbook.properties.creator = circular["settings"]["issuing_office"]
-    workbook.properties.created = datetime.fromisoformat(circular["as_known_at"]).replace(tzinfo=None)
+    known_at = datetime.fromisoformat(circular["as_known_at"]).astimezone(UTC)
+    workbook.properties.created = known_at.replace(tzinfo=None)  # openpyxl writes naive times as UTC
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -108,7 +109,7 @@ def write_header(sheet: Worksheet, headers: list[str], widths: list[int]) -> Non
 
 def write_row(sheet: Worksheet, values: list[Any], fill: PatternFill | None) -> None:
     """One data row, text kept as text even when it looks like a formula."""
-    sheet.append(values)
+    sheet.append([xml_text(value) if isinstance(value, str) else value for value in values])
     for cell in sheet[sheet.max_row]:
         if cell.data_type == "f":  # openpyxl takes any text starting with "=" for a formula
             cell.data_type = "s"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from service.schemas import moment_field
+
 FORMATS = ("json", "html", "csv", "xlsx", "docx")
 
 
@@ -15,9 +17,7 @@ class CircularArgsSchema(Schema):
     unit = fields.String(metadata={"description": "Only this unit and the units below it."})
     format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
     lang = fields.String(load_default="zh", validate=validate.OneOf(("zh", "en")))
-    as_known_at = fields.AwareDateTime(
-        load_default=None, metadata={"description": "Count only events recorded up to this moment (default: now)."}
-    )
+    as_known_at = moment_field("Count only events recorded up to this moment (default: now).")
     min_position = fields.Integer(load_default=None, validate=validate.Range(min=0))
 
 

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Response, current_app
-from flask_smorest import Blueprint
 
 from domain.errors import OccurredInFuture
 from projections.circular import CircularSettings, weekly_circular
 from projections.weeks import Week
 from service.auth import current_actor
+from service.blueprint import Blueprint
 from service.circulars.schemas import CircularArgsSchema, CircularSchema
 from service.reads import read_view, units_in_scope
 from service.schemas import ErrorSchema

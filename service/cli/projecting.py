@@ -23,7 +23,7 @@ def add_parser(commands: Any) -> None:
 
 def project(args: argparse.Namespace) -> int:
     """Run the projector until SIGTERM or Ctrl-C (a second projector waits for the first)."""
-    from projections.projector import run_projector, status
+    from service.projector import run_projector, status
 
     settings = load_settings()
     if args.status:

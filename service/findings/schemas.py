@@ -8,7 +8,7 @@ from flask import current_app
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 
 from domain.values import REFERENCE_PATTERN, Outcome, Severity, Source, Status, WarningLevel
-from service.schemas import PlainDict
+from service.schemas import PlainDict, moment_field
 
 
 def text(max_length: int, *, required: bool = True, **kwargs: Any) -> fields.String:
@@ -27,9 +27,7 @@ class CommandSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    occurred_at = fields.AwareDateTime(
-        load_default=None, metadata={"description": "When it happened (ISO 8601 with offset); default now."}
-    )
+    occurred_at = moment_field("When it happened (ISO 8601 with offset); default now.")
 
 
 class IssueSchema(CommandSchema):

@@ -12,22 +12,24 @@ from uuid import UUID
 
 from flask import current_app, request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from werkzeug.exceptions import BadRequest
 
 from projections.facts import moment
 from projections.listing import FindingFilter, list_findings
-from service.application import CommandOptions, CommandResult, Idempotency, Rectify
+from service.application import Rectify
 from service.auth import current_actor
+from service.blueprint import Blueprint
+from service.commands import CommandOptions, CommandResult, Idempotency
 from service.findings import schemas
 from service.reads import local_today, read_view, units_in_scope
 from service.schemas import ErrorSchema, plain
 
 blp = Blueprint("findings", __name__, description="Findings (整改问题) and their life from issue to closing.")
 
-IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+IF_MATCH = re.compile(r'^\s*(?:\*|(?:W/)?"?(\d+)"?)\s*$')
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 COMMAND_ERRORS = {
+    401: "No valid bearer token.",
     404: "No such finding.",
     403: "The role or unit may not do this.",
     409: "A rule of the finding's life is broken, or another request changed it first.",
@@ -47,7 +49,7 @@ def command_options(occurred_at: Any) -> CommandOptions:
         match = IF_MATCH.match(request.headers["If-Match"])
         if match is None:
             raise BadRequest('If-Match must be a version in quotes, e.g. If-Match: "3".')
-        expected_version = int(match.group(1))
+        expected_version = int(match.group(1)) if match.group(1) else None  # "*": any version
     idempotency = None
     if "Idempotency-Key" in request.headers:
         key = request.headers["Idempotency-Key"]
@@ -76,10 +78,19 @@ def summary(row: dict[str, Any], today: date) -> dict[str, Any]:
     return row | {"issued_at": moment(row["issued_at"]), "closed_at": closed_at, "overdue": overdue}
 
 
+COMMAND_HEADERS = [
+    {"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
+     "description": 'The version the command expects, e.g. "3"; 412 and nothing recorded if the finding moved on.'},
+    {"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 200},
+     "description": "A repeat with the same key and body returns the first answer and records nothing."},
+]  # fmt: skip
+
+
 def document_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    """The error answers and the optional headers every command shares, in the OpenAPI document."""
     for status, description in COMMAND_ERRORS.items():
         view = blp.alt_response(status, schema=ErrorSchema, description=description)(view)
-    return view
+    return blp.doc(parameters=COMMAND_HEADERS)(view)
 
 
 @blp.route("")

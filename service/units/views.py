@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service.auth import current_actor
+from service.blueprint import Blueprint
 from service.schemas import ErrorSchema
 from service.units.schemas import UnitSchema
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Mapper, UUIDAsHex
+from eventsourcing.persistence import Mapper
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
@@ -14,7 +14,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 from domain import errors
 from domain.finding import Finding
 from domain.values import Actor, Outcome, Role, Severity, Source, Status, WarningLevel
-from service.transcodings import register_domain_transcodings
+from service.application import Rectify
+from service.stores import store_env
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 OPEN = {Status.ISSUED, Status.ASSIGNED}
@@ -183,12 +184,8 @@ def issue(due_date: date) -> Finding:
 
 
 def store_mapper() -> Mapper:
-    """A mapper set up as the application's is: the library's transcodings and the domain's."""
-    transcoder = JSONTranscoder()
-    transcoder.register(UUIDAsHex())
-    transcoder.register(DatetimeAsISO())
-    register_domain_transcodings(transcoder)
-    return Mapper(transcoder=transcoder)
+    """The application's own mapper (over the in-memory store: no I/O)."""
+    return Rectify(store_env("memory:")).mapper
 
 
 def through_store(events: list[Any]) -> list[Any]:

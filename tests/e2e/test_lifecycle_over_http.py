@@ -122,17 +122,27 @@ def last_line(output: str, prefix: str) -> str:
     return [line for line in output.splitlines() if line.startswith(prefix)][-1]
 
 
-def worker_pids(master: int) -> list[int]:
-    """The processes whose parent is the gunicorn master, read from /proc."""
-    children = []
+def child_pids(master: int) -> dict[int, str]:
+    """The processes whose parent is the gunicorn master, with their command lines, read from /proc."""
+    children = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue  # the process ended while we looked
         if int(fields[1]) == master:
-            children.append(int(stat.parent.name))
+            children[int(stat.parent.name)] = command
     return children
+
+
+def worker_pids(master: int) -> list[int]:
+    """The gunicorn workers: the master's children other than the projector."""
+    return [pid for pid, command in child_pids(master).items() if "service.cli project" not in command]
+
+
+def projector_pids(master: int) -> list[int]:
+    return [pid for pid, command in child_pids(master).items() if "service.cli project" in command]
 
 
 def test_serve_tells_where_the_api_is_and_how_to_get_a_token(server: Server) -> None:
@@ -147,6 +157,19 @@ def test_gunicorn_master_runs_two_workers(server: Server) -> None:
     while len(worker_pids(server.process.pid)) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert len(worker_pids(server.process.pid)) == 2
+
+
+def test_serve_runs_one_projector_so_lists_read_their_own_writes(server: Server, tokens: dict[str, str]) -> None:
+    assert len(projector_pids(server.process.pid)) == 1
+    status, issued, _ = server.call(
+        "POST", "/api/v1/findings", tokens["wang.min"], finding_body(title="读写一致性核对")
+    )
+    assert status == 201
+    status, page, _ = server.call(
+        "GET", f"/api/v1/findings?q=%E8%AF%BB%E5%86%99&min_position={issued['position']}", tokens["li.qiang"]
+    )
+    assert status == 200, page
+    assert [item["reference"] for item in page["items"]] == [issued["reference"]]
 
 
 def test_requests_without_a_token_are_refused(server: Server) -> None:

@@ -199,7 +199,7 @@ def test_malformed_if_match_is_400(client, auth, issue, application):
 # Races between workers.
 
 
-def test_concurrent_commands_from_one_version_never_both_succeed(auth, issue, application, store_url):
+def test_concurrent_commands_from_one_version_never_both_succeed(client, auth, issue, application, store_url):
     finding = issue()
     before = last_position(application)
     workers = [another_worker(store_url) for _ in range(WORKERS)]
@@ -222,7 +222,7 @@ def test_concurrent_commands_from_one_version_never_both_succeed(auth, issue, ap
             assert answer.status_code in (409, 412)
             assert_error(answer, answer.status_code)
     assert last_position(application) == before + 1
-    assert [e["version"] for e in history_of(auth, finding, application, store_url)] == [1, 2]
+    assert [e["version"] for e in history(client, auth, finding)] == [1, 2]
 
 
 def test_concurrent_commands_without_if_match_are_all_recorded_in_turn_or_refused(auth, issue, application, store_url):
@@ -237,8 +237,3 @@ def test_concurrent_commands_without_if_match_are_all_recorded_in_turn_or_refuse
             assert_error(answer, 409, "concurrent_change")
     assert last_position(application) == before + len(succeeded)
     assert {answer.get_json()["version"] for answer in succeeded} == set(range(2, 2 + len(succeeded)))
-
-
-def history_of(auth, finding, application, store_url) -> list[dict]:
-    with another_worker(store_url) as worker:
-        return history(worker, auth, finding)

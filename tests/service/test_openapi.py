@@ -7,6 +7,7 @@ import re
 import pytest
 
 from service import create_app
+from service.config import build_application, initialise_store, load_settings
 from tests.service.helpers import API, assert_error, last_position
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
@@ -24,9 +25,13 @@ COMMAND_REQUIRED = {
 
 
 @pytest.fixture(scope="module")
-def documented_app():
-    """The document does not depend on the store: build it once, over the in-memory store."""
-    return create_app({"RECTIFY_DATABASE_URL": "memory:", "TESTING": True})
+def documented_app(tmp_path_factory):
+    """The document does not depend on the store: build it once, over one SQLite file."""
+    settings = load_settings({"RECTIFY_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('openapi')}/rectify.db"})
+    initialise_store(settings)
+    application = build_application(settings)
+    yield create_app(settings | {"TESTING": True}, application=application)
+    application.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,18 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from projections.runtime import open_view, start_runner, views_path
+from projections.view import ReadModelSQL
+from service.application import Rectify
 from service.config import build_application
+from service.warnings import send_due_warnings, thresholds_from
 
 Say = Callable[[str], None]
 
@@ -67,6 +72,7 @@ def run_projector(
             view.reset()
             say("the read model was emptied; rebuilding from position 0")
         head = _head(settings)
+        warnings = WarningSchedule(settings, say)
         with start_runner(settings) as runner:
             say(f"projecting from position {view.position()} (log at {head})")
             while not stop.is_set() and not runner.is_interrupted.is_set():
@@ -76,7 +82,26 @@ def run_projector(
                     break
                 if rebuild and position < head:
                     say(f"rebuilding: {position}/{head}")
+                warnings.run_if_due(runner.app, view)
             say(f"stopped at position {view.position()}")
+
+
+class WarningSchedule:
+    """Sends due warnings every RECTIFY_WARN_EVERY seconds (never when 0)."""
+
+    def __init__(self, settings: dict[str, Any], say: Say):
+        self.every = float(settings["RECTIFY_WARN_EVERY"])
+        self.thresholds = thresholds_from(settings)
+        self.say = say
+        self.next_run = time.monotonic()
+
+    def run_if_due(self, application: Rectify, view: ReadModelSQL) -> None:
+        if self.every <= 0 or time.monotonic() < self.next_run:
+            return
+        self.next_run = time.monotonic() + self.every
+        today = datetime.now(application.timezone).date()
+        for sent in send_due_warnings(application, view, today, self.thresholds):
+            self.say(f"warned {sent.reference} ({sent.unit}): {sent.level}, due {sent.due_date}")
 
 
 def status(settings: dict[str, Any]) -> dict[str, int]:

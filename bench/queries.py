@@ -1,0 +1,96 @@
+"""The read-model queries the issue sets a target for, each case ready to be timed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from domain.values import Actor, Role
+from projections.circular import CircularSettings, weekly_circular
+from projections.listing import FindingFilter, list_findings
+from projections.view import ReadModelSQL
+from projections.weeks import Week
+from service.reads import units_in_scope
+
+AUDITOR = Actor("bench.auditor", Role.AUDITOR)
+SCOPE = "B01"  # a branch: about 1/20 of the units and findings
+TEXT = "采购"  # in a quarter of the titles: a page fills quickly
+ABSENT = "无此问题"  # in no finding: the whole table is searched
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    query: Callable[[], Any]
+    size: Callable[[Any], int] = len
+
+
+def weeks_of(history_now: datetime, weeks: int) -> dict[str, Week]:
+    """A week in the middle of the history and the last finished week (the one Monday's circular covers)."""
+    zone = history_now.tzinfo
+    assert zone is not None
+    return {
+        "mid": Week.containing(history_now - timedelta(weeks=weeks / 2), zone),
+        "last": Week.containing(history_now - timedelta(days=7), zone),
+    }
+
+
+def circular_cases(view: ReadModelSQL, weeks: dict[str, Week], zone: ZoneInfo) -> list[Case]:
+    """weekly_circular for each week, for the whole system and for one branch, known as of now."""
+    cases = []
+    for label, week in weeks.items():
+        for scope in (None, SCOPE):
+
+            def query(week: Week = week, scope: str | None = scope) -> dict[str, Any]:
+                return weekly_circular(view, week, datetime.now(zone), scope, CircularSettings())
+
+            cases.append(Case(f"circular {label} week {week.label} {scope or 'all'}", query, _ledger_rows))
+    return cases
+
+
+def listing_cases(view: ReadModelSQL, today: Any) -> list[Case]:
+    """The finding list's query as the endpoint runs it: the unit's subtree worked out, then one page."""
+
+    def query(unit: str | None, q: str | None) -> Callable[[], list[dict[str, Any]]]:
+        def page() -> list[dict[str, Any]]:
+            units = units_in_scope(view, AUDITOR, unit)
+            return list_findings(view, FindingFilter(units=units, q=q), today, None, 50)[0]
+
+        return page
+
+    return [
+        Case(f"list q={TEXT}", query(None, TEXT)),
+        Case(f"list unit={SCOPE}", query(SCOPE, None)),
+        Case(f"list q={TEXT} unit={SCOPE}", query(SCOPE, TEXT)),
+        Case(f"list q={ABSENT} (no match)", query(None, ABSENT)),
+    ]
+
+
+def http_cases(client: Any, token: str, weeks: dict[str, Week]) -> list[Case]:
+    """The same through Flask's test client: arguments, auth, the query and the JSON answer."""
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def get(path: str, **args: str) -> Callable[[], bytes]:
+        def call() -> bytes:
+            response = client.get(f"{path}?{urlencode(args)}", headers=headers)
+            if response.status_code != 200:
+                raise RuntimeError(f"{path} answered {response.status_code}: {response.get_data(as_text=True)[:300]}")
+            return response.get_data()
+
+        return call
+
+    circular = "/api/v1/circulars/weekly"
+    return [
+        Case(f"GET circular mid {weeks['mid'].label} all", get(circular, week=weeks["mid"].label)),
+        Case(f"GET circular last {weeks['last'].label} all", get(circular, week=weeks["last"].label)),
+        Case(f"GET circular last {weeks['last'].label} {SCOPE}", get(circular, week=weeks["last"].label, unit=SCOPE)),
+        Case(f"GET findings q={TEXT} unit={SCOPE}", get("/api/v1/findings", q=TEXT, unit=SCOPE)),
+    ]
+
+
+def _ledger_rows(circular: dict[str, Any]) -> int:
+    return len(circular["ledger"])

@@ -1,0 +1,126 @@
+"""The benchmark's stores, kept between runs: a SQLite file or a PostgreSQL schema per size.
+
+A store counts as generated once its description (`var/bench/<name>.json`) is
+written, after the last event; anything found without one is thrown away and
+generated again.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from bench.history import Say, seed_history
+from projections.runtime import views_path
+from service.config import build_application, initialise_store, load_settings
+
+ROOT = Path("var/bench")
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@dataclass(frozen=True)
+class Size:
+    findings: int
+    units: int
+    weeks: int = 26
+    seed: int = 2026
+
+    @property
+    def name(self) -> str:
+        suffix = "" if (self.units, self.weeks, self.seed) == (500, 26, 2026) else f"_u{self.units}_w{self.weeks}"
+        return f"bench_{self.findings}{suffix}" + ("" if self.seed == 2026 else f"_s{self.seed}")
+
+
+def store_url(kind: str, size: Size, postgres_url: str = POSTGRES_URL) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{ROOT / size.name / 'rectify.db'}"
+    return f"{postgres_url}?schema={size.name}"
+
+
+def prepared_store(
+    kind: str, size: Size, postgres_url: str, say: Say, *, regenerate: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The settings of a store holding the history of this size, generated first if need be, and its description."""
+    url = store_url(kind, size, postgres_url)
+    # The projector must not send warnings of its own into the kept history.
+    settings = load_settings({"RECTIFY_DATABASE_URL": url, "RECTIFY_WARN_EVERY": "0"})
+    described = ROOT / f"{kind}-{size.name}.json"
+    if described.exists() and not regenerate:
+        say(f"{kind}: using the stored history {url} (generated {json.loads(described.read_text())['generated_on']})")
+        return settings, json.loads(described.read_text())
+    say(f"{kind}: generating {size.findings} findings over {size.units} units into {url}")
+    described.unlink(missing_ok=True)
+    clear(kind, size, postgres_url)
+    started = time.perf_counter()
+    initialise_store(settings)
+    application = build_application(settings)
+    try:
+        made = seed_history(
+            application, findings=size.findings, units=size.units, weeks=size.weeks, seed=size.seed, say=say
+        )
+        made["events"] = application.recorder.max_notification_id()
+    finally:
+        application.close()
+    checkpoint(kind, url)
+    made |= {
+        "generation_seconds": round(time.perf_counter() - started, 1),
+        "generated_on": time.strftime("%Y-%m-%d %H:%M"),
+    }
+    described.write_text(json.dumps(made, ensure_ascii=False, indent=1))
+    return settings, made
+
+
+def clear(kind: str, size: Size, postgres_url: str) -> None:
+    """Remove what an unfinished generation may have left."""
+    if kind == "sqlite":
+        folder = ROOT / size.name
+        for path in folder.glob("rectify*") if folder.exists() else ():
+            path.unlink()
+        folder.mkdir(parents=True, exist_ok=True)
+        return
+    ROOT.mkdir(parents=True, exist_ok=True)
+    with _connect(postgres_url) as connection:
+        connection.execute(f'DROP SCHEMA IF EXISTS "{size.name}" CASCADE')
+        connection.execute(f'CREATE SCHEMA "{size.name}"')
+
+
+def checkpoint(kind: str, url: str) -> None:
+    """Fold SQLite's write-ahead log into the file, so its size on disk is the store's size."""
+    if kind != "sqlite":
+        return
+    for path in (Path(url.removeprefix("sqlite:///")), views_path(url)):
+        with sqlite3.connect(path) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def disk_sizes(kind: str, url: str, postgres_url: str, schema: str) -> dict[str, int]:
+    """Bytes on disk of the events and of the read model (tables with their indexes)."""
+    if kind == "sqlite":
+        events = Path(url.removeprefix("sqlite:///"))
+        return {"events": _files_size(events), "read model": _files_size(views_path(url))}
+    with _connect(postgres_url) as connection:
+        rows = connection.execute(
+            "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
+            (schema,),
+        ).fetchall()
+    sizes = {"events": 0, "read model": 0}
+    for table, size in rows:
+        sizes["read model" if table.startswith("readmodel_") else "events"] += size
+    return sizes
+
+
+def _files_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if not p.name.endswith(".lock"))
+
+
+def _connect(postgres_url: str) -> Any:
+    import psycopg
+
+    parts = urlsplit(postgres_url)
+    return psycopg.connect(urlunsplit(parts._replace(query="")), autocommit=True)

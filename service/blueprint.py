@@ -1,0 +1,52 @@
+"""flask-smorest's Blueprint with a JSON parser that refuses what no store can keep."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+import flask_smorest
+from marshmallow import RAISE
+from webargs import core
+from webargs.flaskparser import FlaskParser, abort, is_json_request
+
+
+def lone_surrogates(data: Any) -> bool:
+    """Whether any key or string in decoded JSON holds a lone surrogate (JSON allows it, UTF-8 does not)."""
+    pending = [data]
+    while pending:  # no recursion: the JSON may be nested as deep as the decoder allows
+        item = pending.pop()
+        if isinstance(item, str):
+            if any("\ud800" <= char <= "\udfff" for char in item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+class StrictJSONParser(FlaskParser):
+    """webargs' parser, answering 400 for bodies that decode but cannot be stored or answered.
+
+    Unknown query arguments are refused too (webargs drops them by default), so a misspelt
+    filter is a 422 naming it rather than a list that silently ignores it.
+    """
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": RAISE, "querystring": RAISE}
+
+    def _raw_load_json(self, req: flask.Request) -> Any:
+        if req.get_data(cache=True) and not is_json_request(req):
+            abort(415, messages={"json": ["Send the body as JSON, with Content-Type: application/json."]})
+        try:
+            data = super()._raw_load_json(req)
+        except RecursionError:
+            abort(400, messages={"json": ["The JSON body is nested too deeply."]})
+        if data is not core.missing and lone_surrogates(data):
+            abort(400, messages={"json": ["The JSON body holds text that is not valid Unicode (a lone surrogate)."]})
+        return data
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = StrictJSONParser()

@@ -1,0 +1,137 @@
+"""The projector: exactly once across restarts, rebuilds alike, one at a time, stops on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+
+import pytest
+
+from domain.values import Actor, Role, Severity, Source
+from projections.runtime import open_view
+from service.application import CommandOptions
+from service.cli import main
+from service.config import build_application, load_settings
+from service.projector import run_projector
+
+INSPECTOR = Actor("inspector", Role.INSPECTOR)
+UNIT = Actor("unit", Role.UNIT, "HQ")
+
+
+@pytest.fixture
+def settings(store_url):
+    return load_settings({"RECTIFY_DATABASE_URL": store_url})
+
+
+@pytest.fixture
+def rectify(settings):
+    application = build_application(settings)
+    application.register_unit(INSPECTOR, code="HQ", name="集团公司")
+    yield application
+    application.close()
+
+
+def issue_and_assign(rectify, count: int) -> None:
+    for number in range(count):
+        result = rectify.issue_finding(
+            INSPECTOR, CommandOptions(), source=Source.AUDIT, batch="审计", title=f"问题{number}",
+            description="", category="", severity=Severity.GENERAL, unit="HQ", due_date=date(2030, 1, 1),
+        )  # fmt: skip
+        rectify.assign(result.finding["id"], UNIT, CommandOptions(), assignee="张三", note="")
+
+
+def catch_up(settings, **options) -> list[str]:
+    lines: list[str] = []
+    run_projector(settings, threading.Event(), lines.append, until_caught_up=True, **options)
+    return lines
+
+
+def snapshot(view) -> tuple[list[dict], list[dict], list[dict]]:
+    return (
+        view.select("SELECT * FROM {findings} ORDER BY id"),
+        view.select("SELECT * FROM {facts} ORDER BY position"),
+        view.select("SELECT * FROM {units} ORDER BY position"),
+    )
+
+
+def test_a_restarted_projector_resumes_where_it_stopped_and_counts_each_event_once(settings, rectify):
+    issue_and_assign(rectify, 3)
+    catch_up(settings)
+    issue_and_assign(rectify, 2)
+    catch_up(settings)
+    view = open_view(settings)
+    facts = view.select("SELECT finding_id, version FROM {facts}")
+    assert len(facts) == 10
+    assert len({(f["finding_id"], f["version"]) for f in facts}) == 10
+    assert view.position() == rectify.recorder.max_notification_id()
+
+
+def test_a_rebuild_from_zero_gives_the_same_rows(settings, rectify):
+    issue_and_assign(rectify, 4)
+    rectify.register_unit(INSPECTOR, code="BJ", name="北京", parent="HQ")
+    rectify.rename_unit(INSPECTOR, "BJ", "北京分公司")
+    catch_up(settings)
+    before = snapshot(open_view(settings))
+    lines = catch_up(settings, rebuild=True)
+    assert any("rebuilding from position 0" in line for line in lines)
+    assert snapshot(open_view(settings)) == before
+
+
+def test_status_prints_the_position_and_the_lag(settings, rectify, capsys, monkeypatch):
+    monkeypatch.setenv("RECTIFY_DATABASE_URL", settings["RECTIFY_DATABASE_URL"])
+    issue_and_assign(rectify, 1)
+    assert main(["project", "--status"]) == 0
+    head = rectify.recorder.max_notification_id()
+    assert f"position 0, log at {head}, lag {head}" in capsys.readouterr().out
+    catch_up(settings)
+    assert main(["project", "--status"]) == 0
+    assert f"position {head}, log at {head}, lag 0" in capsys.readouterr().out
+
+
+def start_projector(url: str) -> subprocess.Popen[str]:
+    env = os.environ | {"RECTIFY_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "project"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_for_line(process: subprocess.Popen[str], text: str, timeout: float = 20) -> str:
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], max(deadline - time.monotonic(), 0))
+        if not ready:
+            break
+        line = process.stdout.readline()
+        if text in line:
+            return line
+        if not line and process.poll() is not None:
+            break
+    raise AssertionError(f"the projector never said {text!r}")
+
+
+def test_a_second_projector_waits_for_the_first_and_sigterm_stops_each_cleanly(settings, rectify):
+    issue_and_assign(rectify, 1)
+    url = settings["RECTIFY_DATABASE_URL"]
+    with start_projector(url) as first:
+        wait_for_line(first, "projecting from position")
+        with start_projector(url) as second:
+            wait_for_line(second, "waiting for it to stop")
+            issue_and_assign(rectify, 1)
+            first.send_signal(signal.SIGTERM)
+            assert first.wait(timeout=20) == 0
+            wait_for_line(second, "projecting from position")
+            second.send_signal(signal.SIGTERM)
+            assert second.wait(timeout=20) == 0
+    view = open_view(settings)
+    assert view.position() == rectify.recorder.max_notification_id()

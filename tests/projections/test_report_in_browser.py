@@ -1,0 +1,52 @@
+"""The circular's HTML page as a person sees it: Debian's headless Chromium loads it, dumps its DOM, takes a picture."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from projections.reports.html import render_html
+
+CHROMIUM = Path("/usr/bin/chromium")
+REQUIRE_BROWSER = os.environ.get("RECTIFY_REQUIRE_BROWSER", "") not in ("", "0", "no")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
+QUIET = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    """Chromium, or a skip with the reason (a failure when RECTIFY_REQUIRE_BROWSER is set)."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    reason = f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk"
+    if REQUIRE_BROWSER:
+        pytest.fail(f"{reason}; RECTIFY_REQUIRE_BROWSER is set, so the browser test must run", pytrace=False)
+    pytest.skip(reason)
+
+
+def run_chromium(chromium: Path, profile: Path, *arguments: str) -> subprocess.CompletedProcess[bytes]:
+    """Run headless Chromium once with its own profile folder; fail with its stderr if it fails."""
+    command = [str(chromium), *QUIET, f"--user-data-dir={profile}", *arguments]
+    finished = subprocess.run(command, capture_output=True, timeout=120, check=False)
+    assert finished.returncode == 0, finished.stderr.decode(errors="replace")[-2000:]
+    return finished
+
+
+def test_circular_page_renders_in_a_real_browser(chromium, circular, tmp_path):
+    page = tmp_path / "circular.html"
+    page.write_text(render_html(circular), encoding="utf-8")
+    dom = run_chromium(chromium, tmp_path / "profile", "--dump-dom", page.as_uri()).stdout.decode("utf-8")
+    assert "关于整改工作进展情况的通报（第12期）" in dom
+    for unit in circular["units"]:
+        assert unit["name"] in dom
+    screenshot = tmp_path / "circular.png"
+    run_chromium(chromium, tmp_path / "profile", f"--screenshot={screenshot}", "--window-size=1280,2000", page.as_uri())
+    picture = screenshot.read_bytes()
+    assert picture.startswith(b"\x89PNG\r\n\x1a\n") and len(picture) > 10_000
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(screenshot, ARTIFACTS / "circular.png")
