@@ -9,6 +9,7 @@ from flask import Response, current_app
 
 from domain.errors import OccurredInFuture
 from projections.circular import CircularSettings, weekly_circular
+from projections.reports import FORMATS, render
 from projections.weeks import Week
 from service.auth import current_actor
 from service.blueprint import Blueprint
@@ -30,9 +31,16 @@ def circular_settings(config: dict[str, Any]) -> CircularSettings:
     )
 
 
+# flask-smorest documents the JSON answer; the other formats are added beside it.
+CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Circular"}}} | {
+    FORMATS[name][1].split(";")[0]: {"schema": {"type": "string", "format": "binary"}} for name in FORMATS
+}
+
+
 @blp.route("/weekly")
+@blp.doc(responses={"200": {"description": "The circular, in the asked format.", "content": CONTENT}})
 @blp.arguments(CircularArgsSchema, location="query")
-@blp.response(200, CircularSchema, description="JSON, or the HTML page, CSV or XLSX ledger, or DOCX circular.")
+@blp.response(200, CircularSchema)
 @blp.alt_response(422, schema=ErrorSchema, description="An invalid week, unit, format or moment.")
 @blp.alt_response(503, schema=ErrorSchema, description="The read model did not reach min_position in time.")
 def weekly(args: dict[str, Any]) -> Any:
@@ -49,8 +57,6 @@ def weekly(args: dict[str, Any]) -> Any:
     circular = weekly_circular(view, week, known_at, scope, circular_settings(current_app.config))
     if args["format"] == "json":
         return circular
-    from projections.reports import render
-
     body, content_type, filename = render(circular, args["format"], args["lang"])
     response = Response(body, content_type=content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -15,6 +15,7 @@ from flask.views import MethodView
 from werkzeug.exceptions import BadRequest
 
 from projections.facts import moment
+from projections.figures import is_overdue
 from projections.listing import FindingFilter, list_findings
 from service.application import Rectify
 from service.auth import current_actor
@@ -73,9 +74,8 @@ def answer(result: CommandResult, status: int = 200) -> tuple[dict[str, Any], in
 
 def summary(row: dict[str, Any], today: date) -> dict[str, Any]:
     """A list row with its times as datetimes and overdue worked out for today."""
-    overdue = row["status"] in ("issued", "assigned") and row["due_date"] < today.isoformat()
     closed_at = moment(row["closed_at"]) if row["closed_at"] is not None else None
-    return row | {"issued_at": moment(row["issued_at"]), "closed_at": closed_at, "overdue": overdue}
+    return row | {"issued_at": moment(row["issued_at"]), "closed_at": closed_at, "overdue": is_overdue(row, today)}
 
 
 COMMAND_HEADERS = [

@@ -144,3 +144,16 @@ def test_answers_and_errors_are_documented(spec):
     assert {"id", "reference", "status", "version", "position", "due_date", "unit"} <= set(result)
     event = spec["components"]["schemas"]["Event"]["properties"]
     assert {"type", "actor", "occurred_at", "recorded_at", "version", "position", "data"} <= set(event)
+
+
+def test_the_document_is_valid_openapi(spec):
+    from openapi_spec_validator import validate
+
+    validate(spec)
+
+
+def test_circular_formats_and_command_headers_are_documented(spec):
+    weekly = spec["paths"][f"{API}/circulars/weekly"]["get"]
+    assert {"application/json", "text/html", "text/csv"} <= set(weekly["responses"]["200"]["content"])
+    assign = spec["paths"][f"{API}/findings/{{finding_id}}/assign"]["post"]
+    assert {"If-Match", "Idempotency-Key"} <= {p["name"] for p in assign["parameters"] if p["in"] == "header"}

@@ -1,0 +1,108 @@
+"""The pure parts of the circular: weeks, overdue, counting, the rate and the roll-up."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.values import WarningLevel
+from domain.warnings import WarningThresholds, warning_level
+from projections.figures import figures, is_overdue, lineage, roll_up, state_counts
+from projections.weeks import InvalidWeek, Week
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def test_a_week_runs_from_monday_midnight_to_the_next_monday_in_local_time():
+    week = Week.parse("2026-W47", SHANGHAI)
+    assert (week.monday, week.sunday) == (date(2026, 11, 16), date(2026, 11, 22))
+    assert week.cutoff.isoformat() == "2026-11-23T00:00:00+08:00"
+    assert week.previous().label == "2026-W46"
+
+
+def test_the_week_before_the_first_of_a_year_is_the_last_of_the_previous_one():
+    assert Week.parse("2027-W01", SHANGHAI).previous().label == "2026-W53"
+    assert Week.parse("2026-W01", SHANGHAI).previous().label == "2025-W52"
+
+
+@pytest.mark.parametrize("text", ["2026-W54", "2025-W53", "2026-47", "W47", "2026-W4", ""])
+def test_weeks_that_do_not_exist_are_refused(text):
+    with pytest.raises(InvalidWeek):
+        Week.parse(text, SHANGHAI)
+
+
+def test_a_moment_falls_in_the_week_of_its_local_date():
+    sunday_night_utc = datetime.fromisoformat("2026-11-22T17:30:00+00:00")  # Monday 01:30 in Shanghai
+    assert Week.containing(sunday_night_utc, SHANGHAI).label == "2026-W48"
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)))
+def test_every_day_lies_in_exactly_the_week_that_contains_it(day):
+    week = Week.containing(datetime(day.year, day.month, day.day, 12, tzinfo=SHANGHAI), SHANGHAI)
+    assert week.monday <= day <= week.sunday
+    assert Week.parse(week.label, SHANGHAI) == week
+
+
+def state(status: str, due: str) -> dict:
+    return {"status": status, "due_date": due}
+
+
+@pytest.mark.parametrize(
+    ("status", "due", "overdue"),
+    [
+        ("issued", "2026-11-22", True),  # due Sunday, cut-off Monday: one day late
+        ("assigned", "2026-11-22", True),
+        ("assigned", "2026-11-23", False),
+        ("rectified", "2026-01-01", False),  # waiting for review is never overdue
+        ("closed", "2026-01-01", False),
+        ("withdrawn", "2026-01-01", False),
+    ],
+)
+def test_overdue_means_open_and_due_before_the_cutoff_date(status, due, overdue):
+    assert is_overdue(state(status, due), date(2026, 11, 23)) is overdue
+
+
+def test_the_rate_leaves_withdrawn_findings_out_and_is_null_when_nothing_counts():
+    counts = Counter()
+    for status in ("closed", "closed", "assigned", "withdrawn"):
+        counts.update(state_counts(state(status, "2030-01-01"), date(2026, 11, 23)))
+    assert figures(counts)["rectification_rate"] == round(2 / 3, 4)
+    assert figures(state_counts(state("withdrawn", "2030-01-01"), date(2026, 11, 23)))["rectification_rate"] is None
+
+
+TREE = {"HQ": None, "BJ": "HQ", "BJ-01": "BJ", "SH": "HQ"}
+
+
+def test_a_units_figures_include_every_unit_below_it():
+    rolled = roll_up({"BJ-01": Counter(open=2), "SH": Counter(open=1), "BJ": Counter(open=1)}, TREE)
+    assert (rolled["HQ"]["open"], rolled["BJ"]["open"], rolled["BJ-01"]["open"], rolled["SH"]["open"]) == (4, 3, 2, 1)
+
+
+@given(st.dictionaries(st.sampled_from(sorted(TREE)), st.integers(min_value=0, max_value=50)))
+def test_the_root_adds_up_to_the_whole(open_by_unit):
+    rolled = roll_up({unit: Counter(open=n) for unit, n in open_by_unit.items()}, TREE)
+    assert rolled["HQ"]["open"] == sum(open_by_unit.values())
+
+
+def test_a_cycle_in_the_tree_ends_the_walk_instead_of_looping():
+    assert lineage("A", {"A": "B", "B": "A"}) == ["A", "B"]
+
+
+@pytest.mark.parametrize(
+    ("days_left", "level"),
+    [(30, None), (21, None), (20, WarningLevel.GREEN), (11, WarningLevel.GREEN), (10, WarningLevel.YELLOW),
+     (0, WarningLevel.YELLOW), (-1, WarningLevel.RED)],
+)  # fmt: skip
+def test_a_deadline_reaches_green_then_yellow_then_red(days_left, level):
+    today = date(2026, 11, 27)
+    assert warning_level(today + timedelta(days=days_left), today, WarningThresholds()) is level
+
+
+def test_thresholds_must_be_ordered():
+    with pytest.raises(ValueError):
+        WarningThresholds(green_days=5, yellow_days=10)
