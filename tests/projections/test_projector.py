@@ -135,3 +135,16 @@ def test_a_second_projector_waits_for_the_first_and_sigterm_stops_each_cleanly(s
             assert second.wait(timeout=20) == 0
     view = open_view(settings)
     assert view.position() == rectify.recorder.max_notification_id()
+
+
+def test_a_projector_killed_mid_batch_resumes_without_skipping_or_double_counting(settings, rectify):
+    issue_and_assign(rectify, 60)
+    with start_projector(settings["RECTIFY_DATABASE_URL"]) as killed:
+        wait_for_line(killed, "projecting from position")
+        killed.kill()  # SIGKILL: no clean stop, whatever batch was open is lost with the process
+        killed.wait(timeout=20)
+    catch_up(settings)
+    resumed = snapshot(open_view(settings))
+    catch_up(settings, rebuild=True)
+    assert snapshot(open_view(settings)) == resumed
+    assert len(resumed[1]) == 120
