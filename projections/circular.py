@@ -61,7 +61,7 @@ def weekly_circular(
         "end": week.sunday.isoformat(),
         "cutoff": week.cutoff.isoformat(),
         "as_known_at": known_at.isoformat(),
-        "scope": {"unit": scope, "name": tree[scope]["name"] if scope else "全系统"},
+        "scope": {"unit": scope, "name": unit_name(tree, scope) if scope else "全系统"},  # unknown then: empty
         "totals": figures(total(tally(states, this_week, day, "unit"))),
         "previous": figures(total(tally(before, last_week, previous_day, "unit"))),
         "units": ranked_units(tree, parents, scope, now_by_unit, then_by_unit),

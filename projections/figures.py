@@ -36,16 +36,15 @@ def is_overdue(state: Mapping[str, Any], day: date) -> bool:
 def state_counts(state: Mapping[str, Any], day: date) -> Counter[str]:
     """What one finding's state at the cut-off adds to the figures."""
     status = state["status"]
-    return Counter(
-        {
-            "issued_to_date": 1,
-            "closed_to_date": status == "closed",
-            "withdrawn_to_date": status == "withdrawn",
-            "open": status in OPEN,
-            "awaiting_review": status == "rectified",
-            "overdue": is_overdue(state, day),
-        }
-    )
+    counts = {
+        "issued_to_date": True,
+        "closed_to_date": status == "closed",
+        "withdrawn_to_date": status == "withdrawn",
+        "open": status in OPEN,
+        "awaiting_review": status == "rectified",
+        "overdue": is_overdue(state, day),
+    }
+    return Counter({name: int(counted) for name, counted in counts.items()})  # ints: a lone True would stay a bool
 
 
 def event_figure(event: Mapping[str, Any]) -> str | None:

@@ -210,4 +210,8 @@ def circular(history: History, label: str, scope: str | None, zone: tzinfo) -> d
             if s.is_overdue(day)
         ),
         "escalated": sorted(s.reference for s in now if s.this_week["escalated_this_week"]),
+        "ledger": sorted(
+            (s.reference, s.unit, s.status, s.due_date.isoformat(), (day - s.due_date).days if s.is_overdue(day) else 0)
+            for s in now
+        ),
     }

@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.errors import RectifyError
+from domain.finding import Finding
 from domain.values import Actor, Outcome, Role, Severity, Source
 from projections.circular import CircularSettings, weekly_circular
 from projections.runtime import open_view, start_runner
@@ -50,10 +51,10 @@ HORIZON = WEEKS * MINUTES_A_WEEK
 BOUNDARIES = [w * MINUTES_A_WEEK + d for w in range(1, WEEKS) for d in (-1, 0)]
 STATUS_AFTER = {"assign": "assigned", "rectify": "rectified", "accept": "closed", "reject": "assigned"}
 STATUS_AFTER |= {"reopen": "assigned", "withdraw": "withdrawn"}
-ACTIONS = {
-    "issued": ["assign", "extend", "escalate", "withdraw"],
-    "assigned": ["assign", "rectify", "extend", "escalate", "withdraw"],
-    "rectified": ["accept", "reject", "withdraw"],
+ACTIONS = {  # repeated to favour the way most findings go: assigned, fixed, reviewed
+    "issued": ["assign", "assign", "assign", "extend", "escalate", "withdraw"],
+    "assigned": ["rectify", "rectify", "rectify", "assign", "extend", "escalate", "withdraw"],
+    "rectified": ["accept", "accept", "accept", "reject", "reject", "withdraw"],
     "closed": ["reopen"],
     "withdrawn": [],
 }
@@ -71,19 +72,21 @@ class Step:
 
 @dataclass(frozen=True)
 class Script:
+    """Who a finding is issued to, what kind it is, and its steps in order."""
+
     unit: str
     source: Source
     severity: Severity
     steps: list[Step]
 
 
-moments = st.one_of(st.integers(0, HORIZON - 1), st.sampled_from(BOUNDARIES))
+minutes_in = st.one_of(st.integers(0, HORIZON - 1), st.sampled_from(BOUNDARIES))  # often right at a week boundary
 
 
 @st.composite
 def scripts(draw: st.DrawFn, finding: int) -> Script:
     """A finding's life: issue, then commands its status allows, at non-decreasing moments."""
-    minutes = sorted(draw(st.lists(moments, min_size=1, max_size=7)))
+    minutes = sorted(draw(st.lists(minutes_in, min_size=1, max_size=7)))
     steps = [Step(finding, "issue", minutes[0], draw(st.integers(0, 30)))]
     status = "issued"
     for minute in minutes[1:]:
@@ -219,17 +222,22 @@ FIGURES = (*reference.COUNTS[:-1], "rectification_rate")  # the contract's keys;
 
 
 def figure_differences(where: str, served: dict[str, Any], expected: dict[str, Any]) -> list[str]:
-    """Each figure that differs, as `where.figure: served ≠ expected` (rates within the served rounding)."""
-    found = []
-    for name in (*FIGURES, *(["warned_this_week"] if "warned_this_week" in served else [])):
-        got, want = served.get(name, "missing"), expected[name]
-        if name == "rectification_rate" and isinstance(got, float) and want is not None:
-            same = abs(got - want) <= 1e-4
-        else:
-            same = got == want
-        if not same:
-            found.append(f"{where}.{name}: served {got!r}, expected {want!r}")
-    return found
+    """Each figure that differs, as `where.figure: served … expected …`."""
+    names = (*FIGURES, *(["warned_this_week"] if "warned_this_week" in served else []))
+    return [
+        f"{where}.{name}: served {served.get(name, 'nothing')!r}, expected {expected[name]!r}"
+        for name in names
+        if not same_figure(name, served.get(name), expected[name])
+    ]
+
+
+def same_figure(name: str, served: Any, expected: Any) -> bool:
+    """Counts are whole numbers (a bool is not a count); rates agree to the served rounding."""
+    if name != "rectification_rate":
+        return type(served) is int and served == expected
+    if served is None or expected is None:
+        return served is expected
+    return isinstance(served, float) and abs(served - expected) <= 1e-4
 
 
 def differences(served: dict[str, Any], expected: dict[str, Any], scope: str | None) -> list[str]:
@@ -252,9 +260,20 @@ def differences(served: dict[str, Any], expected: dict[str, Any], scope: str | N
     )
     if overdue != expected["overdue"]:
         found.append(f"overdue: served {overdue}, expected {expected['overdue']}")
-    escalated = sorted(r["reference"] for r in served.get("escalated", []))
+    found += listing_differences(served, expected)
+    return found
+
+
+def listing_differences(served: dict[str, Any], expected: dict[str, Any]) -> list[str]:
+    """The lists a circular may add to the contract: escalated this week, and the ledger (one row a finding)."""
+    found = []
+    escalated = sorted(row["reference"] for row in served.get("escalated", []))
     if "escalated" in served and escalated != expected["escalated"]:
         found.append(f"escalated: served {escalated}, expected {expected['escalated']}")
+    keys = ("reference", "unit", "status", "due_date", "days_overdue")
+    ledger = sorted(tuple(str(row[k]) if k == "due_date" else row[k] for k in keys) for row in served.get("ledger", []))
+    if "ledger" in served and ledger != expected["ledger"]:
+        found.append(f"ledger: served {ledger}, expected {expected['ledger']}")
     return found
 
 
@@ -285,16 +304,30 @@ def weeks_of(order: list[Step], origin: datetime) -> list[Week]:
     return sorted(touched, key=lambda w: w.start)
 
 
+def moments_to_check(
+    data: st.DataObject, known: list[datetime], replay: reference.History
+) -> list[tuple[str, datetime]]:
+    """Some moments between steps, the very moment one finding event was recorded, and now."""
+    chosen = sorted(set(data.draw(st.lists(st.integers(0, len(known) - 1), max_size=3), label="known after steps")))
+    recorded = data.draw(
+        st.sampled_from([e for e in replay.events if isinstance(e, Finding.Event)]), label="known as recorded"
+    )
+    return [
+        *((f"after {i} steps", known[i]) for i in chosen),
+        (f"exactly as {type(recorded).__name__} v{recorded.originator_version} was recorded", recorded.timestamp),
+        ("now", datetime.now(UTC)),
+    ]
+
+
 def check_against_replay(kind: str, history: tuple[list[Script], list[Step]], data: st.DataObject) -> None:
+    """Record the history, then compare every circular around it with the replay."""
     findings, order = history
     origin = Week.containing(datetime.now(ZONE), ZONE).start - timedelta(weeks=WEEKS)
     with running(kind) as (application, view):
         known = run(application, findings, order, origin)
         wait_for(view, application.recorder.max_notification_id(), 10)
-        chosen = sorted(set(data.draw(st.lists(st.integers(0, len(known) - 1), max_size=3), label="known after steps")))
-        moments = [(f"after {i} steps", known[i]) for i in chosen] + [("now", datetime.now(UTC))]
         replay = reference.History.from_store(application)
-        for label, moment in moments:
+        for label, moment in moments_to_check(data, known, replay):
             as_known = replay.known_at(moment)
             for week in weeks_of(order, origin):
                 for scope in (None, "BJ", "SH"):
@@ -414,3 +447,21 @@ def test_a_withdrawn_finding_does_not_count_in_the_rate(rectify, view, projector
     assert totals["rectification_rate"] == pytest.approx(0.5)
     units = {row["unit"]: row["figures"]["rectification_rate"] for row in served["units"]}
     assert (units["SH"], units["BJ"]) == (None, pytest.approx(0.5))
+
+
+def test_figures_are_whole_numbers_when_a_group_holds_one_finding(rectify, view, projector, week_a):
+    issue(rectify, "XC-T-1", at(week_a, 1), week_a.monday + timedelta(days=1))
+
+    served = circular(rectify, view, week_a)
+    groups = {"totals": served["totals"], "BJ-01": next(r["figures"] for r in served["units"] if r["unit"] == "BJ-01")}
+    for group, figures in groups.items():
+        not_counts = {k: v for k, v in figures.items() if k != "rectification_rate" and type(v) is not int}
+        assert not_counts == {}, f"{group} figures that are not whole numbers"
+
+
+def test_a_circular_known_before_its_unit_was_registered_counts_nothing(rectify, view, projector, week_a):
+    before = recorded_moment()
+    rectify.register_unit(SETUP, code="GZ", name="广州分公司", parent="HQ")
+
+    served = circular(rectify, view, week_a, before, scope="GZ")
+    assert (served["totals"]["issued_to_date"], served["units"], served["overdue"]) == (0, [], [])

@@ -106,3 +106,9 @@ def test_a_deadline_reaches_green_then_yellow_then_red(days_left, level):
 def test_thresholds_must_be_ordered():
     with pytest.raises(ValueError):
         WarningThresholds(green_days=5, yellow_days=10)
+
+
+def test_figures_of_a_single_finding_are_whole_numbers_not_booleans():
+    counted = figures(state_counts(state("assigned", "2026-01-01"), date(2026, 11, 23)))
+    assert all(type(value) is int for name, value in counted.items() if name != "rectification_rate")
+    assert (counted["open"], counted["overdue"], counted["closed_to_date"]) == (1, 1, 0)
