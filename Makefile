@@ -31,6 +31,9 @@ lint: $(VENV)/.dev-installed
 demo: $(VENV)/.run-installed  ## seed a realistic data set into the configured store
 	$(VENV)/bin/rectify demo
 
+bench: $(VENV)/.dev-installed  ## time rebuild and read-model queries on a demo-sized history (SQLite and PostgreSQL); see bench/README.md
+	$(VENV)/bin/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis
 

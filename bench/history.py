@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bench.lives import INSPECTORS, REVIEWERS, Life, Step, plan_life
 from bench.tree import UnitPlan, unit_person, unit_tree
@@ -23,6 +24,8 @@ from domain.finding import Finding
 from domain.values import Actor, Role, Source, format_reference
 from service.application import Rectify
 
+# One moment for every store and run, so SQLite and PostgreSQL hold the same history and weeks.
+HISTORY_NOW = datetime(2026, 11, 27, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 SETUP = Actor("bench", Role.ADMIN)
 AUDITOR = "bench.auditor"
 SAVE_EVENTS = 1000
@@ -30,9 +33,9 @@ Say = Callable[[str], None]
 
 
 def seed_history(application: Rectify, *, findings: int, units: int, weeks: int, seed: int, say: Say) -> dict[str, Any]:
-    """Units, users and `findings` lives over `weeks` weeks before now; what was made, and the auditor's token."""
+    """Units, users, and `findings` lives over the `weeks` before HISTORY_NOW; what was made, and a token."""
     rng = random.Random(seed)
-    now = application.clock().astimezone(application.timezone).replace(second=0, microsecond=0)
+    now = min(HISTORY_NOW, application.clock()).astimezone(application.timezone)
     start = now - timedelta(weeks=weeks)
     tree = unit_tree(units)
     register_units(application, tree, start - timedelta(days=1), say)

@@ -1,4 +1,4 @@
-"""Planning a demo-sized history: the unit tree and each finding's life, step by step. No I/O.
+"""Planning each finding's life, command by command, for a demo-sized history. No I/O.
 
 A life is planned the way the service would see it: commands in office hours,
 each no earlier than the last, none after `now`, warnings (预警函) recorded by
@@ -106,38 +106,38 @@ def on_duty(at: datetime, rng: random.Random) -> datetime:
 
 def plan_life(rng: random.Random, now: datetime, start: datetime, units: list[UnitPlan]) -> Life:
     """A finding issued some time between `start` and `now`, and what happened to it since."""
-    issued_at = on_duty(start + (now - 2 * HOUR - start) * rng.random(), rng)
-    issued_at = min(issued_at, now - HOUR)
+    issued_at = min(on_duty(start + (now - 2 * HOUR - start) * rng.random(), rng), now - HOUR)
     unit = rng.choice(units[1:])  # the root issues findings; it does not receive them
     life = Life(rng, now, unit, issued_at, issued_at.date() + timedelta(days=rng.randint(30, 90)))
+    life.add("issue", life.inspector(), issued_at, **issue_fields(rng, unit, issued_at), due_date=life.due)
+    live(life)
+    return life
+
+
+def issue_fields(rng: random.Random, unit: UnitPlan, issued_at: datetime) -> dict[str, Any]:
+    """What an inspector writes down: source, round, the problem and how serious it is."""
     source = rng.choice([Source.INSPECTION] * 3 + [Source.AUDIT] * 2)
     category = rng.choice(list(PROBLEMS))
     title = rng.choice(PROBLEMS[category])
+    found = f"经核查，{unit.name}存在{title}问题，涉及金额{rng.randint(2, 300)}万元，相关制度执行不到位。"
     round_ = "第三轮巡察" if source is Source.INSPECTION else "年度财务审计"
-    life.add(
-        "issue",
-        life.inspector(),
-        issued_at,
-        source=source,
-        batch=f"{issued_at.year}年{round_}",
-        title=title,
-        description=f"{title}：经核查，{unit.name}存在{title}问题，涉及金额{rng.randint(2, 300)}万元，相关制度执行不到位。",
-        category=category,
-        severity=rng.choice(SEVERITIES),
-        unit=unit.code,
-        due_date=life.due,
-    )
-    live(life)
-    return life
+    return {
+        "source": source,
+        "batch": f"{issued_at.year}年{round_}",
+        "title": title,
+        "description": f"{title}：{found}",
+        "category": category,
+        "severity": rng.choice(SEVERITIES),
+        "unit": unit.code,
+    }
 
 
 def live(life: Life) -> None:
     """Assigned, fixed, reviewed (perhaps rejected, perhaps reopened later), unless withdrawn first."""
     rng, staff = life.rng, unit_person(life.unit.branch or "HQ")
     if rng.random() < 0.04:
-        life.add(
-            "withdraw", life.inspector(), life.later(2, 5), "withdrawn", reason="经复核，该问题系重复认定，予以撤销"
-        )
+        reason = "经复核，该问题系重复认定，予以撤销"
+        life.add("withdraw", life.inspector(), life.later(2, 5), "withdrawn", reason=reason)
         return
     assignee = rng.choice(ASSIGNEES)
     if not life.add("assign", staff, life.later(1, 3), "assigned", assignee=assignee, note="请按期完成整改"):
@@ -160,15 +160,12 @@ def fix_and_review(life: Life, staff: Actor, reject_chance: float) -> Outcome | 
     evidence = [f"{life.unit.code}-整改报告.pdf", f"{life.unit.code}-制度文件.pdf"][: rng.randint(1, 2)]
     if not life.add("rectify", staff, fix_at, "rectified", measures=rng.choice(MEASURES), evidence=evidence):
         return None
-    outcome = Outcome.REJECTED if rng.random() < reject_chance else Outcome.ACCEPTED
-    accepted = outcome is Outcome.ACCEPTED
-    comment = "整改措施到位，同意销号" if accepted else "整改不彻底，佐证材料不充分"
-    status = "closed" if accepted else "assigned"
-    return (
-        outcome
-        if life.add("review", rng.choice(REVIEWERS), life.later(4, 7), status, outcome=outcome, comment=comment)
-        else None
-    )
+    if rng.random() < reject_chance:
+        outcome, status, comment = Outcome.REJECTED, "assigned", "整改不彻底，佐证材料不充分"
+    else:
+        outcome, status, comment = Outcome.ACCEPTED, "closed", "整改措施到位，同意销号"
+    reviewed = life.add("review", rng.choice(REVIEWERS), life.later(4, 7), status, outcome=outcome, comment=comment)
+    return outcome if reviewed else None
 
 
 def chase(life: Life, fix_at: datetime) -> None:

@@ -1,4 +1,9 @@
-"""The timings: reading and decoding the log, rebuilding the read model, and the read-model queries."""
+"""The timings: reading and decoding the log, rebuilding the read model, and the read-model queries.
+
+Throughputs carry this process's CPU time beside the wall-clock time: on a
+shared machine the wall clock also counts other processes' load, while the CPU
+time (all threads of this process; not the PostgreSQL server's) does not.
+"""
 
 from __future__ import annotations
 
@@ -22,10 +27,26 @@ READ_LIMIT = 1000
 class Throughput:
     events: int
     seconds: float
+    cpu_seconds: float
 
     @property
     def rate(self) -> float:
         return self.events / self.seconds if self.seconds else math.inf
+
+    @property
+    def cpu_rate(self) -> float:
+        return self.events / self.cpu_seconds if self.cpu_seconds else math.inf
+
+
+@dataclass(frozen=True)
+class Rebuild(Throughput):
+    """The whole `rectify project --rebuild` (emptying the view, projecting, stopping), and when it caught up."""
+
+    caught_up: float  # wall-clock seconds until the view's position reached the head of the log
+
+    @property
+    def caught_up_rate(self) -> float:
+        return self.events / self.caught_up
 
 
 @dataclass(frozen=True)
@@ -51,54 +72,52 @@ def read_and_decode(settings: dict[str, Any]) -> Throughput:
     application = build_application(settings)
     recorder, mapper = application.recorder, application.mapper
     try:
-        started, position, count = time.perf_counter(), 0, 0
+        started, cpu, position, count = time.perf_counter(), time.process_time(), 0, 0
         while True:
             notifications = recorder.select_notifications(position, limit=READ_LIMIT, inclusive_of_start=False)
             for notification in notifications:
                 mapper.to_domain_event(notification)
             count += len(notifications)
             if len(notifications) < READ_LIMIT:
-                return Throughput(count, time.perf_counter() - started)
+                return Throughput(count, time.perf_counter() - started, time.process_time() - cpu)
             position = notifications[-1].id
     finally:
         application.close()
 
 
-@dataclass(frozen=True)
-class Rebuild:
-    events: int
-    seconds: float  # the whole `rectify project --rebuild`: emptying the view, projecting, stopping
-    caught_up: float  # until the view's position reached the head of the log
-
-    @property
-    def rate(self) -> float:
-        return self.events / self.seconds
-
-    @property
-    def projecting_rate(self) -> float:
-        return self.events / self.caught_up
-
-
 def rebuild(settings: dict[str, Any], say: Say) -> Rebuild:
     """A full rebuild from position zero, as `rectify project --rebuild` runs it."""
-    view = open_view(settings)
-    caught_up: list[float] = []
-    done = threading.Event()
     head = _head(settings)
-
-    def watch() -> None:  # notes when the view reaches the head, between the runner's half-second checks
-        while not done.wait(0.02):
-            if view.position() >= head and not caught_up:
-                caught_up.append(time.perf_counter())
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    started = time.perf_counter()
-    watcher.start()
+    watch = CatchUpWatch(settings, head)
+    started, cpu = time.perf_counter(), time.process_time()
+    watch.start()
     run_projector(settings, threading.Event(), say, rebuild=True, until_caught_up=True)
-    finished = time.perf_counter()
-    done.set()
-    watcher.join()
-    return Rebuild(head, finished - started, (caught_up[0] if caught_up else finished) - started)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    caught_up = watch.stop()
+    return Rebuild(head, seconds, cpu_seconds, (caught_up or started + seconds) - started)
+
+
+class CatchUpWatch(threading.Thread):
+    """Notes when the view, once emptied, reaches the head; the projector itself looks only every 0.5 s."""
+
+    def __init__(self, settings: dict[str, Any], head: int):
+        super().__init__(daemon=True)
+        self.view, self.head = open_view(settings), head
+        self.done = threading.Event()
+        self.caught_up: float | None = None
+
+    def run(self) -> None:
+        emptied = False
+        while not self.done.wait(0.02) and self.caught_up is None:
+            position = self.view.position()
+            emptied = emptied or position < self.head
+            if emptied and position >= self.head:
+                self.caught_up = time.perf_counter()
+
+    def stop(self) -> float | None:
+        self.done.set()
+        self.join()
+        return self.caught_up
 
 
 def _head(settings: dict[str, Any]) -> int:
@@ -110,7 +129,7 @@ def _head(settings: dict[str, Any]) -> int:
 
 
 def timed(query: Callable[[], Any], runs: int, size: Callable[[Any], int] = len) -> Latency:
-    """Run a query once to warm up, then `runs` times, timing each."""
+    """Run a query once on cold caches, then `runs` times, timing each."""
     times = []
     for _ in range(runs + 1):
         started = time.perf_counter()

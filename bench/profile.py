@@ -1,8 +1,11 @@
-"""Where the time goes: `python -m bench.profile rebuild|circular|http [--store sqlite|postgres]`.
+"""Where the time goes: `python -m bench.profile rebuild|phases|circular|http [--store sqlite|postgres]`.
 
-Uses the store `bench.run` generated (same --findings/--units). The rebuild is
-profiled in the runner's own threads (the event-processing thread and the
-subscription's pulling thread), with cProfile; the circular in this thread.
+Uses the store `bench.run` generated (same --findings/--units). `rebuild` runs
+the real rebuild with cProfile in each of the runner's threads (the
+event-processing thread and the subscription's pulling thread); `phases` does
+the runner's work in this one thread without a profiler, timing each phase
+(reading, decoding, projecting, writing); `circular` and `http` profile one
+query in this thread.
 """
 
 from __future__ import annotations
@@ -12,18 +15,21 @@ import cProfile
 import io
 import pstats
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from eventsourcing.persistence import ListenNotifySubscription
+from eventsourcing.persistence import ListenNotifySubscription, Tracking
 
 from bench.measure import rebuild
 from bench.queries import SCOPE, circular_cases, http_cases, weeks_of
 from bench.run import http_client, say
 from bench.stores import POSTGRES_URL, Size, prepared_store
-from projections.runtime import BatchingProjectionRunner, open_view
+from projections.projection import ReadModel
+from projections.runtime import BATCH_SIZE, BatchingProjectionRunner, open_view
+from service.config import build_application
 from service.stores.polling import PollingSubscription
 
 PROFILES: dict[str, cProfile.Profile] = {}
@@ -31,7 +37,7 @@ PROFILES: dict[str, cProfile.Profile] = {}
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.splitlines()[0])
-    p.add_argument("what", choices=("rebuild", "circular", "http"))
+    p.add_argument("what", choices=("rebuild", "phases", "circular", "circular-phases", "http"))
     p.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     p.add_argument("--findings", type=int, default=20_000)
     p.add_argument("--units", type=int, default=500)
@@ -43,6 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     settings, history = prepared_store(args.store, Size(args.findings, args.units), args.postgres_url, say)
     if args.what == "rebuild":
         profile_rebuild(settings, args.lines)
+    elif args.what == "phases":
+        for phase, seconds in rebuild_phases(settings).items():
+            print(f"{phase:>40}: {seconds:7.2f} s")
+    elif args.what == "circular-phases":
+        for phase, ms in circular_phases(args, settings, history).items():
+            print(f"{phase:>40}: {ms:7.0f} ms")
     else:
         query = read_query(args, settings, history)
         profile = cProfile.Profile()
@@ -51,11 +63,44 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def read_query(args: argparse.Namespace, settings: dict[str, Any], history: dict[str, Any]) -> Callable[[], Any]:
+VIEW_QUERIES = ("states_at", "events_between", "unit_facts", "first_issued")
+
+
+def circular_phases(args: argparse.Namespace, settings: dict[str, Any], history: dict[str, Any]) -> dict[str, float]:
+    """Milliseconds a circular spends in each of the view's queries (SQL and rows to dicts), and in Python."""
+    view = open_view(settings)
+    spent: dict[str, float] = {}
+    for name in VIEW_QUERIES:
+        setattr(view, name, timing(spent, f"view.{name} (all calls)", getattr(view, name)))
+    query = read_query(args, settings, history, view)
+    runs = 5
+    spent.clear()
+    started = time.perf_counter()
+    for _ in range(runs):
+        query()
+    total = (time.perf_counter() - started) * 1000 / runs
+    phases = {name: seconds * 1000 / runs for name, seconds in spent.items()}
+    return phases | {"the rest (Python: tally, roll-up, lists)": total - sum(phases.values()), "total": total}
+
+
+def timing(spent: dict[str, float], name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[name] = spent.get(name, 0.0) + time.perf_counter() - started
+
+    return timed
+
+
+def read_query(
+    args: argparse.Namespace, settings: dict[str, Any], history: dict[str, Any], view: Any = None
+) -> Callable[[], Any]:
     zone = ZoneInfo(settings["RECTIFY_TIMEZONE"])
     weeks = weeks_of(datetime.fromisoformat(history["now"]).astimezone(zone), 26)
-    if args.what == "circular":
-        cases = circular_cases(open_view(settings), {args.week: weeks[args.week]}, zone)
+    if args.what.startswith("circular"):
+        cases = circular_cases(view or open_view(settings), {args.week: weeks[args.week]}, zone)
     else:
         cases = [c for c in http_cases(http_client(settings), history["auditor_token"], weeks) if args.week in c.name]
     case = next(c for c in cases if (SCOPE in c.name) == args.scoped)
@@ -73,7 +118,7 @@ def profile_rebuild(settings: dict[str, Any], lines: int) -> None:
 
     BatchingProjectionRunner._process_events_loop = staticmethod(processing)  # type: ignore[method-assign]
     for subscription_class in (ListenNotifySubscription, PollingSubscription):  # PostgreSQL's, SQLite's
-        subscription_class._loop_on_pull = pulling(subscription_class.__dict__["_loop_on_pull"])  # type: ignore[method-assign]
+        subscription_class._loop_on_pull = pulling(subscription_class.__dict__["_loop_on_pull"])  # type: ignore[method-assign,assignment]
     main_profile = cProfile.Profile()
     built = main_profile.runcall(rebuild, settings, say)
     say(f"rebuilt {built.events} events in {built.seconds:.1f} s under the profiler")
@@ -87,6 +132,43 @@ def pulling(original_pull: Callable[[Any], None]) -> Callable[[Any], None]:
         profiled("subscription pulling thread", original_pull, self)
 
     return pull
+
+
+def rebuild_phases(settings: dict[str, Any]) -> dict[str, float]:
+    """The runner's work done in one thread: select 500 at a time, decode, project, write every BATCH_SIZE."""
+    view = open_view(settings)
+    view.reset()
+    projection = ReadModel(view)
+    application = build_application(settings)
+    phases = dict.fromkeys(("select_notifications", "to_domain_event", "process_event", "flush (view.apply)"), 0.0)
+    clock, position, count = time.perf_counter, 0, 0
+    started = clock()
+    while notifications := timed_phase(
+        phases,
+        "select_notifications",
+        application.recorder.select_notifications,
+        position,
+        500,
+        inclusive_of_start=False,
+    ):
+        for notification in notifications:
+            event = timed_phase(phases, "to_domain_event", application.mapper.to_domain_event, notification)
+            timed_phase(phases, "process_event", projection.process_event, event, Tracking("Rectify", notification.id))
+            if projection.pending >= BATCH_SIZE:
+                timed_phase(phases, "flush (view.apply)", projection.flush)
+        position, count = notifications[-1].id, count + len(notifications)
+    timed_phase(phases, "flush (view.apply)", projection.flush)
+    application.close()
+    total = clock() - started
+    return phases | {f"total ({count} events, {count / total:,.0f} ev/s)": total}
+
+
+def timed_phase(phases: dict[str, float], name: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    started = time.perf_counter()
+    try:
+        return function(*args, **kwargs)
+    finally:
+        phases[name] += time.perf_counter() - started
 
 
 def profiled(name: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> None:

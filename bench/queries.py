@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -31,8 +31,7 @@ class Case:
 
 def weeks_of(history_now: datetime, weeks: int) -> dict[str, Week]:
     """A week in the middle of the history and the last finished week (the one Monday's circular covers)."""
-    zone = history_now.tzinfo
-    assert zone is not None
+    zone = history_now.tzinfo or UTC
     return {
         "mid": Week.containing(history_now - timedelta(weeks=weeks / 2), zone),
         "last": Week.containing(history_now - timedelta(days=7), zone),

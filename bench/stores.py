@@ -20,6 +20,7 @@ from projections.runtime import views_path
 from service.config import build_application, initialise_store, load_settings
 
 ROOT = Path("var/bench")
+HISTORY_VERSION = 1  # raise when the generated history changes, so kept stores are generated again
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
@@ -50,11 +51,20 @@ def prepared_store(
     # The projector must not send warnings of its own into the kept history.
     settings = load_settings({"RECTIFY_DATABASE_URL": url, "RECTIFY_WARN_EVERY": "0"})
     described = ROOT / f"{kind}-{size.name}.json"
-    if described.exists() and not regenerate:
-        say(f"{kind}: using the stored history {url} (generated {json.loads(described.read_text())['generated_on']})")
-        return settings, json.loads(described.read_text())
-    say(f"{kind}: generating {size.findings} findings over {size.units} units into {url}")
+    kept = json.loads(described.read_text()) if described.exists() else {}
+    if kept.get("version") == HISTORY_VERSION and not regenerate:
+        say(f"{kind}: using the kept history {url} (generated {kept['generated_on']})")
+        return settings, kept
     described.unlink(missing_ok=True)
+    made = generate(kind, size, settings, postgres_url, say)
+    described.write_text(json.dumps(made, ensure_ascii=False, indent=1))
+    return settings, made
+
+
+def generate(kind: str, size: Size, settings: dict[str, Any], postgres_url: str, say: Say) -> dict[str, Any]:
+    """A new store with the history in it; what was made, and how long it took."""
+    url = settings["RECTIFY_DATABASE_URL"]
+    say(f"{kind}: generating {size.findings} findings over {size.units} units into {url}")
     clear(kind, size, postgres_url)
     started = time.perf_counter()
     initialise_store(settings)
@@ -67,12 +77,13 @@ def prepared_store(
     finally:
         application.close()
     checkpoint(kind, url)
-    made |= {
-        "generation_seconds": round(time.perf_counter() - started, 1),
+    seconds = round(time.perf_counter() - started, 1)
+    say(f"{kind}: generated {made['events']:,} events in {seconds} s")
+    return made | {
+        "version": HISTORY_VERSION,
+        "generation_seconds": seconds,
         "generated_on": time.strftime("%Y-%m-%d %H:%M"),
     }
-    described.write_text(json.dumps(made, ensure_ascii=False, indent=1))
-    return settings, made
 
 
 def clear(kind: str, size: Size, postgres_url: str) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
+from projections.circular_queries import CircularQueries
 from projections.facts import UnitFact, micros, moment
-from projections.figures import figures, is_overdue, lineage, roll_up, tally
+from projections.figures import figures, lineage, roll_up, tally
 from projections.view import ReadModelSQL
 from projections.weeks import Week
 
@@ -33,28 +35,25 @@ def unit_tree(facts: Iterable[UnitFact]) -> dict[str, dict[str, Any]]:
 
 
 def weekly_circular(
-    view: ReadModelSQL, week: Week, known_at: datetime, scope: str | None, settings: CircularSettings
+    view: ReadModelSQL,
+    week: Week,
+    known_at: datetime,
+    scope: str | None,
+    settings: CircularSettings,
+    *,
+    with_ledger: bool = False,
 ) -> dict[str, Any]:
     """The circular of a week, counted from the events recorded up to `known_at`."""
     known = micros(known_at)
     tree = unit_tree(view.unit_facts(known))
     parents = {code: unit["parent"] for code, unit in tree.items()}
-    members = {code for code in tree if scope in lineage(code, parents)} if scope else None
-
-    def kept(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return rows if members is None else [row for row in rows if row["unit"] in members]
-
-    previous = week.previous()
-    states = kept(view.states_at(micros(week.cutoff), known))
-    before = kept(view.states_at(micros(week.start), known))
-    events = kept(view.events_between(micros(previous.start), micros(week.cutoff), known))
-    this_week = [e for e in events if e["occurred_at"] >= micros(week.start)]
-    last_week = [e for e in events if e["occurred_at"] < micros(week.start)]
-    day, previous_day = week.cutoff.date(), week.start.date()
-    now_by_unit = roll_up(tally(states, this_week, day, "unit"), parents)
-    then_by_unit = roll_up(tally(before, last_week, previous_day, "unit"), parents)
-    first = view.first_issued(known)
-    return {
+    members = frozenset(code for code in tree if scope in lineage(code, parents)) if scope else None
+    rows = fetch(CircularQueries(view, known, members), week, with_ledger)
+    this_week = [e for e in rows["events"] if e["this_week"]]
+    last_week = [e for e in rows["events"] if not e["this_week"]]
+    now_by_unit, then_by_unit = tally(rows["states"], this_week, "unit"), tally(rows["before"], last_week, "unit")
+    first, day = rows["first"], week.cutoff.date()
+    circular = {
         "week": week.label,
         "issue_number": week.weeks_since(Week.containing(moment(first), week.zone)) + 1 if first else 1,
         "start": week.monday.isoformat(),
@@ -62,17 +61,38 @@ def weekly_circular(
         "cutoff": week.cutoff.isoformat(),
         "as_known_at": known_at.isoformat(),
         "scope": {"unit": scope, "name": unit_name(tree, scope) if scope else "全系统"},  # unknown then: empty
-        "totals": figures(total(tally(states, this_week, day, "unit"))),
-        "previous": figures(total(tally(before, last_week, previous_day, "unit"))),
-        "units": ranked_units(tree, parents, scope, now_by_unit, then_by_unit),
-        "by_source": split(states, this_week, day, "source", ("inspection", "audit")),
-        "by_severity": split(states, this_week, day, "severity", ("general", "serious", "major")),
-        "overdue": overdue_list(states, day, tree),
-        "escalated": escalated_list(states, this_week, tree),
-        "ledger": ledger(states, day, tree),
-        "settings": asdict(settings) | {"issued_on": week.cutoff.date().isoformat()},
+        "totals": figures(total(now_by_unit)),
+        "previous": figures(total(then_by_unit)),
+        "units": ranked_units(tree, parents, scope, roll_up(now_by_unit, parents), roll_up(then_by_unit, parents)),
+        "by_source": split(rows["states"], this_week, "source", ("inspection", "audit")),
+        "by_severity": split(rows["states"], this_week, "severity", ("general", "serious", "major")),
+        "overdue": overdue_list(rows["overdue"], day, tree),
+        "escalated": escalated_list(rows["escalated"], tree),
+        "settings": asdict(settings) | {"issued_on": day.isoformat()},
         "seal": None,
     }
+    if with_ledger:  # one row a finding: thousands of rows, so only when asked
+        circular["ledger"] = ledger(rows["ledger"], day, tree)
+    return circular
+
+
+def fetch(queries: CircularQueries, week: Week, with_ledger: bool) -> dict[str, Any]:
+    """Run the circular's queries side by side: each waits on the store, not on Python."""
+    cutoff, start, previous = micros(week.cutoff), micros(week.start), micros(week.previous().start)
+    day, previous_day = week.cutoff.date().isoformat(), week.start.date().isoformat()
+    calls: dict[str, Callable[[], Any]] = {
+        "states": lambda: queries.state_groups(cutoff, day),
+        "before": lambda: queries.state_groups(start, previous_day),
+        "events": lambda: queries.event_groups(previous, start, cutoff),
+        "overdue": lambda: queries.overdue_rows(cutoff, day),
+        "escalated": lambda: queries.escalated_rows(start, cutoff, day),
+        "first": queries.first_issued,
+    }
+    if with_ledger:
+        calls["ledger"] = lambda: queries.state_rows(cutoff, day)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = {name: pool.submit(call) for name, call in calls.items()}
+        return {name: future.result() for name, future in futures.items()}
 
 
 def total(groups: Mapping[str, Counter[str]]) -> Counter[str]:
@@ -83,9 +103,9 @@ def total(groups: Mapping[str, Counter[str]]) -> Counter[str]:
 
 
 def split(
-    states: list[dict[str, Any]], events: list[dict[str, Any]], day: date, key: str, names: tuple[str, ...]
+    states: list[dict[str, Any]], events: list[dict[str, Any]], key: str, names: tuple[str, ...]
 ) -> dict[str, Any]:
-    groups = tally(states, events, day, key)
+    groups = tally(states, events, key)
     return {name: figures(groups.get(name, Counter())) for name in names}
 
 
@@ -141,15 +161,13 @@ def overdue_list(states: list[dict[str, Any]], day: date, tree: Mapping[str, Any
             "escalations": s["escalations"],
         }
         for s in states
-        if is_overdue(s, day)
+        if s["overdue"]
     ]
     return sorted(rows, key=lambda r: (-r["days_overdue"], r["reference"]))
 
 
-def escalated_list(
-    states: list[dict[str, Any]], events: list[dict[str, Any]], tree: Mapping[str, Any]
-) -> list[dict[str, Any]]:
-    escalated = {e["finding_id"] for e in events if e["type"] == "Escalated"}
+def escalated_list(states: list[dict[str, Any]], tree: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The findings escalated in the week, as they stood at the cut-off."""
     rows = [
         {
             "reference": s["reference"],
@@ -160,7 +178,6 @@ def escalated_list(
             "status": s["status"],
         }
         for s in states
-        if s["finding_id"] in escalated
     ]
     return sorted(rows, key=lambda r: (r["unit"], r["reference"]))
 
@@ -178,7 +195,7 @@ def ledger(states: list[dict[str, Any]], day: date, tree: Mapping[str, Any]) -> 
             "assignee": s["assignee"],
             "due_date": s["due_date"],
             "status": s["status"],
-            "days_overdue": max((day - date.fromisoformat(s["due_date"])).days, 0) if is_overdue(s, day) else 0,
+            "days_overdue": max((day - date.fromisoformat(s["due_date"])).days, 0) if s["overdue"] else 0,
             "measures": s["measures"],
         }
         for s in states

@@ -1,14 +1,17 @@
 """Folding events into read-model rows: pure functions, no I/O.
 
 A finding's row is its state after its latest event; a fact is one event with
-the state it left the finding in, which is all the weekly circular needs to
-know what stood at any moment, as known at any moment.
+the state it left the finding in, and when the finding's next event happened
+and was recorded, which is all the weekly circular needs to know what stood at
+any moment, as known at any moment. Rows are mutable and written as tuples:
+a rebuild makes hundreds of thousands of them.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -16,7 +19,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def micros(moment: datetime) -> int:
     """A moment as whole microseconds since the epoch (how the views store and compare time)."""
-    return (moment - EPOCH) // (EPOCH.resolution)
+    delta = moment - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def moment(value: int) -> datetime:
@@ -24,7 +28,7 @@ def moment(value: int) -> datetime:
     return EPOCH + value * EPOCH.resolution
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class FindingRow:
     """A finding as the read model holds it."""
 
@@ -52,11 +56,8 @@ class FindingRow:
     extensions: int = 0
     warnings: str = ""
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
-
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Fact:
     """One finding event and the state it left the finding in."""
 
@@ -76,9 +77,8 @@ class Fact:
     measures: str | None
     outcome: str | None = None
     level: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    next_occurred_at: int | None = None
+    next_recorded_at: int | None = None
 
 
 def issued_row(event: Any, position: int) -> FindingRow:
@@ -102,33 +102,33 @@ def issued_row(event: Any, position: int) -> FindingRow:
     )
 
 
-def changed_row(row: FindingRow, event: Any, position: int) -> tuple[FindingRow, dict[str, str | None]]:
-    """The row after a later event, and what of the event a fact keeps (outcome, level)."""
+def change_row(row: FindingRow, event: Any, position: int) -> dict[str, str | None]:
+    """Move the row past a later event; return what of the event a fact keeps (outcome, level)."""
     kind = type(event).__name__
-    changes: dict[str, Any] = {"last_position": position, "version": event.originator_version}
+    row.last_position, row.version = position, event.originator_version
     extra: dict[str, str | None] = {}
     if kind == "Assigned":
-        changes |= {"status": "assigned", "assignee": event.assignee}
+        row.status, row.assignee = "assigned", event.assignee
     elif kind == "Rectified":
-        changes |= {"status": "rectified", "measures": event.measures}
+        row.status, row.measures = "rectified", event.measures
     elif kind == "Reviewed":
         extra["outcome"] = str(event.outcome)
         if extra["outcome"] == "accepted":
-            changes |= {"status": "closed", "closed_at": micros(event.occurred_at)}
+            row.status, row.closed_at = "closed", micros(event.occurred_at)
         else:
-            changes |= {"status": "assigned", "rejections": row.rejections + 1}
+            row.status, row.rejections = "assigned", row.rejections + 1
     elif kind == "DeadlineExtended":
-        changes |= {"due_date": event.due_date.isoformat(), "extensions": row.extensions + 1, "warnings": ""}
+        row.due_date, row.extensions, row.warnings = event.due_date.isoformat(), row.extensions + 1, ""
     elif kind == "Escalated":
-        changes["escalations"] = row.escalations + 1
+        row.escalations += 1
     elif kind == "Reopened":
-        changes |= {"status": "assigned", "reopenings": row.reopenings + 1, "closed_at": None}
+        row.status, row.reopenings, row.closed_at = "assigned", row.reopenings + 1, None
     elif kind == "Withdrawn":
-        changes["status"] = "withdrawn"
+        row.status = "withdrawn"
     elif kind == "Warned":
         extra["level"] = str(event.level)
-        changes["warnings"] = ",".join(filter(None, [row.warnings, extra["level"]]))
-    return replace(row, **changes), extra
+        row.warnings = ",".join(filter(None, [row.warnings, extra["level"]]))
+    return extra
 
 
 def fact_of(row: FindingRow, event: Any, position: int, extra: dict[str, str | None]) -> Fact:
@@ -153,7 +153,7 @@ def fact_of(row: FindingRow, event: Any, position: int, extra: dict[str, str | N
     )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class UnitFact:
     """One unit event: the unit as it stood after it, and when that was recorded."""
 
@@ -163,5 +163,13 @@ class UnitFact:
     parent: str | None
     recorded_at: int
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+
+def columns(cls: type) -> list[str]:
+    """The column names of a row class, in order."""
+    return [field.name for field in fields(cls)]
+
+
+FINDING_COLUMNS, FACT_COLUMNS, UNIT_COLUMNS = columns(FindingRow), columns(Fact), columns(UnitFact)
+finding_values = attrgetter(*FINDING_COLUMNS)
+fact_values = attrgetter(*FACT_COLUMNS)
+unit_values = attrgetter(*UNIT_COLUMNS)

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-OPEN = ("issued", "assigned", "rectified")
 OVERDUE_STATUSES = ("issued", "assigned")
 STATE_FIGURES = ("issued_to_date", "closed_to_date", "withdrawn_to_date", "open", "awaiting_review", "overdue")
 WEEK_FIGURES = (
@@ -33,18 +32,25 @@ def is_overdue(state: Mapping[str, Any], day: date) -> bool:
     return state["status"] in OVERDUE_STATUSES and date.fromisoformat(state["due_date"]) < day
 
 
-def state_counts(state: Mapping[str, Any], day: date) -> Counter[str]:
-    """What one finding's state at the cut-off adds to the figures."""
-    status = state["status"]
-    counts = {
-        "issued_to_date": True,
-        "closed_to_date": status == "closed",
-        "withdrawn_to_date": status == "withdrawn",
-        "open": status in OPEN,
-        "awaiting_review": status == "rectified",
-        "overdue": is_overdue(state, day),
-    }
-    return Counter({name: int(counted) for name, counted in counts.items()})  # ints: a lone True would stay a bool
+def state_counts(group: Mapping[str, Any]) -> Counter[str]:
+    """What findings standing in one status at the cut-off add to the figures (`n` of them, `overdue` or not)."""
+    counts: Counter[str] = Counter()
+    add_state(counts, group)
+    return counts
+
+
+def add_state(counts: Counter[str], group: Mapping[str, Any]) -> None:
+    """Add `n` findings of one status (and overdue or not) to the counters, in place: a circular adds thousands."""
+    status, n = group["status"], group.get("n", 1)
+    counts["issued_to_date"] += n
+    if status == "closed":
+        counts["closed_to_date"] += n
+    elif status == "withdrawn":
+        counts["withdrawn_to_date"] += n
+    else:
+        counts["open"] += n
+        counts["awaiting_review"] += n if status == "rectified" else 0
+        counts["overdue"] += n if group["overdue"] else 0
 
 
 def event_figure(event: Mapping[str, Any]) -> str | None:
@@ -55,16 +61,16 @@ def event_figure(event: Mapping[str, Any]) -> str | None:
 
 
 def tally(
-    states: Iterable[Mapping[str, Any]], events: Iterable[Mapping[str, Any]], day: date, key: str
+    states: Iterable[Mapping[str, Any]], events: Iterable[Mapping[str, Any]], key: str
 ) -> dict[str, Counter[str]]:
     """Counters of the figures grouped by a key of the rows (unit, source or severity)."""
     groups: dict[str, Counter[str]] = defaultdict(Counter)
     for state in states:
-        groups[state[key]].update(state_counts(state, day))
+        add_state(groups[state[key]], state)
     for event in events:
         figure = event_figure(event)
         if figure:
-            groups[event[key]][figure] += 1
+            groups[event[key]][figure] += event.get("n", 1)
     return groups
 
 

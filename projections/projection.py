@@ -11,10 +11,10 @@ from eventsourcing.projection import Projection
 from domain.finding import Finding
 from domain.unit import Unit
 from domain.values import unit_id
-from projections.facts import FindingRow, UnitFact, changed_row, fact_of, issued_row, micros
+from projections.facts import Fact, FindingRow, UnitFact, change_row, fact_of, issued_row, micros
 from projections.view import Batch, ReadModelSQL
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 10_000
 CACHE_LIMIT = 200_000
 
 
@@ -42,8 +42,11 @@ class ReadModel(Projection[Any]):
 
     @process_event.register
     def _changed(self, domain_event: Finding.Event, tracking: Tracking) -> None:
-        row, extra = changed_row(self._row(str(domain_event.originator_id)), domain_event, tracking.notification_id)
-        self._keep(row, domain_event, tracking, extra)
+        row = self._row(str(domain_event.originator_id))
+        previous_position = row.last_position
+        extra = change_row(row, domain_event, tracking.notification_id)
+        fact = self._keep(row, domain_event, tracking, extra)
+        self.batch.link(previous_position, fact)
 
     @process_event.register
     def _unit_changed(self, domain_event: Unit.Event, tracking: Tracking) -> None:
@@ -75,11 +78,13 @@ class ReadModel(Projection[Any]):
         if len(self.rows) > CACHE_LIMIT:
             self.rows.clear()
 
-    def _keep(self, row: FindingRow, event: Any, tracking: Tracking, extra: dict[str, str | None]) -> None:
+    def _keep(self, row: FindingRow, event: Any, tracking: Tracking, extra: dict[str, str | None]) -> Fact:
         self.rows[row.id] = row
         self.batch.findings[row.id] = row
-        self.batch.facts.append(fact_of(row, event, tracking.notification_id, extra))
+        fact = fact_of(row, event, tracking.notification_id, extra)
+        self.batch.facts[fact.position] = fact
         self.tracking = tracking
+        return fact
 
     def _row(self, finding_id: str) -> FindingRow:
         if finding_id not in self.rows:

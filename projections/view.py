@@ -1,26 +1,33 @@
-"""The read model's tables and queries, written once for both stores.
+"""The read model's tables and statements, written once for both stores.
 
-Statements use `:name` parameters; each store's view turns them into its own
-style. Times are microseconds since the epoch and dates ISO strings, so both
-stores compare them the same way.
+Queries use `:name` parameters and bulk writes `?` placeholders; each store's
+view turns them into its own style. Times are microseconds since the epoch and
+dates ISO strings, so both stores compare them the same way.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.persistence import Tracking
 
-from projections.facts import Fact, FindingRow, UnitFact
+from projections.facts import (
+    FACT_COLUMNS,
+    FINDING_COLUMNS,
+    UNIT_COLUMNS,
+    Fact,
+    FindingRow,
+    UnitFact,
+    fact_values,
+    finding_values,
+    unit_values,
+)
 
-FINDING_COLUMNS = list(FindingRow.__dataclass_fields__)
-FACT_COLUMNS = list(Fact.__dataclass_fields__)
-UNIT_COLUMNS = list(UnitFact.__dataclass_fields__)
 APPLICATION_NAME = "Rectify"
 
 
@@ -40,9 +47,12 @@ def table_statements(t: dict[str, str], big: str) -> list[str]:
         f"version INTEGER NOT NULL, type TEXT NOT NULL, occurred_at {big} NOT NULL, recorded_at {big} NOT NULL, "
         "unit TEXT NOT NULL, source TEXT NOT NULL, severity TEXT NOT NULL, status TEXT NOT NULL, "
         "due_date TEXT NOT NULL, escalations INTEGER NOT NULL, assignee TEXT, measures TEXT, outcome TEXT, "
-        "level TEXT)",
-        f"CREATE UNIQUE INDEX IF NOT EXISTS {t['prefix']}facts_finding ON {t['facts']} (finding_id, version)",
+        f"level TEXT, next_occurred_at {big}, next_recorded_at {big})",
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_occurred ON {t['facts']} (occurred_at)",
+        # Covers the circular's state query: the latest facts are found and counted from the index alone.
+        f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_state ON {t['facts']} (next_occurred_at, occurred_at, "
+        "recorded_at, unit, source, severity, status, due_date)",
+        f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_next_recorded ON {t['facts']} (next_recorded_at)",
         f"CREATE TABLE IF NOT EXISTS {t['units']} (position {big} PRIMARY KEY, code TEXT NOT NULL, "
         f"name TEXT NOT NULL, parent TEXT, recorded_at {big} NOT NULL)",
     ]
@@ -53,17 +63,27 @@ class Batch:
     """Rows to write together with one tracking position."""
 
     findings: dict[str, FindingRow] = field(default_factory=dict)
-    facts: list[Fact] = field(default_factory=list)
+    facts: dict[int, Fact] = field(default_factory=dict)
+    successors: list[tuple[int, int, int]] = field(default_factory=list)
     units: list[UnitFact] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.facts) + len(self.units)
+
+    def link(self, previous_position: int, fact: Fact) -> None:
+        """Tell the finding's previous fact when its successor happened and was recorded."""
+        previous = self.facts.get(previous_position)
+        if previous is not None:
+            previous.next_occurred_at, previous.next_recorded_at = fact.occurred_at, fact.recorded_at
+        else:  # written by an earlier batch
+            self.successors.append((fact.occurred_at, fact.recorded_at, previous_position))
 
 
 class ReadModelSQL:
     """The read model's statements over a store's cursor; subclasses say how to reach the store."""
 
     tables: dict[str, str]
+    placeholder = "?"
 
     def read(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
@@ -91,24 +111,32 @@ class ReadModelSQL:
         """Write a batch and its tracking position in one transaction."""
         with self.write() as cursor:
             if batch.findings:
-                self._upsert_findings(cursor, batch.findings.values())
+                cursor.executemany(self._upsert_sql(), [finding_values(row) for row in batch.findings.values()])
             if batch.facts:
-                self._insert(cursor, self.tables["facts"], FACT_COLUMNS, (f.as_dict() for f in batch.facts))
+                sql = self._insert_sql(self.tables["facts"], FACT_COLUMNS)
+                cursor.executemany(sql, [fact_values(fact) for fact in batch.facts.values()])
+            if batch.successors:
+                cursor.executemany(self._successor_sql(), batch.successors)
             if batch.units:
-                self._insert(cursor, self.tables["units"], UNIT_COLUMNS, (u.as_dict() for u in batch.units))
+                cursor.executemany(
+                    self._insert_sql(self.tables["units"], UNIT_COLUMNS), list(map(unit_values, batch.units))
+                )
             self.record(cursor, tracking)
 
-    def _upsert_findings(self, cursor: Any, rows: Iterable[FindingRow]) -> None:
+    def _insert_sql(self, table: str, columns: Sequence[str]) -> str:
+        marks = ", ".join(self.placeholder for _ in columns)
+        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+
+    def _upsert_sql(self) -> str:
         updates = ", ".join(f"{c} = excluded.{c}" for c in FINDING_COLUMNS if c != "id")
-        sql = self._insert_sql(self.tables["findings"], FINDING_COLUMNS) + f" ON CONFLICT (id) DO UPDATE SET {updates}"
-        cursor.executemany(self.statement(sql), [row.as_dict() for row in rows])
+        return self._insert_sql(self.tables["findings"], FINDING_COLUMNS) + f" ON CONFLICT (id) DO UPDATE SET {updates}"
 
-    def _insert(self, cursor: Any, table: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
-        cursor.executemany(self.statement(self._insert_sql(table, columns)), list(rows))
-
-    @staticmethod
-    def _insert_sql(table: str, columns: Sequence[str]) -> str:
-        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+    def _successor_sql(self) -> str:
+        mark = self.placeholder
+        return (
+            f"UPDATE {self.tables['facts']} SET next_occurred_at = {mark}, next_recorded_at = {mark} "
+            f"WHERE position = {mark}"
+        )
 
     # Reading.
 
@@ -135,33 +163,6 @@ class ReadModelSQL:
         else:
             rows = self.select("SELECT * FROM {units} WHERE recorded_at <= :k ORDER BY position", {"k": known_at})
         return [UnitFact(**row) for row in rows]
-
-    def states_at(self, cutoff: int, known_at: int) -> list[dict[str, Any]]:
-        """Each finding's state at a moment, from the events recorded up to `known_at`."""
-        return self.select(
-            "SELECT s.*, f.reference, f.title FROM {facts} s JOIN ("
-            " SELECT finding_id, MAX(version) AS last FROM {facts}"
-            " WHERE occurred_at < :cutoff AND recorded_at <= :known GROUP BY finding_id"
-            ") m ON s.finding_id = m.finding_id AND s.version = m.last"
-            " JOIN {findings} f ON f.id = s.finding_id",
-            {"cutoff": cutoff, "known": known_at},
-        )
-
-    def events_between(self, start: int, end: int, known_at: int) -> list[dict[str, Any]]:
-        """The events that happened in [start, end), as recorded up to `known_at`."""
-        return self.select(
-            "SELECT finding_id, type, outcome, occurred_at, unit, source, severity FROM {facts}"
-            " WHERE occurred_at >= :start AND occurred_at < :end AND recorded_at <= :known",
-            {"start": start, "end": end, "known": known_at},
-        )
-
-    def first_issued(self, known_at: int) -> int | None:
-        """When the earliest finding known at `known_at` was issued."""
-        rows = self.select(
-            "SELECT MIN(occurred_at) AS first FROM {facts} WHERE type = 'Issued' AND recorded_at <= :known",
-            {"known": known_at},
-        )
-        return rows[0]["first"] if rows else None
 
     def position(self) -> int:
         """The position of the last event this view has processed (0 before any)."""

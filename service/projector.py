@@ -67,7 +67,7 @@ def run_projector(
 ) -> None:
     """Follow the log into the view until `stop` is set (or, if asked, until it has caught up)."""
     with projector_lock(settings, say):
-        view = open_view(settings)
+        view = open_view(settings, create_tables=True)  # the lock holder alone may make or change them
         if rebuild:
             view.reset()
             say("the read model was emptied; rebuilding from position 0")

@@ -19,6 +19,9 @@ class CircularArgsSchema(Schema):
     lang = fields.String(load_default="zh", validate=validate.OneOf(("zh", "en")))
     as_known_at = moment_field("Count only events recorded up to this moment (default: now).")
     min_position = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    ledger = fields.Boolean(
+        load_default=False, metadata={"description": "Include the ledger (one row a finding) in the JSON answer."}
+    )
 
 
 class CircularSchema(Schema):

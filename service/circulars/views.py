@@ -54,7 +54,10 @@ def weekly(args: dict[str, Any]) -> Any:
     week = Week.parse(args["week"], zone) if args.get("week") else Week.containing(now - timedelta(days=7), zone)
     units = units_in_scope(view, current_actor(), args.get("unit"))
     scope = args.get("unit") or (current_actor().unit if units is not None else None)
-    circular = weekly_circular(view, week, known_at, scope, circular_settings(current_app.config))
+    with_ledger = args["format"] in ("csv", "xlsx", "docx") or args["ledger"]
+    circular = weekly_circular(
+        view, week, known_at, scope, circular_settings(current_app.config), with_ledger=with_ledger
+    )
     if args["format"] == "json":
         return circular
     body, content_type, filename = render(circular, args["format"], args["lang"])

@@ -47,7 +47,7 @@ def write_circular(args: argparse.Namespace) -> int:
             raise CommandError(str(error)) from None
         view = open_view(settings)
         print(f"read model at position {view.position()} (log at {application.recorder.max_notification_id() or 0})")
-        circular = weekly_circular(view, week, known_at, args.unit, circular_settings(settings))
+        circular = weekly_circular(view, week, known_at, args.unit, circular_settings(settings), with_ledger=True)
     output = Path(args.output or f"circular-{week.label}.{args.format}")
     if args.format == "json":
         output.write_text(json.dumps(circular, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -331,7 +331,7 @@ def check_against_replay(kind: str, history: tuple[list[Script], list[Step]], da
             as_known = replay.known_at(moment)
             for week in weeks_of(order, origin):
                 for scope in (None, "BJ", "SH"):
-                    served = weekly_circular(view, week, moment, scope, CircularSettings())
+                    served = weekly_circular(view, week, moment, scope, CircularSettings(), with_ledger=True)
                     problems = differences(served, reference.circular(as_known, week.label, scope, ZONE), scope)
                     assert not problems, f"{week.label} as known {label}, scope {scope}:\n" + "\n".join(problems)
 
@@ -393,7 +393,7 @@ def issue(application: Rectify, reference_: str, options: CommandOptions, due_da
 
 def circular(application: Rectify, view: Any, week: Week, known_at: datetime | None = None, scope: str | None = None):
     wait_for(view, application.recorder.max_notification_id(), 10)
-    return weekly_circular(view, week, known_at or datetime.now(UTC), scope, CircularSettings())
+    return weekly_circular(view, week, known_at or datetime.now(UTC), scope, CircularSettings(), with_ledger=True)
 
 
 def test_a_late_entry_changes_its_week_only_as_known_after_it_was_recorded(rectify, view, projector, week_a):

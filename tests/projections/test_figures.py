@@ -67,12 +67,16 @@ def test_overdue_means_open_and_due_before_the_cutoff_date(status, due, overdue)
     assert is_overdue(state(status, due), date(2026, 11, 23)) is overdue
 
 
+def group(status: str, n: int = 1, overdue: int = 0) -> dict:
+    return {"status": status, "n": n, "overdue": overdue}
+
+
 def test_the_rate_leaves_withdrawn_findings_out_and_is_null_when_nothing_counts():
     counts = Counter()
-    for status in ("closed", "closed", "assigned", "withdrawn"):
-        counts.update(state_counts(state(status, "2030-01-01"), date(2026, 11, 23)))
+    for status, n in (("closed", 2), ("assigned", 1), ("withdrawn", 1)):
+        counts.update(state_counts(group(status, n)))
     assert figures(counts)["rectification_rate"] == round(2 / 3, 4)
-    assert figures(state_counts(state("withdrawn", "2030-01-01"), date(2026, 11, 23)))["rectification_rate"] is None
+    assert figures(state_counts(group("withdrawn")))["rectification_rate"] is None
 
 
 TREE = {"HQ": None, "BJ": "HQ", "BJ-01": "BJ", "SH": "HQ"}
@@ -109,6 +113,6 @@ def test_thresholds_must_be_ordered():
 
 
 def test_figures_of_a_single_finding_are_whole_numbers_not_booleans():
-    counted = figures(state_counts(state("assigned", "2026-01-01"), date(2026, 11, 23)))
+    counted = figures(state_counts(group("assigned", overdue=1)))
     assert all(type(value) is int for name, value in counted.items() if name != "rectification_rate")
     assert (counted["open"], counted["overdue"], counted["closed_to_date"]) == (1, 1, 0)
