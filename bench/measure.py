@@ -18,7 +18,7 @@ from typing import Any
 from bench.history import Say
 from projections.runtime import open_view
 from service.config import build_application
-from service.projector import run_projector
+from service.projector import log_head, run_projector
 
 READ_LIMIT = 1000
 
@@ -87,7 +87,7 @@ def read_and_decode(settings: dict[str, Any]) -> Throughput:
 
 def rebuild(settings: dict[str, Any], say: Say) -> Rebuild:
     """A full rebuild from position zero, as `rectify project --rebuild` runs it."""
-    head = _head(settings)
+    head = log_head(settings)
     watch = CatchUpWatch(settings, head)
     started, cpu = time.perf_counter(), time.process_time()
     watch.start()
@@ -118,14 +118,6 @@ class CatchUpWatch(threading.Thread):
         self.done.set()
         self.join()
         return self.caught_up
-
-
-def _head(settings: dict[str, Any]) -> int:
-    application = build_application(settings)
-    try:
-        return application.recorder.max_notification_id() or 0
-    finally:
-        application.close()
 
 
 def timed(query: Callable[[], Any], runs: int, size: Callable[[Any], int] = len) -> Latency:

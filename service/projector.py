@@ -71,7 +71,7 @@ def run_projector(
         if rebuild:
             view.reset()
             say("the read model was emptied; rebuilding from position 0")
-        head = _head(settings)
+        head = log_head(settings)
         warnings = WarningSchedule(settings, say)
         with start_runner(settings) as runner:
             say(f"projecting from position {view.position()} (log at {head})")
@@ -106,12 +106,13 @@ class WarningSchedule:
 
 def status(settings: dict[str, Any]) -> dict[str, int]:
     """Each view's position and how far it lags behind the log."""
-    head = _head(settings)
+    head = log_head(settings)
     position = open_view(settings).position()
     return {"position": position, "head": head, "lag": head - position}
 
 
-def _head(settings: dict[str, Any]) -> int:
+def log_head(settings: dict[str, Any]) -> int:
+    """The position of the last event in the log."""
     application = build_application(settings)
     try:
         return application.recorder.max_notification_id() or 0

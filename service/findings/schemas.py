@@ -160,28 +160,12 @@ class ListArgsSchema(Schema):
     )
 
 
-class FindingSummarySchema(Schema):
+class FindingSummarySchema(FindingSchema):
     """A finding as the list shows it (from the read model)."""
 
-    id = fields.String()
-    reference = fields.String()
-    source = fields.String()
-    batch = fields.String()
-    title = fields.String()
-    category = fields.String()
-    severity = fields.String()
-    unit = fields.String()
-    due_date = fields.String()
-    status = fields.String()
-    overdue = fields.Boolean()
-    assignee = fields.String(allow_none=True)
-    issued_at = fields.AwareDateTime()
-    closed_at = fields.AwareDateTime(allow_none=True)
-    rejections = fields.Integer()
-    reopenings = fields.Integer()
-    escalations = fields.Integer()
-    extensions = fields.Integer()
-    version = fields.Integer()
+    class Meta:
+        exclude = ("description", "measures", "evidence", "rectified_by", "warnings")
+
     position = fields.Integer(attribute="last_position")
 
 

@@ -14,6 +14,7 @@ from flask import current_app, request, url_for
 from flask.views import MethodView
 from werkzeug.exceptions import BadRequest
 
+from domain.values import Severity, Source, Status
 from projections.facts import moment
 from projections.figures import is_overdue
 from projections.listing import FindingFilter, list_findings
@@ -73,9 +74,17 @@ def answer(result: CommandResult, status: int = 200) -> tuple[dict[str, Any], in
 
 
 def summary(row: dict[str, Any], today: date) -> dict[str, Any]:
-    """A list row with its times as datetimes and overdue worked out for today."""
+    """A list row in the domain's types, with overdue worked out for today."""
     closed_at = moment(row["closed_at"]) if row["closed_at"] is not None else None
-    return row | {"issued_at": moment(row["issued_at"]), "closed_at": closed_at, "overdue": is_overdue(row, today)}
+    return row | {
+        "source": Source(row["source"]),
+        "severity": Severity(row["severity"]),
+        "status": Status(row["status"]),
+        "due_date": date.fromisoformat(row["due_date"]),
+        "issued_at": moment(row["issued_at"]),
+        "closed_at": closed_at,
+        "overdue": is_overdue(row, today),
+    }
 
 
 COMMAND_HEADERS = [
