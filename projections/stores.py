@@ -40,6 +40,10 @@ class SQLiteReadModelView(SQLiteTrackingRecorder, ReadModelSQL):
     def record(self, cursor: Any, tracking: Tracking) -> None:
         self._insert_tracking(cursor, tracking)
 
+    def tidy(self) -> None:
+        with self.write() as cursor:
+            cursor.execute("ANALYZE")
+
     def reset(self) -> None:
         """Drop the tables and the tracking position and make them anew (a newer layout too), to rebuild."""
         self.create_table()
@@ -78,6 +82,12 @@ class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
 
     def record(self, cursor: Any, tracking: Tracking) -> None:
         self._insert_tracking(cursor, tracking)
+
+    def tidy(self) -> None:
+        # VACUUM may not run in a transaction: the pool's connections are in autocommit mode.
+        with self.datastore.get_connection() as connection:
+            for table in ("findings", "facts", "units"):
+                connection.execute(f"VACUUM ANALYZE {self.tables[table]}")
 
     def reset(self) -> None:
         """Drop the tables and the tracking position and make them anew (a newer layout too), to rebuild."""

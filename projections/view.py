@@ -105,6 +105,10 @@ class ReadModelSQL:
         """Forget every row and the tracking position, to rebuild from zero."""
         raise NotImplementedError
 
+    def tidy(self) -> None:
+        """Refresh the planner's statistics (and reclaim space) after a bulk load."""
+        raise NotImplementedError
+
     # Writing.
 
     def apply(self, batch: Batch, tracking: Tracking) -> None:

@@ -73,14 +73,19 @@ def run_projector(
             say("the read model was emptied; rebuilding from position 0")
         head = log_head(settings)
         warnings = WarningSchedule(settings, say)
+        rebuilding = rebuild
         with start_runner(settings) as runner:
             say(f"projecting from position {view.position()} (log at {head})")
             while not stop.is_set() and not runner.is_interrupted.is_set():
                 runner.run_forever(timeout=0.5)
                 position = view.position()
+                if rebuilding and position >= head:
+                    view.tidy()  # a bulk load leaves the planner without statistics
+                    say(f"rebuilt up to position {position}; statistics refreshed")
+                    rebuilding = False
                 if until_caught_up and position >= head:
                     break
-                if rebuild and position < head:
+                if rebuilding:
                     say(f"rebuilding: {position}/{head}")
                 warnings.run_if_due(runner.app, view)
             say(f"stopped at position {view.position()}")
