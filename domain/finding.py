@@ -60,7 +60,7 @@ class Finding(Aggregate):
         now: datetime,
     ) -> Finding:
         """Issue a new finding to a unit (inspectors)."""
-        _require_role(actor, "issue", Role.INSPECTOR)
+        cls.check_issuer(actor)
         check_occurred_at(occurred_at, now, None)
         if due_date < occurred_at.date():
             raise DueDateBeforeIssue(f"due_date {due_date} is before the issue date")
@@ -77,6 +77,11 @@ class Finding(Aggregate):
             actor=actor.name,
             occurred_at=occurred_at,
         )
+
+    @staticmethod
+    def check_issuer(actor: Actor) -> None:
+        """Only inspectors (and admins) issue findings."""
+        require_role(actor, "issue", Role.INSPECTOR)
 
     @event("Issued", topic="rectify:Finding.Issued")
     def __init__(  # noqa: PLR0913
@@ -181,7 +186,7 @@ class Finding(Aggregate):
         occurred_at: datetime,
         now: datetime,
     ) -> None:
-        _require_role(actor, action, *roles)
+        require_role(actor, action, *roles)
         if self.status not in allowed:
             raise InvalidTransition(f"cannot {action} a finding that is {self.status}")
         check_occurred_at(occurred_at, now, self.last_occurred_at)
@@ -243,7 +248,8 @@ class Finding(Aggregate):
         self.last_occurred_at = occurred_at
 
 
-def _require_role(actor: Actor, action: str, *roles: Role) -> None:
+def require_role(actor: Actor, action: str, *roles: Role) -> None:
+    """Refuse an actor none of whose roles may take this action."""
     if not actor.may(*roles):
         allowed = ", ".join(role.value for role in roles)
         raise RoleNotPermitted(f"role {actor.role} may not {action} (allowed: {allowed})")

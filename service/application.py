@@ -72,6 +72,7 @@ class Rectify(Organisation, Accounts, Application[UUID]):
         """Issue a finding; a reference is assigned when the client gives none."""
         if replay := self._replay(options.idempotency):
             return replay
+        Finding.check_issuer(actor)  # a role that may not issue hears so before anything about its fields
         self.require_unit(fields["unit"])
         now = self.clock()
         occurred_at = options.occurred_at or now

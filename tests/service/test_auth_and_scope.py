@@ -199,3 +199,10 @@ def test_actor_in_the_events_is_the_token_user(client, auth, issue):
         ("Rectified", "bj"),
         ("Reviewed", "reviewer"),
     ]
+
+
+def test_a_role_that_may_not_issue_is_refused_before_its_fields_are_judged(client, auth, application):
+    before = last_position(application)
+    response = client.post(f"{API}/findings", json=finding_body(unit="NOWHERE"), headers=auth["auditor"])
+    assert_error(response, 403, "role_not_permitted")
+    assert last_position(application) == before
