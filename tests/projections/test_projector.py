@@ -148,3 +148,26 @@ def test_a_projector_killed_mid_batch_resumes_without_skipping_or_double_countin
     catch_up(settings, rebuild=True)
     assert snapshot(open_view(settings)) == resumed
     assert len(resumed[1]) == 120
+
+
+def test_the_projectors_warning_schedule_records_due_warnings_once_per_run_interval(settings, rectify):
+    from datetime import timedelta
+
+    from service.projector import WarningSchedule
+
+    result = rectify.issue_finding(
+        INSPECTOR, CommandOptions(), source=Source.AUDIT, batch="审计", title="临期问题",
+        description="", category="", severity=Severity.GENERAL, unit="HQ",
+        due_date=rectify.clock().astimezone(rectify.timezone).date() + timedelta(days=3),
+    )  # fmt: skip
+    catch_up(settings)
+    said: list[str] = []
+    schedule = WarningSchedule(settings | {"RECTIFY_WARN_EVERY": "3600"}, said.append)
+    view = open_view(settings)
+    schedule.run_if_due(rectify, view)
+    schedule.run_if_due(rectify, view)  # not due again for an hour
+    assert [line.split(":")[0] for line in said] == [f"warned {result.finding['reference']} (HQ)"]
+    assert rectify.get_finding(result.finding["id"], INSPECTOR)["warnings"] == ["yellow"]
+    off = WarningSchedule(settings | {"RECTIFY_WARN_EVERY": "0"}, said.append)
+    off.run_if_due(rectify, view)
+    assert len(said) == 1

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.service.conftest import finding_body
+import pytest
+
+from domain.errors import CycleInTree
+from tests.service.conftest import SETUP, finding_body
 from tests.service.helpers import API, assert_error, last_position, ok
 
 SEEDED = [
@@ -91,3 +94,12 @@ def test_invalid_unit_fields_are_422_naming_the_field(client, auth, application)
         response = client.post(f"{API}/units", json=body, headers=auth["admin"])
         assert_error(response, 422, "invalid_fields", field=field)
     assert last_position(application) == before
+
+
+def test_a_unit_moves_under_another_but_never_under_itself_or_below(application):
+    with pytest.raises(CycleInTree):
+        application.move_unit(SETUP, "HQ", "BJ-01")
+    with pytest.raises(CycleInTree):
+        application.move_unit(SETUP, "BJ", "BJ")
+    assert application.move_unit(SETUP, "SH", "BJ")["parent"] == "BJ"
+    assert application.ancestry("SH") == ["BJ", "HQ"]
