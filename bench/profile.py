@@ -27,8 +27,8 @@ from bench.measure import rebuild
 from bench.queries import SCOPE, circular_cases, http_cases, weeks_of
 from bench.run import http_client, say
 from bench.stores import POSTGRES_URL, Size, prepared_store
-from projections.projection import ReadModel
-from projections.runtime import BATCH_SIZE, BatchingProjectionRunner, open_view
+from projections.projection import REBUILD_BATCH_SIZE, ReadModel
+from projections.runtime import BatchingProjectionRunner, open_view
 from service.config import build_application
 from service.stores.polling import PollingSubscription
 
@@ -135,12 +135,15 @@ def pulling(original_pull: Callable[[Any], None]) -> Callable[[Any], None]:
 
 
 def rebuild_phases(settings: dict[str, Any]) -> dict[str, float]:
-    """The runner's work done in one thread: select 500 at a time, decode, project, write every BATCH_SIZE."""
+    """The runner's work done in one thread: select 500 at a time, decode, project, write every REBUILD_BATCH_SIZE."""
     view = open_view(settings)
     view.reset()
+    view.drop_replaced()
     projection = ReadModel(view)
     application = build_application(settings)
-    phases = dict.fromkeys(("select_notifications", "to_domain_event", "process_event", "flush (view.apply)"), 0.0)
+    phases = dict.fromkeys(
+        ("select_notifications", "to_domain_event", "process_event", "flush (view.apply)", "view.finish_rebuild"), 0.0
+    )
     clock, position, count = time.perf_counter, 0, 0
     started = clock()
     while notifications := timed_phase(
@@ -154,10 +157,11 @@ def rebuild_phases(settings: dict[str, Any]) -> dict[str, float]:
         for notification in notifications:
             event = timed_phase(phases, "to_domain_event", application.mapper.to_domain_event, notification)
             timed_phase(phases, "process_event", projection.process_event, event, Tracking("Rectify", notification.id))
-            if projection.pending >= BATCH_SIZE:
+            if projection.pending >= REBUILD_BATCH_SIZE:
                 timed_phase(phases, "flush (view.apply)", projection.flush)
         position, count = notifications[-1].id, count + len(notifications)
     timed_phase(phases, "flush (view.apply)", projection.flush)
+    timed_phase(phases, "view.finish_rebuild", view.finish_rebuild)
     application.close()
     total = clock() - started
     return phases | {f"total ({count} events, {count / total:,.0f} ev/s)": total}

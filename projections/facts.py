@@ -57,28 +57,33 @@ class FindingRow:
     warnings: str = ""
 
 
-@dataclass(slots=True)
-class Fact:
-    """One finding event and the state it left the finding in."""
+# A fact is one finding event and the state it left the finding in: a plain tuple in the order of
+# FACT_COLUMNS, which a store takes as it is. A rebuild keeps one an event, and the garbage collector
+# stops tracking plain tuples of plain values (it keeps tracking named tuples and other objects).
+Fact = tuple[Any, ...]
+FACT_FIELDS = (
+    "position",
+    "finding_id",
+    "version",
+    "type",
+    "occurred_at",
+    "recorded_at",
+    "unit",
+    "source",
+    "severity",
+    "status",
+    "due_date",
+    "escalations",
+    "assignee",
+    "measures",
+    "outcome",
+    "level",
+)
+OCCURRED_AT, RECORDED_AT = FACT_FIELDS.index("occurred_at"), FACT_FIELDS.index("recorded_at")
 
-    position: int
-    finding_id: str
-    version: int
-    type: str
-    occurred_at: int
-    recorded_at: int
-    unit: str
-    source: str
-    severity: str
-    status: str
-    due_date: str
-    escalations: int
-    assignee: str | None
-    measures: str | None
-    outcome: str | None = None
-    level: str | None = None
-    next_occurred_at: int | None = None
-    next_recorded_at: int | None = None
+# A fact's row ends with when the finding's next event happened and was recorded: unknown until it comes.
+SUCCESSOR_COLUMNS = ("next_occurred_at", "next_recorded_at")
+NO_SUCCESSOR: tuple[int | None, int | None] = (None, None)
 
 
 def issued_row(event: Any, position: int) -> FindingRow:
@@ -132,24 +137,24 @@ def change_row(row: FindingRow, event: Any, position: int) -> dict[str, str | No
 
 
 def fact_of(row: FindingRow, event: Any, position: int, extra: dict[str, str | None]) -> Fact:
-    """The fact an event leaves: the event with the row it produced."""
-    return Fact(
-        position=position,
-        finding_id=row.id,
-        version=event.originator_version,
-        type=type(event).__name__,
-        occurred_at=micros(event.occurred_at),
-        recorded_at=micros(event.timestamp),
-        unit=row.unit,
-        source=row.source,
-        severity=row.severity,
-        status=row.status,
-        due_date=row.due_date,
-        escalations=row.escalations,
-        assignee=row.assignee,
-        measures=row.measures,
-        outcome=extra.get("outcome"),
-        level=extra.get("level"),
+    """The fact an event leaves: the event with the row it produced (in the order of FACT_FIELDS)."""
+    return (
+        position,
+        row.id,
+        event.originator_version,
+        type(event).__name__,
+        micros(event.occurred_at),
+        micros(event.timestamp),
+        row.unit,
+        row.source,
+        row.severity,
+        row.status,
+        row.due_date,
+        row.escalations,
+        row.assignee,
+        row.measures,
+        extra.get("outcome"),
+        extra.get("level"),
     )
 
 
@@ -169,7 +174,7 @@ def columns(cls: type) -> list[str]:
     return [field.name for field in fields(cls)]
 
 
-FINDING_COLUMNS, FACT_COLUMNS, UNIT_COLUMNS = columns(FindingRow), columns(Fact), columns(UnitFact)
+FINDING_COLUMNS, UNIT_COLUMNS = columns(FindingRow), columns(UnitFact)
+FACT_COLUMNS = [*FACT_FIELDS, *SUCCESSOR_COLUMNS]
 finding_values = attrgetter(*FINDING_COLUMNS)
-fact_values = attrgetter(*FACT_COLUMNS)
 unit_values = attrgetter(*UNIT_COLUMNS)

@@ -14,7 +14,8 @@ from domain.values import unit_id
 from projections.facts import Fact, FindingRow, UnitFact, change_row, fact_of, issued_row, micros
 from projections.view import Batch, ReadModelSQL
 
-BATCH_SIZE = 10_000
+BATCH_SIZE = 10_000  # events a batch holds while following the log
+REBUILD_BATCH_SIZE = 100_000  # and while rebuilding from zero
 CACHE_LIMIT = 200_000
 
 
@@ -82,7 +83,7 @@ class ReadModel(Projection[Any]):
         self.rows[row.id] = row
         self.batch.findings[row.id] = row
         fact = fact_of(row, event, tracking.notification_id, extra)
-        self.batch.facts[fact.position] = fact
+        self.batch.facts[tracking.notification_id] = fact
         self.tracking = tracking
         return fact
 

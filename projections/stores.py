@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
@@ -11,7 +11,14 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg.sql import SQL, Composed
 
-from projections.view import APPLICATION_NAME, ReadModelSQL, pyformat, table_statements
+from projections.view import (
+    APPLICATION_NAME,
+    FILTERED_COLUMNS,
+    ReadModelSQL,
+    index_statements,
+    pyformat,
+    table_statements,
+)
 
 
 class SQLiteReadModelView(SQLiteTrackingRecorder, ReadModelSQL):
@@ -22,8 +29,15 @@ class SQLiteReadModelView(SQLiteTrackingRecorder, ReadModelSQL):
     def __init__(self, datastore: SQLiteDatastore, **kwargs: Any):
         super().__init__(datastore, **kwargs)
 
+    def create_table(self) -> None:
+        self.drop_replaced()  # tables a rebuild set aside and did not drop: their indexes hold the names
+        super().create_table()
+
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *table_statements(self.tables, "INTEGER")]
+        return [*super().construct_create_table_statements(), *self.bare_tables(), *index_statements(self.tables)]
+
+    def bare_tables(self) -> list[str]:
+        return table_statements(self.tables, "INTEGER")
 
     def read(self) -> AbstractContextManager[Any]:
         return self.datastore.transaction(commit=False)
@@ -40,18 +54,25 @@ class SQLiteReadModelView(SQLiteTrackingRecorder, ReadModelSQL):
     def record(self, cursor: Any, tracking: Tracking) -> None:
         self._insert_tracking(cursor, tracking)
 
-    def tidy(self) -> None:
+    def analyze(self) -> None:
         with self.write() as cursor:
             cursor.execute("ANALYZE")
 
-    def reset(self) -> None:
-        """Drop the tables and the tracking position and make them anew (a newer layout too), to rebuild."""
-        self.create_table()
+    def drop(self, cursor: Any) -> None:
+        # Renaming is instant; dropping walks every page. The caller drops the renamed tables later
+        # (`drop_replaced`), in one step that leaves the interpreter to the threads loading the new ones.
+        for table in ("findings", "facts", "units"):
+            cursor.execute(f"DROP TABLE IF EXISTS {self.tables[table]}_replaced")  # left by an interrupted one
+            cursor.execute(f"ALTER TABLE {self.tables[table]} RENAME TO {self.tables[table]}_replaced")
+        cursor.execute("DELETE FROM tracking WHERE application_name = ?", (APPLICATION_NAME,))
+
+    def drop_replaced(self) -> None:
         with self.write() as cursor:
             for table in ("findings", "facts", "units"):
-                cursor.execute(f"DROP TABLE IF EXISTS {self.tables[table]}")
-            cursor.execute("DELETE FROM tracking WHERE application_name = ?", (APPLICATION_NAME,))
-        self.create_table()
+                cursor.execute(f"DROP TABLE IF EXISTS {self.tables[table]}_replaced")
+
+
+COPY_FROM = 500  # rows: fewer go in one statement, more are copied (a rebuild writes 100,000 at a time)
 
 
 class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
@@ -67,7 +88,11 @@ class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
             "units": f"{schema}{prefix}_units",
             "prefix": f"{prefix}_",
         }
-        self.sql_create_statements.extend(Composed([SQL(s)]) for s in table_statements(self.tables, "BIGINT"))
+        statements = [*self.bare_tables(), *index_statements(self.tables)]
+        self.sql_create_statements.extend(Composed([SQL(s)]) for s in statements)
+
+    def bare_tables(self) -> list[str]:
+        return table_statements(self.tables, "BIGINT")
 
     def read(self) -> AbstractContextManager[Any]:
         return self.datastore.transaction(commit=False)
@@ -83,19 +108,42 @@ class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
     def record(self, cursor: Any, tracking: Tracking) -> None:
         self._insert_tracking(cursor, tracking)
 
-    def tidy(self) -> None:
-        # VACUUM may not run in a transaction: the pool's connections are in autocommit mode.
+    def insert(self, cursor: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if len(rows) < COPY_FROM:
+            super().insert(cursor, table, columns, rows)
+            return
+        with cursor.copy(f"COPY {self.tables[table]} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def upsert(self, cursor: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if len(rows) < COPY_FROM:
+            super().upsert(cursor, table, columns, rows)
+            return
+        # COPY cannot replace rows: copy into a table of the transaction's own, then upsert from it.
+        staging = f"staging_{self.tables['prefix']}{table}"
+        cursor.execute(f"CREATE TEMPORARY TABLE {staging} (LIKE {self.tables[table]}) ON COMMIT DROP")
+        with cursor.copy(f"COPY {staging} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        names = ", ".join(columns)
+        cursor.execute(
+            f"INSERT INTO {self.tables[table]} ({names}) SELECT {names} FROM {staging}" + self._on_conflict(columns)
+        )
+
+    def analyze(self) -> None:
+        # VACUUM (which lets the circular count from its covering index alone) may not run in a
+        # transaction: the pool's connections are in autocommit mode. Statistics are gathered for
+        # the columns queries filter on: sampling the long texts too would take longer than the rest.
         with self.datastore.get_connection() as connection:
             for table in ("findings", "facts", "units"):
-                connection.execute(f"VACUUM ANALYZE {self.tables[table]}")
+                connection.execute(f"VACUUM {self.tables[table]}")
+                connection.execute(f"ANALYZE {self.tables[table]} ({', '.join(FILTERED_COLUMNS[table])})")
 
-    def reset(self) -> None:
-        """Drop the tables and the tracking position and make them anew (a newer layout too), to rebuild."""
-        self.create_table()
-        with self.write() as cursor:
-            cursor.execute(f"DROP TABLE {self.tables['findings']}, {self.tables['facts']}, {self.tables['units']}")
-            cursor.execute(
-                f'DELETE FROM "{self.datastore.schema}".{self.tracking_table_name} WHERE application_name = %s',
-                (APPLICATION_NAME,),
-            )
-        self.create_table()
+    def drop(self, cursor: Any) -> None:
+        tables = ", ".join(self.tables[table] for table in ("findings", "facts", "units"))
+        cursor.execute(f"DROP TABLE IF EXISTS {tables}")
+        cursor.execute(
+            f'DELETE FROM "{self.datastore.schema}".{self.tracking_table_name} WHERE application_name = %s',
+            (APPLICATION_NAME,),
+        )

@@ -19,11 +19,13 @@ from eventsourcing.persistence import Tracking
 from projections.facts import (
     FACT_COLUMNS,
     FINDING_COLUMNS,
+    NO_SUCCESSOR,
+    OCCURRED_AT,
+    RECORDED_AT,
     UNIT_COLUMNS,
     Fact,
     FindingRow,
     UnitFact,
-    fact_values,
     finding_values,
     unit_values,
 )
@@ -41,21 +43,46 @@ def table_statements(t: dict[str, str], big: str) -> list[str]:
         f"last_position {big} NOT NULL, version INTEGER NOT NULL, assignee TEXT, measures TEXT, "
         f"closed_at {big}, rejections INTEGER NOT NULL, reopenings INTEGER NOT NULL, "
         "escalations INTEGER NOT NULL, extensions INTEGER NOT NULL, warnings TEXT NOT NULL)",
-        f"CREATE UNIQUE INDEX IF NOT EXISTS {t['prefix']}findings_order ON {t['findings']} (issued_position)",
-        f"CREATE INDEX IF NOT EXISTS {t['prefix']}findings_unit ON {t['findings']} (unit, status)",
         f"CREATE TABLE IF NOT EXISTS {t['facts']} (position {big} PRIMARY KEY, finding_id TEXT NOT NULL, "
         f"version INTEGER NOT NULL, type TEXT NOT NULL, occurred_at {big} NOT NULL, recorded_at {big} NOT NULL, "
         "unit TEXT NOT NULL, source TEXT NOT NULL, severity TEXT NOT NULL, status TEXT NOT NULL, "
         "due_date TEXT NOT NULL, escalations INTEGER NOT NULL, assignee TEXT, measures TEXT, outcome TEXT, "
         f"level TEXT, next_occurred_at {big}, next_recorded_at {big})",
+        f"CREATE TABLE IF NOT EXISTS {t['units']} (position {big} PRIMARY KEY, code TEXT NOT NULL, "
+        f"name TEXT NOT NULL, parent TEXT, recorded_at {big} NOT NULL)",
+    ]
+
+
+def index_statements(t: dict[str, str]) -> list[str]:
+    """The secondary indexes: made with the tables, or after a rebuild has loaded bare tables (much faster)."""
+    return [
+        f"CREATE UNIQUE INDEX IF NOT EXISTS {t['prefix']}findings_order ON {t['findings']} (issued_position)",
+        f"CREATE INDEX IF NOT EXISTS {t['prefix']}findings_unit ON {t['findings']} (unit, status)",
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_occurred ON {t['facts']} (occurred_at)",
         # Covers the circular's state query: the latest facts are found and counted from the index alone.
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_state ON {t['facts']} (next_occurred_at, occurred_at, "
         "recorded_at, unit, source, severity, status, due_date)",
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_next_recorded ON {t['facts']} (next_recorded_at)",
-        f"CREATE TABLE IF NOT EXISTS {t['units']} (position {big} PRIMARY KEY, code TEXT NOT NULL, "
-        f"name TEXT NOT NULL, parent TEXT, recorded_at {big} NOT NULL)",
     ]
+
+
+# The columns the view's queries filter, join or group on: those the planner needs statistics of.
+FILTERED_COLUMNS = {
+    "findings": ("id", "unit", "status", "source", "severity", "batch", "assignee", "due_date", "issued_position"),
+    "facts": (
+        "finding_id",
+        "type",
+        "occurred_at",
+        "recorded_at",
+        "next_occurred_at",
+        "next_recorded_at",
+        "unit",
+        "source",
+        "severity",
+        "status",
+    ),
+    "units": ("position", "recorded_at"),
+}
 
 
 @dataclass
@@ -64,7 +91,8 @@ class Batch:
 
     findings: dict[str, FindingRow] = field(default_factory=dict)
     facts: dict[int, Fact] = field(default_factory=dict)
-    successors: list[tuple[int, int, int]] = field(default_factory=list)
+    followed: dict[int, tuple[int, int]] = field(default_factory=dict)  # successor times of this batch's facts
+    successors: list[tuple[int, int, int]] = field(default_factory=list)  # and of facts written before
     units: list[UnitFact] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -72,11 +100,15 @@ class Batch:
 
     def link(self, previous_position: int, fact: Fact) -> None:
         """Tell the finding's previous fact when its successor happened and was recorded."""
-        previous = self.facts.get(previous_position)
-        if previous is not None:
-            previous.next_occurred_at, previous.next_recorded_at = fact.occurred_at, fact.recorded_at
+        if previous_position in self.facts:
+            self.followed[previous_position] = (fact[OCCURRED_AT], fact[RECORDED_AT])
         else:  # written by an earlier batch
-            self.successors.append((fact.occurred_at, fact.recorded_at, previous_position))
+            self.successors.append((fact[OCCURRED_AT], fact[RECORDED_AT], previous_position))
+
+    def fact_rows(self) -> list[tuple[Any, ...]]:
+        """The facts as rows of the facts table, with their successor's times where this batch knows them."""
+        followed = self.followed
+        return [fact + followed.get(position, NO_SUCCESSOR) for position, fact in self.facts.items()]
 
 
 class ReadModelSQL:
@@ -101,13 +133,44 @@ class ReadModelSQL:
     def max_tracking_id(self, application_name: str) -> int | None:
         raise NotImplementedError
 
-    def reset(self) -> None:
-        """Forget every row and the tracking position, to rebuild from zero."""
+    def create_table(self) -> None:
+        """Make the tracking table and the view's tables and indexes, those missing (the library's recorder)."""
         raise NotImplementedError
 
-    def tidy(self) -> None:
+    def bare_tables(self) -> list[str]:
+        """The store's CREATE statements of the view's tables, without their secondary indexes."""
+        raise NotImplementedError
+
+    def drop(self, cursor: Any) -> None:
+        """Set the view's tables aside (or drop them) and forget its tracking position."""
+        raise NotImplementedError
+
+    def drop_replaced(self) -> None:
+        """Drop what `drop` set aside, if anything."""
+
+    def analyze(self) -> None:
         """Refresh the planner's statistics (and reclaim space) after a bulk load."""
         raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget every row and the tracking position, leaving bare tables for a rebuild to load.
+
+        The tables are made anew (so a newer layout takes effect) without their secondary
+        indexes: loading bare tables and indexing them once at the end is several times
+        faster than keeping the indexes up to date row by row.
+        """
+        self.create_table()  # the tracking table, on a store that has none yet
+        with self.write() as cursor:
+            self.drop(cursor)
+            for statement in self.bare_tables():
+                cursor.execute(statement)
+
+    def finish_rebuild(self) -> None:
+        """Index the loaded tables and refresh the planner's statistics."""
+        with self.write() as cursor:
+            for statement in index_statements(self.tables):
+                cursor.execute(statement)
+        self.analyze()
 
     # Writing.
 
@@ -115,25 +178,31 @@ class ReadModelSQL:
         """Write a batch and its tracking position in one transaction."""
         with self.write() as cursor:
             if batch.findings:
-                cursor.executemany(self._upsert_sql(), [finding_values(row) for row in batch.findings.values()])
+                self.upsert(cursor, "findings", FINDING_COLUMNS, list(map(finding_values, batch.findings.values())))
             if batch.facts:
-                sql = self._insert_sql(self.tables["facts"], FACT_COLUMNS)
-                cursor.executemany(sql, [fact_values(fact) for fact in batch.facts.values()])
+                self.insert(cursor, "facts", FACT_COLUMNS, batch.fact_rows())
             if batch.successors:
                 cursor.executemany(self._successor_sql(), batch.successors)
             if batch.units:
-                cursor.executemany(
-                    self._insert_sql(self.tables["units"], UNIT_COLUMNS), list(map(unit_values, batch.units))
-                )
+                self.insert(cursor, "units", UNIT_COLUMNS, list(map(unit_values, batch.units)))
             self.record(cursor, tracking)
+
+    def insert(self, cursor: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """Add rows to one of the view's tables."""
+        cursor.executemany(self._insert_sql(self.tables[table], columns), rows)
+
+    def upsert(self, cursor: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """Add rows to one of the view's tables, or replace those with the same key (the first column)."""
+        cursor.executemany(self._insert_sql(self.tables[table], columns) + self._on_conflict(columns), rows)
 
     def _insert_sql(self, table: str, columns: Sequence[str]) -> str:
         marks = ", ".join(self.placeholder for _ in columns)
         return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
 
-    def _upsert_sql(self) -> str:
-        updates = ", ".join(f"{c} = excluded.{c}" for c in FINDING_COLUMNS if c != "id")
-        return self._insert_sql(self.tables["findings"], FINDING_COLUMNS) + f" ON CONFLICT (id) DO UPDATE SET {updates}"
+    @staticmethod
+    def _on_conflict(columns: Sequence[str]) -> str:
+        key, *others = columns
+        return f" ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in others)
 
     def _successor_sql(self) -> str:
         mark = self.placeholder

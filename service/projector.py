@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import threading
 import time
@@ -73,15 +74,19 @@ def run_projector(
             say("the read model was emptied; rebuilding from position 0")
         head = log_head(settings)
         warnings = WarningSchedule(settings, say)
-        rebuilding = rebuild
-        with start_runner(settings) as runner:
+        with start_runner(settings, bulk_until=head if rebuild else 0) as runner, collector_paused(rebuild) as resume:
             say(f"projecting from position {view.position()} (log at {head})")
+            view.drop_replaced()  # what the reset set aside goes while the runner loads the new tables
+            rebuilding = rebuild
             while not stop.is_set() and not runner.is_interrupted.is_set():
-                runner.run_forever(timeout=0.5)
+                if runner.flushed.wait(timeout=0.5):  # a write wakes the loop at once: no need to poll the view
+                    runner.flushed.clear()
+                runner.run_forever(timeout=0)  # raises what stopped the runner's threads, if anything did
                 position = view.position()
                 if rebuilding and position >= head:
-                    view.tidy()  # a bulk load leaves the planner without statistics
-                    say(f"rebuilt up to position {position}; statistics refreshed")
+                    resume()
+                    view.finish_rebuild()  # the tables were loaded bare: index them once, refresh statistics
+                    say(f"rebuilt up to position {position}; tables indexed")
                     rebuilding = False
                 if until_caught_up and position >= head:
                     break
@@ -89,6 +94,29 @@ def run_projector(
                     say(f"rebuilding: {position}/{head}")
                 warnings.run_if_due(runner.app, view)
             say(f"stopped at position {view.position()}")
+
+
+@contextmanager
+def collector_paused(pause: bool) -> Iterator[Callable[[], None]]:
+    """Pause Python's cyclic garbage collector while a rebuild runs; yield the function that resumes it.
+
+    A rebuild keeps hundreds of thousands of new rows and makes no reference cycles
+    (reference counting frees all it lets go of), so the collector's passes over
+    the growing heap are a tenth of its time spent for nothing. Resumed once caught
+    up, and on any way out.
+    """
+    was_enabled = gc.isenabled()
+    if pause:
+        gc.disable()
+
+    def resume() -> None:
+        if was_enabled:
+            gc.enable()
+
+    try:
+        yield resume
+    finally:
+        resume()
 
 
 class WarningSchedule:
