@@ -10,7 +10,7 @@ from typing import Any
 
 from projections.circular_queries import CircularQueries
 from projections.facts import UnitFact, micros, moment
-from projections.figures import figures, lineage, roll_up, tally
+from projections.figures import figures, lineage, rolled_up, tally
 from projections.view import ReadModelSQL
 from projections.weeks import Week
 
@@ -48,9 +48,10 @@ def weekly_circular(
     parents = {code: unit["parent"] for code, unit in tree.items()}
     members = frozenset(code for code in tree if scope in lineage(code, parents)) if scope else None
     rows = fetch(CircularQueries(view, known, members), week, with_ledger)
-    this_week = [e for e in rows["events"] if e["this_week"]]
-    last_week = [e for e in rows["events"] if not e["this_week"]]
-    now_by_unit, then_by_unit = tally(rows["states"], this_week, "unit"), tally(rows["before"], last_week, "unit")
+    events_now, events_then = by_week(rows["events"])
+    kind_events_now, kind_events_then = by_week(rows["events by kind"])
+    up_the_tree = rolled_up(parents)  # each unit's figures count every unit below it
+    by_source = tally(rows["states by kind"], kind_events_now, "source")
     first, day = rows["first"], week.cutoff.date()
     circular = {
         "week": week.label,
@@ -60,11 +61,19 @@ def weekly_circular(
         "cutoff": week.cutoff.isoformat(),
         "as_known_at": known_at.isoformat(),
         "scope": {"unit": scope, "name": unit_name(tree, scope) if scope else "全系统"},  # unknown then: empty
-        "totals": figures(total(now_by_unit)),
-        "previous": figures(total(then_by_unit)),
-        "units": ranked_units(tree, parents, scope, roll_up(now_by_unit, parents), roll_up(then_by_unit, parents)),
-        "by_source": split(rows["states"], this_week, "source", ("inspection", "audit")),
-        "by_severity": split(rows["states"], this_week, "severity", ("general", "serious", "major")),
+        "totals": figures(total(by_source)),  # every finding has one source
+        "previous": figures(total(tally(rows["before by kind"], kind_events_then, "source"))),
+        "units": ranked_units(
+            tree,
+            parents,
+            scope,
+            tally(rows["states"], events_now, "unit", up_the_tree),
+            tally(rows["before"], events_then, "unit", up_the_tree),
+        ),
+        "by_source": named_figures(by_source, ("inspection", "audit")),
+        "by_severity": named_figures(
+            tally(rows["states by kind"], kind_events_now, "severity"), ("general", "serious", "major")
+        ),
         "overdue": overdue_list(rows["overdue"], day, tree),
         "escalated": escalated_list(rows["escalated"], tree),
         "settings": asdict(settings) | {"issued_on": day.isoformat()},
@@ -76,13 +85,22 @@ def weekly_circular(
 
 
 def fetch(queries: CircularQueries, week: Week, with_ledger: bool) -> dict[str, Any]:
-    """Run the circular's queries (side by side they were no faster: turning rows into dicts holds the GIL)."""
+    """Run the circular's queries (side by side they were no faster: turning rows into dicts holds the GIL).
+
+    States and events are counted twice, by unit and by source and severity: two
+    narrow groupings are as quick to count in the store as one wide one, and give a
+    tenth of the rows to turn into dicts and to tally.
+    """
     cutoff, start, previous = micros(week.cutoff), micros(week.start), micros(week.previous().start)
     day, previous_day = week.cutoff.date().isoformat(), week.start.date().isoformat()
+    unit, kind = ("unit",), ("source", "severity")
     calls: dict[str, Callable[[], Any]] = {
-        "states": lambda: queries.state_groups(cutoff, day),
-        "before": lambda: queries.state_groups(start, previous_day),
-        "events": lambda: queries.event_groups(previous, start, cutoff),
+        "states": lambda: queries.state_groups(cutoff, day, unit),
+        "states by kind": lambda: queries.state_groups(cutoff, day, kind),
+        "before": lambda: queries.state_groups(start, previous_day, unit),
+        "before by kind": lambda: queries.state_groups(start, previous_day, kind),
+        "events": lambda: queries.event_groups(previous, start, cutoff, unit),
+        "events by kind": lambda: queries.event_groups(previous, start, cutoff, kind),
         "overdue": lambda: queries.overdue_rows(cutoff, day),
         "escalated": lambda: queries.escalated_rows(start, cutoff, day),
         "first": queries.first_issued,
@@ -92,6 +110,11 @@ def fetch(queries: CircularQueries, week: Week, with_ledger: bool) -> dict[str, 
     return {name: call() for name, call in calls.items()}
 
 
+def by_week(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Event groups of the week, and of the week before."""
+    return [e for e in events if e["this_week"]], [e for e in events if not e["this_week"]]
+
+
 def total(groups: Mapping[str, Counter[str]]) -> Counter[str]:
     combined: Counter[str] = Counter()
     for counts in groups.values():
@@ -99,10 +122,7 @@ def total(groups: Mapping[str, Counter[str]]) -> Counter[str]:
     return combined
 
 
-def split(
-    states: list[dict[str, Any]], events: list[dict[str, Any]], key: str, names: tuple[str, ...]
-) -> dict[str, Any]:
-    groups = tally(states, events, key)
+def named_figures(groups: Mapping[str, Counter[str]], names: tuple[str, ...]) -> dict[str, Any]:
     return {name: figures(groups.get(name, Counter())) for name in names}
 
 

@@ -11,16 +11,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.view import ReadModelSQL
+from projections.view import ReadModelSQL, chunks
 
+# `+occurred_at` keeps SQLite's planner off the index of occurred_at in the second and third
+# ranges: their own index ranges are narrow, while occurred_at < cut-off holds for most facts.
 STATE = (
-    "SELECT {columns} FROM {{facts}} WHERE next_occurred_at IS NULL AND {known}"
-    " UNION ALL SELECT {columns} FROM {{facts}} WHERE next_occurred_at >= :cutoff AND {known}"
-    " UNION ALL SELECT {columns} FROM {{facts}} WHERE next_occurred_at < :cutoff AND next_recorded_at > :known"
+    "SELECT {columns} FROM {{facts}} WHERE next_occurred_at IS NULL AND occurred_at < :cutoff AND {known}"
+    " UNION ALL SELECT {columns} FROM {{facts}} WHERE next_occurred_at >= :cutoff AND +occurred_at < :cutoff"
     " AND {known}"
+    " UNION ALL SELECT {columns} FROM {{facts}} WHERE next_recorded_at > :known AND next_occurred_at < :cutoff"
+    " AND +occurred_at < :cutoff AND {known}"
 )
-COUNTED = "unit, source, severity, status, due_date"
-LISTED = "finding_id, unit, source, severity, status, due_date, escalations, assignee, measures"
+COUNTED = "unit, source, severity, status, due_date"  # all in the covering index
+INDEXED = f"position, {COUNTED}"
+# What the lists show of a state beyond the covering index's columns.
+DETAILS = "x.position, x.finding_id, x.escalations, x.assignee, x.measures"
+WHOLE_FACT = "s.finding_id, s.unit, s.source, s.severity, s.status, s.due_date, s.escalations, s.assignee, s.measures"
 OVERDUE = "CASE WHEN s.status IN ('issued', 'assigned') AND s.due_date < :day THEN 1 ELSE 0 END"
 
 
@@ -30,53 +36,80 @@ class CircularQueries:
     def __init__(self, view: ReadModelSQL, known: int, units: frozenset[str] | None):
         self.view = view
         self.params: dict[str, Any] = {"known": known}
-        self.in_units = ""
+        self.unit_names: list[str] | None = None
         if units is not None:
             names = {f"u{i}": code for i, code in enumerate(sorted(units))}
-            self.in_units = f" AND unit IN ({', '.join(':' + name for name in names)})" if names else " AND 1 = 0"
+            self.unit_names = [f":{name}" for name in names]
             self.params |= names
+        self.in_units = self.within("unit")
+
+    def within(self, column: str) -> str:
+        """The condition that keeps rows of the circular's units (nothing when all count)."""
+        if self.unit_names is None:
+            return ""
+        return f" AND {column} IN ({', '.join(self.unit_names)})" if self.unit_names else " AND 1 = 0"
 
     def _states(self, columns: str) -> str:
-        return STATE.format(columns=columns, known=f"occurred_at < :cutoff AND recorded_at <= :known{self.in_units}")
+        return STATE.format(columns=columns, known=f"recorded_at <= :known{self.in_units}")
 
-    def state_groups(self, cutoff: int, day: str) -> list[dict[str, Any]]:
-        """How many findings stood in each status at the cut-off, by unit, source, severity and overdue."""
+    def state_groups(self, cutoff: int, day: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+        """How many findings stood in each status at the cut-off, overdue or not, by the columns `keys`."""
         return self.view.select(
-            f"SELECT s.unit, s.source, s.severity, s.status, {OVERDUE} AS overdue, COUNT(*) AS n"
-            f" FROM ({self._states(COUNTED)}) s GROUP BY 1, 2, 3, 4, 5",
+            f"SELECT {', '.join(keys)}, status, {OVERDUE} AS overdue, COUNT(*) AS n"
+            f" FROM ({self._states(COUNTED)}) s GROUP BY {positions(len(keys) + 2)}",
             self.params | {"cutoff": cutoff, "day": day},
         )
 
-    def event_groups(self, previous_start: int, start: int, cutoff: int) -> list[dict[str, Any]]:
-        """How many events of each kind happened in the week (this_week 1) and the week before (0)."""
+    def event_groups(self, previous_start: int, start: int, cutoff: int, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+        """How many events of each kind happened in the week (this_week 1) and the week before (0), by `keys`."""
         return self.view.select(
-            "SELECT unit, source, severity, type, outcome,"
-            " CASE WHEN occurred_at >= :start THEN 1 ELSE 0 END AS this_week, COUNT(*) AS n FROM {facts}"
+            f"SELECT {', '.join(keys)}, type, outcome, CASE WHEN occurred_at >= :start THEN 1 ELSE 0 END AS this_week,"
+            " COUNT(*) AS n FROM {facts}"
             f" WHERE occurred_at >= :previous AND occurred_at < :cutoff AND recorded_at <= :known{self.in_units}"
-            " GROUP BY 1, 2, 3, 4, 5, 6",
+            f" GROUP BY {positions(len(keys) + 3)}",
             self.params | {"previous": previous_start, "start": start, "cutoff": cutoff},
         )
 
-    def state_rows(self, cutoff: int, day: str, where: str = "1 = 1", **params: Any) -> list[dict[str, Any]]:
-        """Findings as they stood at the cut-off, with reference and title, that meet `where`."""
-        return self.view.select(
-            "SELECT s.finding_id, s.unit, s.source, s.severity, s.status, s.due_date, s.escalations, s.assignee,"
-            f" s.measures, f.reference, f.title, {OVERDUE} AS overdue"
-            f" FROM ({self._states(LISTED)}) s JOIN {{findings}} f ON f.id = s.finding_id WHERE {where}",
-            self.params | {"cutoff": cutoff, "day": day} | params,
+    def state_rows(self, cutoff: int, day: str, where: str = "1 = 1") -> list[dict[str, Any]]:
+        """Findings as they stood at the cut-off, with reference and title, that meet `where`.
+
+        Two steps: the states are found and filtered in the covering index, then only
+        those that meet `where` are looked up by position (a single join leaves
+        PostgreSQL guessing how few meet it, and it then reads every fact).
+        """
+        states = self.view.select(
+            f"SELECT {INDEXED}, {OVERDUE} AS overdue FROM ({self._states(INDEXED)}) s WHERE {where}",
+            self.params | {"cutoff": cutoff, "day": day},
         )
+        details: dict[int, dict[str, Any]] = {}
+        for chunk in chunks([state["position"] for state in states], 500):
+            names = {f"p{i}": position for i, position in enumerate(chunk)}
+            rows = self.view.select(
+                f"SELECT {DETAILS}, f.reference, f.title FROM {{facts}} x JOIN {{findings}} f ON f.id = x.finding_id"
+                f" WHERE x.position IN ({', '.join(':' + name for name in names)})",
+                names,
+            )
+            details.update((row.pop("position"), row) for row in rows)
+        return [state | details[state["position"]] for state in states]
 
     def overdue_rows(self, cutoff: int, day: str) -> list[dict[str, Any]]:
         return self.state_rows(cutoff, day, "s.status IN ('issued', 'assigned') AND s.due_date < :day")
 
     def escalated_rows(self, start: int, cutoff: int, day: str) -> list[dict[str, Any]]:
-        """Findings escalated in the week, as they stood at the cut-off."""
-        return self.state_rows(
-            cutoff,
-            day,
-            "s.finding_id IN (SELECT finding_id FROM {facts} WHERE type = 'Escalated'"
-            " AND occurred_at >= :start AND occurred_at < :cutoff AND recorded_at <= :known)",
-            start=start,
+        """Findings escalated in the week, as they stood at the cut-off.
+
+        Such a finding's state at the cut-off is a fact of the week itself (a finding's
+        events never go back in time, and its escalation happened in the week), so
+        only the week's facts are searched.
+        """
+        in_week = "occurred_at >= :start AND occurred_at < :cutoff AND recorded_at <= :known"
+        return self.view.select(
+            f"SELECT {WHOLE_FACT}, f.reference, f.title, {OVERDUE} AS overdue"
+            " FROM {facts} s JOIN {findings} f ON f.id = s.finding_id"
+            f" WHERE s.{in_week.replace(' AND ', ' AND s.')}{self.within('s.unit')}"
+            " AND (s.next_occurred_at IS NULL OR s.next_occurred_at >= :cutoff OR s.next_recorded_at > :known)"
+            f" AND s.finding_id IN (SELECT finding_id FROM {{facts}} WHERE type = 'Escalated' AND {in_week})",
+            self.params | {"start": start, "cutoff": cutoff, "day": day},
         )
 
     def first_issued(self) -> int | None:
@@ -86,3 +119,8 @@ class CircularQueries:
             {"known": self.params["known"]},
         )
         return rows[0]["first"] if rows else None
+
+
+def positions(count: int) -> str:
+    """GROUP BY the first `count` columns of the select list."""
+    return ", ".join(str(number) for number in range(1, count + 1))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
+from functools import cache
 from typing import Any
 
 OVERDUE_STATUSES = ("issued", "assigned")
@@ -61,17 +62,32 @@ def event_figure(event: Mapping[str, Any]) -> str | None:
 
 
 def tally(
-    states: Iterable[Mapping[str, Any]], events: Iterable[Mapping[str, Any]], key: str
+    states: Iterable[Mapping[str, Any]],
+    events: Iterable[Mapping[str, Any]],
+    key: str,
+    spread: Callable[[str], Iterable[str]] | None = None,
 ) -> dict[str, Counter[str]]:
-    """Counters of the figures grouped by a key of the rows (unit, source or severity)."""
+    """Counters of the figures grouped by a key of the rows (unit, source or severity).
+
+    `spread` names the groups a row counts in, given its key (a unit and every unit
+    above it, to roll the figures up the tree); without it, the key's own group.
+    """
     groups: dict[str, Counter[str]] = defaultdict(Counter)
+    into = cache(spread) if spread else lambda value: (value,)
     for state in states:
-        add_state(groups[state[key]], state)
+        for name in into(state[key]):
+            add_state(groups[name], state)
     for event in events:
         figure = event_figure(event)
         if figure:
-            groups[event[key]][figure] += event.get("n", 1)
+            for name in into(event[key]):
+                groups[name][figure] += event.get("n", 1)
     return groups
+
+
+def rolled_up(parents: Mapping[str, str | None]) -> Callable[[str], list[str]]:
+    """A `spread` for `tally`: a unit's rows count for it and for every unit above it."""
+    return lambda code: lineage(code, parents)
 
 
 def figures(counts: Counter[str]) -> dict[str, Any]:
@@ -98,15 +114,6 @@ FIGURE_ORDER = (
     "extended_this_week",
     "warned_this_week",
 )
-
-
-def roll_up(by_unit: Mapping[str, Counter[str]], parents: Mapping[str, str | None]) -> dict[str, Counter[str]]:
-    """Each unit's counters with those of every unit below it added in."""
-    rolled: dict[str, Counter[str]] = {code: Counter() for code in parents}
-    for code, counts in by_unit.items():
-        for ancestor in lineage(code, parents):
-            rolled.setdefault(ancestor, Counter()).update(counts)
-    return rolled
 
 
 def lineage(code: str, parents: Mapping[str, str | None]) -> list[str]:

@@ -61,7 +61,7 @@ def index_statements(t: dict[str, str]) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_occurred ON {t['facts']} (occurred_at)",
         # Covers the circular's state query: the latest facts are found and counted from the index alone.
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_state ON {t['facts']} (next_occurred_at, occurred_at, "
-        "recorded_at, unit, source, severity, status, due_date)",
+        "recorded_at, unit, source, severity, status, due_date, position)",
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_next_recorded ON {t['facts']} (next_recorded_at)",
     ]
 

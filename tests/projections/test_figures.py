@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from domain.values import WarningLevel
 from domain.warnings import WarningThresholds, warning_level
-from projections.figures import figures, is_overdue, lineage, roll_up, state_counts
+from projections.figures import figures, is_overdue, lineage, rolled_up, state_counts, tally
 from projections.weeks import InvalidWeek, Week
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -82,15 +82,28 @@ def test_the_rate_leaves_withdrawn_findings_out_and_is_null_when_nothing_counts(
 TREE = {"HQ": None, "BJ": "HQ", "BJ-01": "BJ", "SH": "HQ"}
 
 
+def open_groups(open_by_unit: dict[str, int]) -> list[dict[str, object]]:
+    return [{"unit": unit, "status": "assigned", "overdue": 0, "n": n} for unit, n in open_by_unit.items()]
+
+
 def test_a_units_figures_include_every_unit_below_it():
-    rolled = roll_up({"BJ-01": Counter(open=2), "SH": Counter(open=1), "BJ": Counter(open=1)}, TREE)
+    rolled = tally(open_groups({"BJ-01": 2, "SH": 1, "BJ": 1}), [], "unit", rolled_up(TREE))
     assert (rolled["HQ"]["open"], rolled["BJ"]["open"], rolled["BJ-01"]["open"], rolled["SH"]["open"]) == (4, 3, 2, 1)
+
+
+def test_events_roll_up_the_tree_like_states():
+    events = [{"unit": "BJ-01", "type": "Reviewed", "outcome": "accepted", "n": 2}, {"unit": "SH", "type": "Issued"}]
+    rolled = tally([], events, "unit", rolled_up(TREE))
+    assert [rolled[unit]["closed_this_week"] for unit in ("HQ", "BJ", "BJ-01", "SH")] == [2, 2, 2, 0]
+    assert [rolled[unit]["issued_this_week"] for unit in ("HQ", "BJ", "BJ-01", "SH")] == [1, 0, 0, 1]
 
 
 @given(st.dictionaries(st.sampled_from(sorted(TREE)), st.integers(min_value=0, max_value=50)))
 def test_the_root_adds_up_to_the_whole(open_by_unit):
-    rolled = roll_up({unit: Counter(open=n) for unit, n in open_by_unit.items()}, TREE)
+    rolled = tally(open_groups(open_by_unit), [], "unit", rolled_up(TREE))
     assert rolled["HQ"]["open"] == sum(open_by_unit.values())
+    assert tally(open_groups(open_by_unit), [], "unit") == {u: Counter(
+        issued_to_date=n, open=n, awaiting_review=0, overdue=0) for u, n in open_by_unit.items()}  # fmt: skip
 
 
 def test_a_cycle_in_the_tree_ends_the_walk_instead_of_looping():
