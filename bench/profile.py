@@ -31,7 +31,6 @@ from projections.circular_queries import CircularQueries
 from projections.projection import REBUILD_BATCH_SIZE, ReadModel
 from projections.runtime import BatchingProjectionRunner, open_view
 from service.config import build_application
-from service.stores.polling import PollingSubscription
 
 PROFILES: dict[str, cProfile.Profile] = {}
 
@@ -120,8 +119,8 @@ def profile_rebuild(settings: dict[str, Any], lines: int) -> None:
         profiled("event-processing thread", original_loop, *args, **kwargs)
 
     BatchingProjectionRunner._process_events_loop = staticmethod(processing)  # type: ignore[method-assign]
-    for subscription_class in (ListenNotifySubscription, PollingSubscription):  # PostgreSQL's, SQLite's
-        subscription_class._loop_on_pull = pulling(subscription_class.__dict__["_loop_on_pull"])  # type: ignore[method-assign,assignment]
+    # PostgreSQL's subscription pulls in a thread of its own; SQLite's polls in the event-processing thread.
+    ListenNotifySubscription._loop_on_pull = pulling(ListenNotifySubscription.__dict__["_loop_on_pull"])  # type: ignore[method-assign]
     main_profile = cProfile.Profile()
     built = main_profile.runcall(rebuild, settings, say)
     say(f"rebuilt {built.events} events in {built.seconds:.1f} s under the profiler")

@@ -1,0 +1,77 @@
+"""SQLite's polling subscription: in order, after a position, across processes' connections, stoppable."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from domain.values import Actor, Role
+from service.config import build_application, initialise_store, load_settings
+from service.stores.polling import has_buffered
+
+ADMIN = Actor("admin", Role.ADMIN)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    settings = load_settings({"RECTIFY_DATABASE_URL": f"sqlite:///{tmp_path}/rectify.db"})
+    initialise_store(settings)
+    return settings
+
+
+def register(settings, *codes: str) -> None:
+    """Units registered through an application of its own: another connection, as another process's would be."""
+    application = build_application(settings)
+    try:
+        for code in codes:
+            application.register_unit(ADMIN, code=code, name=code)
+    finally:
+        application.close()
+
+
+def test_it_yields_what_follows_a_position_in_order_and_then_what_others_record(settings):
+    register(settings, "A", "B", "C")
+    reader = build_application(settings)
+    try:
+        first = reader.recorder.max_notification_id()
+        register(settings, "D")
+        head = reader.recorder.max_notification_id()
+        with reader.recorder.subscribe(gt=first) as subscription:
+            assert [next(subscription).id for _ in range(head - first)] == list(range(first + 1, head + 1))
+            later = threading.Timer(0.05, register, (settings, "E"))
+            later.start()
+            assert next(subscription).id == head + 1  # written by another connection while it waited
+            later.join()
+    finally:
+        reader.close()
+
+
+def test_it_says_whether_more_is_at_hand_so_a_batch_can_grow(settings):
+    register(settings, "A", "B")
+    reader = build_application(settings)
+    try:
+        with reader.recorder.subscribe(gt=0) as subscription:
+            head = reader.recorder.max_notification_id()
+            for _ in range(head - 1):
+                next(subscription)
+                assert has_buffered(subscription)
+            next(subscription)
+            assert not has_buffered(subscription)
+    finally:
+        reader.close()
+
+
+def test_stopping_ends_a_wait_for_new_events_at_once(settings):
+    reader = build_application(settings)
+    try:
+        subscription = reader.recorder.subscribe(gt=reader.recorder.max_notification_id())
+        subscription._interval = 30.0  # only stop() can end the wait in time
+        threading.Timer(0.05, subscription.stop).start()
+        started = time.monotonic()
+        with pytest.raises(StopIteration):
+            next(subscription)
+        assert time.monotonic() - started < 5
+    finally:
+        reader.close()
