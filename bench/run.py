@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.measure import Throughput, read_and_decode, rebuild, timed
+from bench.measure import Rebuild, Throughput, read_and_decode, rebuild, timed
 from bench.queries import circular_cases, http_cases, listing_cases, weeks_of
 from bench.report import Table, load
 from bench.stores import POSTGRES_URL, Size, disk_sizes, prepared_store
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     for kind in ("sqlite", "postgres") if args.store == "both" else (args.store,):
         settings, history = prepared_store(kind, size, args.postgres_url, say, regenerate=args.regenerate)
         table.note(f"{kind}: {load()} at the start")
-        measure_throughput(kind, settings, args.reads, table)
+        measure_throughput(kind, settings, args.reads, args.rebuilds, table)
         sizes = disk_sizes(kind, settings["RECTIFY_DATABASE_URL"], args.postgres_url, size.name)
         table.history(kind, size, history, sizes)
         measure_queries(kind, settings, history, size, args.runs, table)
@@ -48,7 +48,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--units", type=int, default=500)
     p.add_argument("--weeks", type=int, default=26, help="how far back findings are issued")
     p.add_argument("--runs", type=int, default=10, help="timed runs of each query (after one cold run)")
-    p.add_argument("--reads", type=int, default=3, help="read-and-decode runs before the rebuild (one more after)")
+    p.add_argument("--reads", type=int, default=3, help="read-and-decode runs before the rebuilds, one after each")
+    p.add_argument("--rebuilds", type=int, default=3, help="full rebuilds (the median is compared)")
     p.add_argument("--regenerate", action="store_true", help="generate the history again even if it is kept")
     p.add_argument("--check", action="store_true", help="exit with status 1 when a target is missed")
     p.add_argument("--postgres-url", default=POSTGRES_URL, help="server and database; the schema is named by size")
@@ -59,17 +60,25 @@ def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def measure_throughput(kind: str, settings: dict[str, Any], reads: int, table: Table) -> None:
-    """Reading and decoding (runs before and after, so a change of load shows), and a rebuild between them."""
-    before = [read(kind, settings, n) for n in range(reads)]
-    say(f"{kind}: rebuilding the read model from zero")
-    built = rebuild(settings, say)
-    say(f"{kind}: rebuilt {built.events} events in {built.seconds:.1f} s ({built.rate:,.0f} ev/s)")
-    runs = [*before, read(kind, settings, reads)]
+def measure_throughput(kind: str, settings: dict[str, Any], reads: int, rebuilds: int, table: Table) -> None:
+    """Reading and decoding, and rebuilds between further reads (so a change of load shows on both); medians."""
+    runs = [read(kind, settings, n) for n in range(reads)]
+    built = []
+    for n in range(rebuilds):
+        say(f"{kind}: rebuilding the read model from zero (rebuild {n + 1} of {rebuilds})")
+        built.append(rebuild(settings, say))
+        say(f"{kind}: rebuilt {built[-1].events} events in {built[-1].seconds:.1f} s ({built[-1].rate:,.0f} ev/s)")
+        runs.append(read(kind, settings, len(runs)))
     baseline = Throughput(
         runs[0].events, statistics.median(r.seconds for r in runs), statistics.median(r.cpu_seconds for r in runs)
     )
-    table.throughput(kind, baseline, built, REBUILD_RATIO)
+    typical = Rebuild(
+        built[0].events,
+        statistics.median(b.seconds for b in built),
+        statistics.median(b.cpu_seconds for b in built),
+        statistics.median(b.caught_up for b in built),
+    )
+    table.throughput(kind, baseline, typical, REBUILD_RATIO)
 
 
 def read(kind: str, settings: dict[str, Any], n: int) -> Throughput:
