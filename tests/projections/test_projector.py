@@ -94,6 +94,16 @@ def test_a_rebuild_in_many_batches_gives_the_same_rows(settings, rectify, monkey
     assert snapshot(open_view(settings)) == before
 
 
+def test_rows_copied_in_bulk_are_the_rows_written_one_by_one(settings, rectify, monkeypatch):
+    issue_and_assign(rectify, 4)
+    catch_up(settings)
+    before = snapshot(open_view(settings))
+    monkeypatch.setattr("projections.stores.COPY_FROM", 1)  # PostgreSQL copies every batch, replacing rows
+    monkeypatch.setattr("projections.runtime.REBUILD_BATCH_SIZE", 3)
+    catch_up(settings, rebuild=True)
+    assert snapshot(open_view(settings)) == before
+
+
 def schema_names(view, kind: str) -> set[str]:
     """The names of the view's store's tables or indexes."""
     if view.placeholder == "?":
