@@ -1,8 +1,8 @@
 """Where the time goes: `python -m bench.profile rebuild|phases|circular|http [--store sqlite|postgres]`.
 
 Uses the store `bench.run` generated (same --findings/--units). `rebuild` runs
-the real rebuild with cProfile in each of the runner's threads (the
-event-processing thread and the subscription's pulling thread); `phases` does
+the real rebuild with cProfile in the runner's event-processing thread (where
+the subscription reads the log too) and in the main thread; `phases` does
 the runner's work in this one thread without a profiler, timing each phase
 (reading, decoding, projecting, writing); `circular` and `http` profile one
 query in this thread.
@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from eventsourcing.persistence import ListenNotifySubscription, Tracking
+from eventsourcing.persistence import Tracking
 
 from bench.measure import rebuild
 from bench.queries import SCOPE, circular_cases, http_cases, weeks_of
@@ -119,21 +119,12 @@ def profile_rebuild(settings: dict[str, Any], lines: int) -> None:
         profiled("event-processing thread", original_loop, *args, **kwargs)
 
     BatchingProjectionRunner._process_events_loop = staticmethod(processing)  # type: ignore[method-assign]
-    # PostgreSQL's subscription pulls in a thread of its own; SQLite's polls in the event-processing thread.
-    ListenNotifySubscription._loop_on_pull = pulling(ListenNotifySubscription.__dict__["_loop_on_pull"])  # type: ignore[method-assign]
     main_profile = cProfile.Profile()
     built = main_profile.runcall(rebuild, settings, say)
     say(f"rebuilt {built.events} events in {built.seconds:.1f} s under the profiler")
     for name, profile in PROFILES.items():
         report(name, profile, lines)
     report("main thread (run_projector)", main_profile, 12)
-
-
-def pulling(original_pull: Callable[[Any], None]) -> Callable[[Any], None]:
-    def pull(self: Any) -> None:
-        profiled("subscription pulling thread", original_pull, self)
-
-    return pull
 
 
 def rebuild_phases(settings: dict[str, Any]) -> dict[str, float]:

@@ -15,7 +15,6 @@ from projections.stores import PostgresReadModelView, SQLiteReadModelView
 from projections.view import ReadModelSQL
 from service.application import Rectify
 from service.stores import sqlite_path, store_env
-from service.stores.polling import has_buffered
 
 
 def views_path(database_url: str) -> Path:
@@ -93,7 +92,7 @@ class FlushWhenDrained(Projection[Any]):
                 self.flush()
             elif self.projection.pending >= REBUILD_BATCH_SIZE:
                 self.flush()
-        elif self.projection.pending >= BATCH_SIZE or not has_buffered(self.subscription):
+        elif self.projection.pending >= BATCH_SIZE or not self.subscription.has_buffered():
             self.flush()
 
     def flush(self) -> None:

@@ -13,6 +13,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from service.stores import IdempotencyRecord, idempotency_from_row, idempotency_row
+from service.stores.polling import ListeningSubscription
 
 
 class PostgresRectifyRecorder(PostgresApplicationRecorder):
@@ -40,6 +41,10 @@ class PostgresRectifyRecorder(PostgresApplicationRecorder):
         if record is not None:
             curs.execute(self.insert_idempotency_statement, idempotency_row(record))
         super()._insert_events(curs, stored_events, **kwargs)
+
+    def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> ListeningSubscription:
+        """Reads in the consumer's thread, woken by NOTIFY (the library's pulls in a thread of its own)."""
+        return ListeningSubscription(self, gt=gt, topics=topics)
 
     def select_idempotency(self, key: str) -> IdempotencyRecord | None:
         """The record stored under a key, if any."""
