@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -56,36 +57,46 @@ class BatchingProjectionRunner(ProjectionRunner[Rectify, Any]):
     early only once the head is reached: fewer, larger transactions, each finding
     written once and most successor times linked in memory. (Writing in a thread
     of its own, beside the projecting, was slower on both stores: the two
-    threads take turns at the interpreter lock for every row.) `flushed` is set
+    threads take turns at the interpreter lock for every row.) `progress` says
+    how far the projecting has got, written or not, and its `flushed` is set
     after each write, so a caller can wait for the view without polling it.
     """
 
     def __init__(self, *, bulk_until: int = 0, **kwargs: Any):
         self.bulk_until = bulk_until
-        self.flushed = threading.Event()
+        self.progress = Progress()
         super().__init__(**kwargs)
 
     @staticmethod
     def _process_events_loop(subscription: Any, projection: Any, is_stopping: Any, runner: Any) -> None:
         this = runner()
-        batching = FlushWhenDrained(projection, subscription.subscription, this.bulk_until, this.flushed)
+        batching = FlushWhenDrained(projection, subscription.subscription, this.bulk_until, this.progress)
         del this  # the loop holds only the weak reference, as the library's does
         ProjectionRunner._process_events_loop(subscription, batching, is_stopping, runner)
+
+
+@dataclass
+class Progress:
+    """How far the runner's projecting has got."""
+
+    seen: int = 0  # the position of the last event projected, whether written yet or not
+    flushed: threading.Event = field(default_factory=threading.Event)  # set after each write
 
 
 class FlushWhenDrained(Projection[Any]):
     """Hands events to the projection and flushes it when the subscription has no more at hand."""
 
-    def __init__(self, projection: ReadModel, subscription: Any, bulk_until: int, flushed: threading.Event):
+    def __init__(self, projection: ReadModel, subscription: Any, bulk_until: int, progress: Progress):
         super().__init__(projection.view)
         self.projection = projection
         self.process = projection.process_event  # bound once: the dispatching wrapper is made on each access
         self.subscription = subscription
         self.bulk_until = bulk_until
-        self.flushed = flushed
+        self.progress = progress
 
     def process_event(self, domain_event: Any, tracking: Any) -> None:
         self.process(domain_event, tracking)
+        self.progress.seen = tracking.notification_id
         if self.bulk_until:
             if tracking.notification_id >= self.bulk_until:
                 self.bulk_until = 0  # caught up: follow as usual from here
@@ -97,7 +108,7 @@ class FlushWhenDrained(Projection[Any]):
 
     def flush(self) -> None:
         self.projection.flush()
-        self.flushed.set()
+        self.progress.flushed.set()
 
 
 def start_runner(settings: dict[str, Any], *, bulk_until: int = 0) -> BatchingProjectionRunner:

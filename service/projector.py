@@ -79,8 +79,8 @@ def run_projector(
             view.drop_replaced()  # what the reset set aside goes while the runner loads the new tables
             rebuilding = rebuild
             while not stop.is_set() and not runner.is_interrupted.is_set():
-                if runner.flushed.wait(timeout=0.5):  # a write wakes the loop at once: no need to poll the view
-                    runner.flushed.clear()
+                if runner.progress.flushed.wait(timeout=0.5):  # a write wakes the loop: no need to poll the view
+                    runner.progress.flushed.clear()
                 runner.run_forever(timeout=0)  # raises what stopped the runner's threads, if anything did
                 position = view.position()
                 if rebuilding and position >= head:
@@ -91,8 +91,9 @@ def run_projector(
                 if until_caught_up and position >= head:
                     break
                 if rebuilding:
-                    say(f"rebuilding: {position}/{head}")
-                warnings.run_if_due(runner.app, view)
+                    say(f"rebuilding: {runner.progress.seen:,} of {head:,} events projected, {position:,} written")
+                else:  # a view half rebuilt would only offer stale candidates
+                    warnings.run_if_due(runner.app, view)
             say(f"stopped at position {view.position()}")
 
 
