@@ -8,7 +8,10 @@ time (all threads of this process; not the PostgreSQL server's) does not.
 from __future__ import annotations
 
 import math
+import os
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.history import Say
+from bench.peak import PEAK_PREFIX
 from projections.runtime import open_view
 from service.config import build_application
 from service.projector import log_head, run_projector
@@ -118,6 +122,29 @@ class CatchUpWatch(threading.Thread):
         self.done.set()
         self.join()
         return self.caught_up
+
+
+@dataclass(frozen=True)
+class CommandRun:
+    """A `rectify` command run in a process of its own: wall-clock seconds and peak resident memory."""
+
+    seconds: float
+    peak_rss: int  # bytes
+
+
+def run_command(settings: dict[str, Any], *arguments: str) -> CommandRun:
+    """Run `rectify ARGUMENTS` on the store in a process of its own, as a user would, and read its peak memory."""
+    env = os.environ | {"RECTIFY_DATABASE_URL": settings["RECTIFY_DATABASE_URL"]}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.peak", *arguments], env=env, stdout=subprocess.DEVNULL, capture_output=False,
+        stderr=subprocess.PIPE, text=True, check=False,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    peak = [line for line in done.stderr.splitlines() if line.startswith(PEAK_PREFIX)]
+    if done.returncode != 0 or not peak:
+        raise RuntimeError(f"rectify {' '.join(arguments)} exited with {done.returncode}: {done.stderr}")
+    return CommandRun(seconds, int(peak[-1].removeprefix(PEAK_PREFIX)) * 1024)
 
 
 def timed(query: Callable[[], Any], runs: int, size: Callable[[Any], int] = len) -> Latency:

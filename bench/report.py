@@ -8,7 +8,7 @@ import unicodedata
 from importlib.metadata import version
 from typing import Any
 
-from bench.measure import Latency, Rebuild, Throughput
+from bench.measure import CommandRun, Latency, Rebuild, Throughput
 
 HEADERS = ("store", "figure", "value", "target", "against the target")
 
@@ -44,6 +44,12 @@ class Table:
         cpu_share = built.cpu_rate / read.cpu_rate
         cpu = f"{built.cpu_rate:,.0f} ev/s"
         self.rows.append((kind, "rebuild, CPU time of this process", cpu, "", f"{cpu_share:.2f} of read's"))
+
+    def command(self, kind: str, name: str, run: CommandRun, idle: CommandRun) -> None:
+        """A command's time and peak memory, and how much more memory than an idle command (`--status`)."""
+        value = f"{run.seconds:.1f} s, peak memory {mb(run.peak_rss)}"
+        against = f"{mb(run.peak_rss - idle.peak_rss)} above an idle command's {mb(idle.peak_rss)}"
+        self.rows.append((kind, name, value, "", against))
 
     def latency(self, kind: str, name: str, latency: Latency, target_ms: float) -> None:
         value = f"median {latency.median:,.0f} ms, p95 {latency.p95:,.0f} ms (first {latency.first:,.0f})"

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.measure import Rebuild, Throughput, read_and_decode, rebuild, timed
+from bench.measure import Rebuild, Throughput, read_and_decode, rebuild, run_command, timed
 from bench.queries import circular_cases, http_cases, listing_cases, weeks_of
 from bench.report import Table, load
 from bench.stores import POSTGRES_URL, Size, disk_sizes, prepared_store
@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         settings, history = prepared_store(kind, size, args.postgres_url, say, regenerate=args.regenerate)
         table.note(f"{kind}: {load()} at the start")
         measure_throughput(kind, settings, args.reads, args.rebuilds, table)
+        measure_command(kind, settings, table)
         sizes = disk_sizes(kind, settings["RECTIFY_DATABASE_URL"], args.postgres_url, size.name)
         table.history(kind, size, history, sizes)
         measure_queries(kind, settings, history, size, args.runs, table)
@@ -79,6 +80,15 @@ def measure_throughput(kind: str, settings: dict[str, Any], reads: int, rebuilds
         statistics.median(b.caught_up for b in built),
     )
     table.throughput(kind, baseline, typical, REBUILD_RATIO)
+
+
+def measure_command(kind: str, settings: dict[str, Any], table: Table) -> None:
+    """`rectify project --rebuild` in a process of its own: its time and peak memory, beside an idle command's."""
+    say(f"{kind}: running rectify project --rebuild --until-caught-up in a process of its own")
+    idle = run_command(settings, "project", "--status")
+    built = run_command(settings, "project", "--rebuild", "--until-caught-up")
+    say(f"{kind}: the command took {built.seconds:.1f} s, peak memory {built.peak_rss / 1e6:,.0f} MB")
+    table.command(kind, "rectify project --rebuild (own process)", built, idle)
 
 
 def read(kind: str, settings: dict[str, Any], n: int) -> Throughput:
