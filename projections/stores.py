@@ -24,7 +24,13 @@ from projections.view import (
 class SQLiteReadModelView(SQLiteTrackingRecorder, ReadModelSQL):
     """The read model in its own SQLite file (the library's tracking table name is fixed)."""
 
-    tables = {"findings": "findings", "facts": "finding_facts", "units": "unit_facts", "prefix": ""}
+    tables = {
+        "findings": "findings",
+        "facts": "finding_facts",
+        "units": "unit_facts",
+        "layout": "view_layout",
+        "prefix": "",
+    }
 
     def __init__(self, datastore: SQLiteDatastore, **kwargs: Any):
         super().__init__(datastore, **kwargs)
@@ -58,6 +64,10 @@ class SQLiteReadModelView(SQLiteTrackingRecorder, ReadModelSQL):
         with self.write() as cursor:
             cursor.execute("ANALYZE")
 
+    def has_table(self, table: str) -> bool:
+        found = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"
+        return bool(self.select(found, {"name": self.tables[table]}))
+
     def drop(self, cursor: Any) -> None:
         # Renaming is instant; dropping walks every page. The caller drops the renamed tables later
         # (`drop_replaced`), in one step that leaves the interpreter to the threads loading the new ones.
@@ -86,6 +96,7 @@ class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
             "findings": f"{schema}{prefix}_findings",
             "facts": f"{schema}{prefix}_facts",
             "units": f"{schema}{prefix}_units",
+            "layout": f"{schema}{prefix}_layout",
             "prefix": f"{prefix}_",
         }
         statements = [*self.bare_tables(), *index_statements(self.tables)]
@@ -130,6 +141,10 @@ class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
         cursor.execute(
             f"INSERT INTO {self.tables[table]} ({names}) SELECT {names} FROM {staging}" + self._on_conflict(columns)
         )
+
+    def has_table(self, table: str) -> bool:
+        rows = self.select("SELECT to_regclass(:name) IS NOT NULL AS found", {"name": self.tables[table]})
+        return bool(rows[0]["found"])
 
     def analyze(self) -> None:
         # VACUUM (which lets the circular count from its covering index alone) may not run in a

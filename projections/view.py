@@ -7,6 +7,7 @@ dates ISO strings, so both stores compare them the same way.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -50,6 +51,7 @@ def table_statements(t: dict[str, str], big: str) -> list[str]:
         f"level TEXT, next_occurred_at {big}, next_recorded_at {big})",
         f"CREATE TABLE IF NOT EXISTS {t['units']} (position {big} PRIMARY KEY, code TEXT NOT NULL, "
         f"name TEXT NOT NULL, parent TEXT, recorded_at {big} NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {t['layout']} (fingerprint TEXT NOT NULL)",
     ]
 
 
@@ -64,6 +66,18 @@ def index_statements(t: dict[str, str]) -> list[str]:
         "recorded_at, unit, source, severity, status, due_date, position)",
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_next_recorded ON {t['facts']} (next_recorded_at)",
     ]
+
+
+# Raise when the projection fills the same tables differently; a change of the tables' or indexes'
+# statements counts by itself. A projector that finds a view built otherwise rebuilds it from zero.
+PROJECTION_VERSION = 1
+
+
+def layout_fingerprint() -> str:
+    """What the view's layout and filling are, in a few characters: recorded with the rows by a rebuild."""
+    names = {"findings": "findings", "facts": "facts", "units": "units", "layout": "layout", "prefix": ""}
+    text = "\n".join([*table_statements(names, "BIG"), *index_statements(names), f"projection {PROJECTION_VERSION}"])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 # The columns the view's queries filter, join or group on: those the planner needs statistics of.
@@ -164,6 +178,23 @@ class ReadModelSQL:
             self.drop(cursor)
             for statement in self.bare_tables():
                 cursor.execute(statement)
+            cursor.execute(f"DELETE FROM {self.tables['layout']}")
+            cursor.execute(f"INSERT INTO {self.tables['layout']} VALUES ({self.placeholder})", (layout_fingerprint(),))
+
+    def layout(self) -> str | None:
+        """The fingerprint of the layout the view was built in (None: built before they were recorded, or never)."""
+        if not self.has_table("layout"):
+            return None
+        rows = self.select("SELECT fingerprint FROM {layout}")
+        return rows[0]["fingerprint"] if rows else None
+
+    def has_table(self, table: str) -> bool:
+        """Whether one of the view's tables exists yet."""
+        raise NotImplementedError
+
+    def is_current(self) -> bool:
+        """Whether the view was built in this version's layout (if not, the projector rebuilds it)."""
+        return self.layout() == layout_fingerprint()
 
     def finish_rebuild(self) -> None:
         """Index the loaded tables and refresh the planner's statistics."""

@@ -69,9 +69,14 @@ def run_projector(
     """Follow the log into the view until `stop` is set (or, if asked, until it has caught up)."""
     with projector_lock(settings, say):
         view = open_view(settings, create_tables=True)  # the lock holder alone may make or change them
+        built_before = view.position() > 0
+        if not rebuild and not view.is_current():  # a new store's view, or one an older version built
+            rebuild = True
+            if built_before:
+                say("the read model was built by another version, in another layout: rebuilding it")
         if rebuild:
             view.reset()
-            say("the read model was emptied; rebuilding from position 0")
+            say("the read model was emptied; rebuilding from position 0" if built_before else "building the read model")
         head = log_head(settings)
         warnings = WarningSchedule(settings, say)
         with start_runner(settings, bulk_until=head if rebuild else 0) as runner, collector_paused(rebuild) as resume:
@@ -138,11 +143,12 @@ class WarningSchedule:
             self.say(f"warned {sent.reference} ({sent.unit}): {sent.level}, due {sent.due_date}")
 
 
-def status(settings: dict[str, Any]) -> dict[str, int]:
-    """Each view's position and how far it lags behind the log."""
+def status(settings: dict[str, Any]) -> dict[str, Any]:
+    """Each view's position, how far it lags behind the log, and whether its layout is this version's."""
     head = log_head(settings)
-    position = open_view(settings).position()
-    return {"position": position, "head": head, "lag": head - position}
+    view = open_view(settings)
+    position = view.position()
+    return {"position": position, "head": head, "lag": head - position, "current": view.is_current()}
 
 
 def log_head(settings: dict[str, Any]) -> int:

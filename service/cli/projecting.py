@@ -29,6 +29,8 @@ def project(args: argparse.Namespace) -> int:
     if args.status:
         figures = status(settings)
         print(f"ReadModel: position {figures['position']}, log at {figures['head']}, lag {figures['lag']}")
+        if not figures["current"]:
+            print("ReadModel: built in another version's layout; the projector rebuilds it when it next starts")
         return 0
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

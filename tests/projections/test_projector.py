@@ -104,6 +104,39 @@ def test_rows_copied_in_bulk_are_the_rows_written_one_by_one(settings, rectify, 
     assert snapshot(open_view(settings)) == before
 
 
+@pytest.mark.parametrize("older", ["another fingerprint", "no layout table"])
+def test_a_view_built_in_another_layout_is_rebuilt_when_the_projector_starts(
+    settings, rectify, capsys, monkeypatch, older
+):
+    monkeypatch.setenv("RECTIFY_DATABASE_URL", settings["RECTIFY_DATABASE_URL"])
+    issue_and_assign(rectify, 2)
+    catch_up(settings)
+    view = open_view(settings)
+    before = snapshot(view)
+    with view.write() as cursor:
+        if older == "no layout table":  # as views were built before layouts were recorded
+            cursor.execute(f"DROP TABLE {view.tables['layout']}")
+        else:
+            cursor.execute(f"UPDATE {view.tables['layout']} SET fingerprint = 'older'")
+    assert main(["project", "--status"]) == 0
+    assert "built in another version's layout" in capsys.readouterr().out
+    lines = catch_up(settings)
+    assert any("built by another version" in line for line in lines)
+    assert any("rebuilding from position 0" in line for line in lines)
+    assert snapshot(open_view(settings)) == before
+    assert open_view(settings).is_current()
+    assert main(["project", "--status"]) == 0
+    assert "layout" not in capsys.readouterr().out
+
+
+def test_a_view_in_this_layout_is_resumed_not_rebuilt(settings, rectify):
+    issue_and_assign(rectify, 1)
+    catch_up(settings)
+    issue_and_assign(rectify, 1)
+    lines = catch_up(settings)
+    assert not any("rebuild" in line for line in lines)
+
+
 def schema_names(view, kind: str) -> set[str]:
     """The names of the view's store's tables or indexes."""
     if view.placeholder == "?":
