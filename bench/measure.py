@@ -137,9 +137,13 @@ def run_command(settings: dict[str, Any], *arguments: str) -> CommandRun:
     env = os.environ | {"RECTIFY_DATABASE_URL": settings["RECTIFY_DATABASE_URL"]}
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "bench.peak", *arguments], env=env, stdout=subprocess.DEVNULL, capture_output=False,
-        stderr=subprocess.PIPE, text=True, check=False,
-    )  # fmt: skip
+        [sys.executable, "-m", "bench.peak", *arguments],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
     seconds = time.perf_counter() - started
     peak = [line for line in done.stderr.splitlines() if line.startswith(PEAK_PREFIX)]
     if done.returncode != 0 or not peak:

@@ -102,13 +102,14 @@ class CircularQueries:
         events never go back in time, and its escalation happened in the week), so
         only the week's facts are searched.
         """
-        in_week = "occurred_at >= :start AND occurred_at < :cutoff AND recorded_at <= :known"
         return self.view.select(
             f"SELECT {WHOLE_FACT}, f.reference, f.title, {OVERDUE} AS overdue"
             " FROM {facts} s JOIN {findings} f ON f.id = s.finding_id"
-            f" WHERE s.{in_week.replace(' AND ', ' AND s.')}{self.within('s.unit')}"
+            " WHERE s.occurred_at >= :start AND s.occurred_at < :cutoff AND s.recorded_at <= :known"
+            f"{self.within('s.unit')}"
             " AND (s.next_occurred_at IS NULL OR s.next_occurred_at >= :cutoff OR s.next_recorded_at > :known)"
-            f" AND s.finding_id IN (SELECT finding_id FROM {{facts}} WHERE type = 'Escalated' AND {in_week})",
+            " AND s.finding_id IN (SELECT finding_id FROM {facts} WHERE type = 'Escalated'"
+            " AND occurred_at >= :start AND occurred_at < :cutoff AND recorded_at <= :known)",
             self.params | {"start": start, "cutoff": cutoff, "day": day},
         )
 

@@ -71,8 +71,8 @@ class SQLiteReadModelView(SQLiteTrackingRecorder, ReadModelSQL):
     def drop(self, cursor: Any) -> None:
         # Renaming is instant; dropping walks every page. The caller drops the renamed tables later
         # (`drop_replaced`), in one step that leaves the interpreter to the threads loading the new ones.
+        # (`reset` has made the tables first, and with them dropped any an interrupted rebuild set aside.)
         for table in ("findings", "facts", "units"):
-            cursor.execute(f"DROP TABLE IF EXISTS {self.tables[table]}_replaced")  # left by an interrupted one
             cursor.execute(f"ALTER TABLE {self.tables[table]} RENAME TO {self.tables[table]}_replaced")
         cursor.execute("DELETE FROM tracking WHERE application_name = ?", (APPLICATION_NAME,))
 
