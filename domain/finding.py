@@ -15,6 +15,7 @@ from domain.errors import (
     SeparationOfDuties,
     WarningAlreadyRecorded,
 )
+from domain.lifecycle import STEPS, is_overdue, status_after
 from domain.values import (
     Actor,
     Outcome,
@@ -26,8 +27,6 @@ from domain.values import (
     check_occurred_at,
     finding_id,
 )
-
-OPEN = (Status.ISSUED, Status.ASSIGNED)
 
 
 class Finding(Aggregate):
@@ -81,7 +80,7 @@ class Finding(Aggregate):
     @staticmethod
     def check_issuer(actor: Actor) -> None:
         """Only inspectors (and admins) issue findings."""
-        require_role(actor, "issue", Role.INSPECTOR)
+        require_role(actor, "issue", *STEPS["Issued"].roles)
 
     @event("Issued", topic="rectify:Finding.Issued")
     def __init__(  # noqa: PLR0913
@@ -108,7 +107,7 @@ class Finding(Aggregate):
         self.severity = Severity(severity)
         self.unit = unit
         self.due_date = due_date
-        self.status = Status.ISSUED
+        self.status = status_after("Issued", None)
         self.issued_at = occurred_at
         self.last_occurred_at = occurred_at
         self.closed_at: datetime | None = None
@@ -126,68 +125,61 @@ class Finding(Aggregate):
 
     def assign(self, *, assignee: str, note: str, actor: Actor, occurred_at: datetime, now: datetime) -> None:
         """Assign or reassign the finding to the person who will fix it."""
-        self._check(actor, "assign", (Role.UNIT, Role.INSPECTOR), OPEN, occurred_at, now)
+        self._check(actor, "assign", "Assigned", occurred_at, now)
         self._assigned(assignee=assignee, note=note, actor=actor.name, occurred_at=occurred_at)
 
     def rectify(
         self, *, measures: str, evidence: list[str], actor: Actor, occurred_at: datetime, now: datetime
     ) -> None:
         """Report the fix: what was done and the evidence for it."""
-        self._check(actor, "rectify", (Role.UNIT,), (Status.ASSIGNED,), occurred_at, now)
+        self._check(actor, "rectify", "Rectified", occurred_at, now)
         self._rectified(measures=measures, evidence=list(evidence), actor=actor.name, occurred_at=occurred_at)
 
     def review(self, *, outcome: Outcome, comment: str, actor: Actor, occurred_at: datetime, now: datetime) -> None:
         """Accept the fix and close the finding (销号), or send it back."""
-        self._check(actor, "review", (Role.REVIEWER,), (Status.RECTIFIED,), occurred_at, now)
+        self._check(actor, "review", "Reviewed", occurred_at, now)
         if actor.name == self.rectified_by:
             raise SeparationOfDuties(f"{actor.name} reported this fix and cannot review it")
         self._reviewed(outcome=outcome, comment=comment, actor=actor.name, occurred_at=occurred_at)
 
     def extend(self, *, due_date: date, reason: str, actor: Actor, occurred_at: datetime, now: datetime) -> None:
         """Grant a later deadline."""
-        self._check(actor, "extend", (Role.INSPECTOR,), OPEN, occurred_at, now)
+        self._check(actor, "extend", "DeadlineExtended", occurred_at, now)
         if due_date <= self.due_date:
             raise DeadlineNotLater(f"due_date {due_date} is not later than {self.due_date}")
         self._deadline_extended(due_date=due_date, reason=reason, actor=actor.name, occurred_at=occurred_at)
 
     def escalate(self, *, note: str, actor: Actor, occurred_at: datetime, now: datetime) -> None:
         """Send a supervision notice (督办) to the unit."""
-        self._check(actor, "escalate", (Role.INSPECTOR,), OPEN, occurred_at, now)
+        self._check(actor, "escalate", "Escalated", occurred_at, now)
         self._escalated(note=note, actor=actor.name, occurred_at=occurred_at)
 
     def reopen(self, *, reason: str, actor: Actor, occurred_at: datetime, now: datetime) -> None:
         """Reopen a closed finding whose problem came back (回头看)."""
-        self._check(actor, "reopen", (Role.INSPECTOR,), (Status.CLOSED,), occurred_at, now)
+        self._check(actor, "reopen", "Reopened", occurred_at, now)
         self._reopened(reason=reason, actor=actor.name, occurred_at=occurred_at)
 
     def withdraw(self, *, reason: str, actor: Actor, occurred_at: datetime, now: datetime) -> None:
         """Withdraw a finding issued in error."""
-        allowed = (Status.ISSUED, Status.ASSIGNED, Status.RECTIFIED)
-        self._check(actor, "withdraw", (Role.INSPECTOR,), allowed, occurred_at, now)
+        self._check(actor, "withdraw", "Withdrawn", occurred_at, now)
         self._withdrawn(reason=reason, actor=actor.name, occurred_at=occurred_at)
 
     def warn(self, *, level: WarningLevel, actor: Actor, occurred_at: datetime, now: datetime) -> None:
         """Record a warning (预警函), once per level for the current deadline."""
-        self._check(actor, "warn", (Role.SYSTEM,), OPEN, occurred_at, now)
+        self._check(actor, "warn", "Warned", occurred_at, now)
         if level in self.warnings:
             raise WarningAlreadyRecorded(f"{level} warning already recorded for due date {self.due_date}")
         self._warned(level=level, actor=actor.name, occurred_at=occurred_at)
 
     def is_overdue_on(self, day: date) -> bool:
         """Overdue is derived: still open and the (extended) deadline has passed."""
-        return self.status in OPEN and self.due_date < day
+        return is_overdue(self.status, self.due_date, day)
 
-    def _check(
-        self,
-        actor: Actor,
-        action: str,
-        roles: tuple[Role, ...],
-        allowed: tuple[Status, ...],
-        occurred_at: datetime,
-        now: datetime,
-    ) -> None:
-        require_role(actor, action, *roles)
-        if self.status not in allowed:
+    def _check(self, actor: Actor, action: str, event: str, occurred_at: datetime, now: datetime) -> None:
+        """The actor's role may take `event`, the finding's status may lead to it, and the time is right."""
+        step = STEPS[event]
+        require_role(actor, action, *step.roles)
+        if self.status not in step.after:
             raise InvalidTransition(f"cannot {action} a finding that is {self.status}")
         check_occurred_at(occurred_at, now, self.last_occurred_at)
 
@@ -196,7 +188,7 @@ class Finding(Aggregate):
     @event("Assigned", topic="rectify:Finding.Assigned")
     def _assigned(self, assignee: str, note: str, actor: str, occurred_at: datetime) -> None:
         self.assignee = assignee
-        self.status = Status.ASSIGNED
+        self.status = status_after("Assigned", self.status)
         self.last_occurred_at = occurred_at
 
     @event("Rectified", topic="rectify:Finding.Rectified")
@@ -204,16 +196,15 @@ class Finding(Aggregate):
         self.measures = measures
         self.evidence = list(evidence)
         self.rectified_by = actor
-        self.status = Status.RECTIFIED
+        self.status = status_after("Rectified", self.status)
         self.last_occurred_at = occurred_at
 
     @event("Reviewed", topic="rectify:Finding.Reviewed")
     def _reviewed(self, outcome: Outcome, comment: str, actor: str, occurred_at: datetime) -> None:
-        if Outcome(outcome) is Outcome.ACCEPTED:
-            self.status = Status.CLOSED
+        self.status = status_after("Reviewed", self.status, outcome)
+        if self.status is Status.CLOSED:
             self.closed_at = occurred_at
         else:
-            self.status = Status.ASSIGNED
             self.rejections += 1
         self.last_occurred_at = occurred_at
 
@@ -231,7 +222,7 @@ class Finding(Aggregate):
 
     @event("Reopened", topic="rectify:Finding.Reopened")
     def _reopened(self, reason: str, actor: str, occurred_at: datetime) -> None:
-        self.status = Status.ASSIGNED
+        self.status = status_after("Reopened", self.status)
         self.reopenings += 1
         self.closed_at = None
         self.rectified_by = None
@@ -239,7 +230,7 @@ class Finding(Aggregate):
 
     @event("Withdrawn", topic="rectify:Finding.Withdrawn")
     def _withdrawn(self, reason: str, actor: str, occurred_at: datetime) -> None:
-        self.status = Status.WITHDRAWN
+        self.status = status_after("Withdrawn", self.status)
         self.last_occurred_at = occurred_at
 
     @event("Warned", topic="rectify:Finding.Warned")

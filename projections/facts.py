@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
+from domain.values import WarningLevel
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -78,6 +80,7 @@ FACT_FIELDS = (
     "measures",
     "outcome",
     "level",
+    "warning",
 )
 OCCURRED_AT, RECORDED_AT = FACT_FIELDS.index("occurred_at"), FACT_FIELDS.index("recorded_at")
 
@@ -155,7 +158,17 @@ def fact_of(row: FindingRow, event: Any, position: int, extra: dict[str, str | N
         row.measures,
         extra.get("outcome"),
         extra.get("level"),
+        warning_in_force(row.warnings),
     )
+
+
+WARNING_ORDER = tuple(level.value for level in WarningLevel)  # green, yellow, red: lowest first
+
+
+def warning_in_force(warnings: str) -> str | None:
+    """The highest warning level recorded for the finding's current deadline (None: none)."""
+    levels = warnings.split(",") if warnings else []
+    return max(levels, key=WARNING_ORDER.index) if levels else None
 
 
 @dataclass(slots=True)

@@ -48,7 +48,7 @@ def table_statements(t: dict[str, str], big: str) -> list[str]:
         f"version INTEGER NOT NULL, type TEXT NOT NULL, occurred_at {big} NOT NULL, recorded_at {big} NOT NULL, "
         "unit TEXT NOT NULL, source TEXT NOT NULL, severity TEXT NOT NULL, status TEXT NOT NULL, "
         "due_date TEXT NOT NULL, escalations INTEGER NOT NULL, assignee TEXT, measures TEXT, outcome TEXT, "
-        f"level TEXT, next_occurred_at {big}, next_recorded_at {big})",
+        f"level TEXT, warning TEXT, next_occurred_at {big}, next_recorded_at {big})",
         f"CREATE TABLE IF NOT EXISTS {t['units']} (position {big} PRIMARY KEY, code TEXT NOT NULL, "
         f"name TEXT NOT NULL, parent TEXT, recorded_at {big} NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS {t['layout']} (fingerprint TEXT NOT NULL)",
@@ -63,7 +63,7 @@ def index_statements(t: dict[str, str]) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_occurred ON {t['facts']} (occurred_at)",
         # Covers the circular's state query: the latest facts are found and counted from the index alone.
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_state ON {t['facts']} (next_occurred_at, occurred_at, "
-        "recorded_at, unit, source, severity, status, due_date, position)",
+        "recorded_at, unit, source, severity, status, due_date, warning, position)",
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_next_recorded ON {t['facts']} (next_recorded_at)",
     ]
 
