@@ -20,9 +20,9 @@ from typing import Any
 
 from bench.history import Say
 from bench.peak import PEAK_PREFIX
-from projections.runtime import open_view
 from service.config import build_application
 from service.projector import log_head, run_projector
+from service.read_store import open_view
 
 READ_LIMIT = 1000
 

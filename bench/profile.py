@@ -29,8 +29,9 @@ from bench.run import http_client, say
 from bench.stores import POSTGRES_URL, Size, prepared_store
 from projections.circular_queries import CircularQueries
 from projections.projection import REBUILD_BATCH_SIZE, ReadModel
-from projections.runtime import BatchingProjectionRunner, open_view
+from projections.runtime import BatchingProjectionRunner
 from service.config import build_application
+from service.read_store import open_view
 
 PROFILES: dict[str, cProfile.Profile] = {}
 

@@ -10,11 +10,9 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from domain.values import Actor, Role
-from projections.circular import CircularSettings, weekly_circular
-from projections.listing import FindingFilter, list_findings
+from projections.read_side import ReadSide
 from projections.view import ReadModelSQL
 from projections.weeks import Week
-from service.reads import units_in_scope
 
 AUDITOR = Actor("bench.auditor", Role.AUDITOR)
 SCOPE = "B01"  # a branch: about 1/20 of the units and findings
@@ -38,26 +36,32 @@ def weeks_of(history_now: datetime, weeks: int) -> dict[str, Week]:
     }
 
 
+def read_side_of(view: ReadModelSQL, zone: ZoneInfo) -> ReadSide:
+    """The read side the service queries through, on the real clock (the history was recorded up to now)."""
+    return ReadSide(view, zone=zone, clock=lambda: datetime.now(UTC))
+
+
 def circular_cases(view: ReadModelSQL, weeks: dict[str, Week], zone: ZoneInfo) -> list[Case]:
-    """weekly_circular for each week, for the whole system and for one branch, known as of now."""
+    """The circular of each week, for the whole system and for one branch, known as of now."""
+    read_side = read_side_of(view, zone)
     cases = []
     for label, week in weeks.items():
         for scope in (None, SCOPE):
 
             def query(week: Week = week, scope: str | None = scope) -> dict[str, Any]:
-                return weekly_circular(view, week, datetime.now(zone), scope, CircularSettings())
+                return read_side.circular(AUDITOR, week=week.label, unit=scope)
 
             cases.append(Case(f"circular {label} week {week.label} {scope or 'all'}", query, _units_listed))
     return cases
 
 
-def listing_cases(view: ReadModelSQL, today: Any) -> list[Case]:
+def listing_cases(view: ReadModelSQL, zone: ZoneInfo) -> list[Case]:
     """The finding list's query as the endpoint runs it: the unit's subtree worked out, then one page."""
+    read_side = read_side_of(view, zone)
 
     def query(unit: str | None, q: str | None) -> Callable[[], list[dict[str, Any]]]:
         def page() -> list[dict[str, Any]]:
-            units = units_in_scope(view, AUDITOR, unit)
-            return list_findings(view, FindingFilter(units=units, q=q), today, None, 50)[0]
+            return read_side.findings(AUDITOR, unit=unit, cursor=None, limit=50, q=q).items
 
         return page
 

@@ -18,7 +18,7 @@ from bench.measure import Rebuild, Throughput, read_and_decode, rebuild, run_com
 from bench.queries import circular_cases, http_cases, listing_cases, weeks_of
 from bench.report import Table, load
 from bench.stores import POSTGRES_URL, Size, disk_sizes, prepared_store
-from projections.runtime import open_view
+from service.read_store import open_view
 
 REBUILD_RATIO = 1 / 3
 LATENCY_MS = 300.0
@@ -105,7 +105,7 @@ def measure_queries(
     history_now = datetime.fromisoformat(history["now"]).astimezone(zone)
     weeks = weeks_of(history_now, size.weeks)
     view = open_view(settings)
-    cases = circular_cases(view, weeks, zone) + listing_cases(view, history_now.date())
+    cases = circular_cases(view, weeks, zone) + listing_cases(view, zone)
     cases += http_cases(http_client(settings), history["auditor_token"], weeks)
     for case in cases:
         latency = timed(case.query, runs, case.size)

@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from bench.history import Say, seed_history
-from projections.runtime import views_path
 from service.config import build_application, initialise_store, load_settings
+from service.read_store import views_path
 
 ROOT = Path("var/bench")
 HISTORY_VERSION = 1  # raise when the generated history changes, so kept stores are generated again

@@ -53,6 +53,8 @@ def status_after(event: str, status: Status | str | None, outcome: Outcome | str
     """The status a finding is in after `event`, from `status` (None before it was issued)."""
     step = STEPS[event]
     if step.outcomes:
+        if outcome is None:
+            raise ValueError(f"{event} needs an outcome")
         return step.outcomes[Outcome(outcome)]
     if step.leads_to is not None:
         return step.leads_to

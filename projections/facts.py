@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
+from domain.lifecycle import status_after
 from domain.values import WarningLevel
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -102,7 +103,7 @@ def issued_row(event: Any, position: int) -> FindingRow:
         severity=str(event.severity),
         unit=event.unit,
         due_date=event.due_date.isoformat(),
-        status="issued",
+        status=status_after("Issued", None).value,
         issued_at=micros(event.occurred_at),
         issued_position=position,
         last_position=position,
@@ -110,36 +111,13 @@ def issued_row(event: Any, position: int) -> FindingRow:
     )
 
 
-def change_row(row: FindingRow, event: Any, position: int) -> dict[str, str | None]:
-    """Move the row past a later event; return what of the event a fact keeps (outcome, level)."""
-    kind = type(event).__name__
+def moved_on(row: FindingRow, event: Any, position: int, outcome: str | None = None) -> None:
+    """Move the row past a later event: its position, version, and the status the lifecycle says it leads to."""
     row.last_position, row.version = position, event.originator_version
-    extra: dict[str, str | None] = {}
-    if kind == "Assigned":
-        row.status, row.assignee = "assigned", event.assignee
-    elif kind == "Rectified":
-        row.status, row.measures = "rectified", event.measures
-    elif kind == "Reviewed":
-        extra["outcome"] = str(event.outcome)
-        if extra["outcome"] == "accepted":
-            row.status, row.closed_at = "closed", micros(event.occurred_at)
-        else:
-            row.status, row.rejections = "assigned", row.rejections + 1
-    elif kind == "DeadlineExtended":
-        row.due_date, row.extensions, row.warnings = event.due_date.isoformat(), row.extensions + 1, ""
-    elif kind == "Escalated":
-        row.escalations += 1
-    elif kind == "Reopened":
-        row.status, row.reopenings, row.closed_at = "assigned", row.reopenings + 1, None
-    elif kind == "Withdrawn":
-        row.status = "withdrawn"
-    elif kind == "Warned":
-        extra["level"] = str(event.level)
-        row.warnings = ",".join(filter(None, [row.warnings, extra["level"]]))
-    return extra
+    row.status = status_after(type(event).__name__, row.status, outcome).value
 
 
-def fact_of(row: FindingRow, event: Any, position: int, extra: dict[str, str | None]) -> Fact:
+def fact_of(row: FindingRow, event: Any, position: int, outcome: str | None = None, level: str | None = None) -> Fact:
     """The fact an event leaves: the event with the row it produced (in the order of FACT_FIELDS)."""
     return (
         position,
@@ -156,8 +134,8 @@ def fact_of(row: FindingRow, event: Any, position: int, extra: dict[str, str | N
         row.escalations,
         row.assignee,
         row.measures,
-        extra.get("outcome"),
-        extra.get("level"),
+        outcome,
+        level,
         warning_in_force(row.warnings),
     )
 

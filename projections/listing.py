@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from domain.lifecycle import overdue_sql
 from projections.view import ReadModelSQL
 
 MAX_PAGE = 200
@@ -77,7 +78,7 @@ def conditions(where: FindingFilter, today: date) -> tuple[list[str], dict[str, 
         clauses.append(f"unit IN ({', '.join(':' + n for n in names)})" if names else "1 = 0")
         params |= names
     if where.overdue is not None:
-        overdue = "(status IN ('issued', 'assigned') AND due_date < :today)"
+        overdue = overdue_sql("status", "due_date", ":today")
         clauses.append(overdue if where.overdue else f"NOT {overdue}")
         params["today"] = today.isoformat()
     if where.q:

@@ -1,7 +1,9 @@
-"""The read-model projection: events in, rows out, written in batches with their position."""
+"""The read-model projection: one handler per event type, rows written in batches with their position."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.dispatch import singledispatchmethod
@@ -10,13 +12,17 @@ from eventsourcing.projection import Projection
 
 from domain.finding import Finding
 from domain.unit import Unit
-from domain.values import unit_id
-from projections.facts import Fact, FindingRow, UnitFact, change_row, fact_of, issued_row, micros
+from domain.values import Status, unit_id
+from projections.facts import FindingRow, UnitFact, fact_of, issued_row, micros, moved_on
 from projections.view import Batch, ReadModelSQL
 
 BATCH_SIZE = 10_000  # events a batch holds while following the log
 REBUILD_BATCH_SIZE = 100_000  # and while rebuilding from zero
 CACHE_LIMIT = 200_000
+
+# The library makes these classes from the aggregates' @event methods, where a type checker cannot see them.
+F: Any = Finding
+U: Any = Unit
 
 
 class ReadModel(Projection[Any]):
@@ -36,33 +42,77 @@ class ReadModel(Projection[Any]):
         """Events of users and logs change no row, but their positions are tracked all the same."""
         self.tracking = tracking
 
-    @process_event.register(Finding.Issued)  # type: ignore[attr-defined]  # made by the library at class creation
+    # Findings.
+
+    @process_event.register(F.Issued)
     def _issued(self, domain_event: Any, tracking: Tracking) -> None:
         row = issued_row(domain_event, tracking.notification_id)
-        self._keep(row, domain_event, tracking, {})
-
-    @process_event.register
-    def _changed(self, domain_event: Finding.Event, tracking: Tracking) -> None:
-        row = self._row(str(domain_event.originator_id))
-        previous_position = row.last_position
-        extra = change_row(row, domain_event, tracking.notification_id)
-        fact = self._keep(row, domain_event, tracking, extra)
-        self.batch.link(previous_position, fact)
-
-    @process_event.register
-    def _unit_changed(self, domain_event: Unit.Event, tracking: Tracking) -> None:
-        data = vars(domain_event)
-        known = self._unit(domain_event.originator_id) if "code" not in data else None
-        fact = UnitFact(
-            position=tracking.notification_id,
-            code=data["code"] if known is None else known.code,
-            name=data.get("name", known.name if known else ""),
-            parent=data["parent"] if "parent" in data else known.parent if known else None,
-            recorded_at=micros(domain_event.timestamp),
-        )
-        self.units[str(domain_event.originator_id)] = fact
-        self.batch.units.append(fact)
+        self.rows[row.id] = row
+        self.batch.findings[row.id] = row
+        self.batch.facts[tracking.notification_id] = fact_of(row, domain_event, tracking.notification_id)
         self.tracking = tracking
+
+    @process_event.register(F.Assigned)
+    def _assigned(self, domain_event: Any, tracking: Tracking) -> None:
+        with self.moving(domain_event, tracking) as row:
+            row.assignee = domain_event.assignee
+
+    @process_event.register(F.Rectified)
+    def _rectified(self, domain_event: Any, tracking: Tracking) -> None:
+        with self.moving(domain_event, tracking) as row:
+            row.measures = domain_event.measures
+
+    @process_event.register(F.Reviewed)
+    def _reviewed(self, domain_event: Any, tracking: Tracking) -> None:
+        with self.moving(domain_event, tracking, outcome=str(domain_event.outcome)) as row:
+            if row.status == Status.CLOSED:
+                row.closed_at = micros(domain_event.occurred_at)
+            else:
+                row.rejections += 1
+
+    @process_event.register(F.DeadlineExtended)
+    def _deadline_extended(self, domain_event: Any, tracking: Tracking) -> None:
+        with self.moving(domain_event, tracking) as row:
+            row.due_date, row.extensions, row.warnings = domain_event.due_date.isoformat(), row.extensions + 1, ""
+
+    @process_event.register(F.Escalated)
+    def _escalated(self, domain_event: Any, tracking: Tracking) -> None:
+        with self.moving(domain_event, tracking) as row:
+            row.escalations += 1
+
+    @process_event.register(F.Reopened)
+    def _reopened(self, domain_event: Any, tracking: Tracking) -> None:
+        with self.moving(domain_event, tracking) as row:
+            row.reopenings, row.closed_at = row.reopenings + 1, None
+
+    @process_event.register(F.Withdrawn)
+    def _withdrawn(self, domain_event: Any, tracking: Tracking) -> None:
+        with self.moving(domain_event, tracking):
+            pass  # the lifecycle moves the status; nothing else changes
+
+    @process_event.register(F.Warned)
+    def _warned(self, domain_event: Any, tracking: Tracking) -> None:
+        level = str(domain_event.level)
+        with self.moving(domain_event, tracking, level=level) as row:
+            row.warnings = ",".join(filter(None, [row.warnings, level]))
+
+    # Units.
+
+    @process_event.register(U.Registered)
+    def _unit_registered(self, domain_event: Any, tracking: Tracking) -> None:
+        self._keep_unit(domain_event, tracking, domain_event.code, domain_event.name, domain_event.parent)
+
+    @process_event.register(U.Renamed)
+    def _unit_renamed(self, domain_event: Any, tracking: Tracking) -> None:
+        known = self._unit(domain_event.originator_id)
+        self._keep_unit(domain_event, tracking, known.code, domain_event.name, known.parent)
+
+    @process_event.register(U.Moved)
+    def _unit_moved(self, domain_event: Any, tracking: Tracking) -> None:
+        known = self._unit(domain_event.originator_id)
+        self._keep_unit(domain_event, tracking, known.code, known.name, domain_event.parent)
+
+    # Writing.
 
     @property
     def pending(self) -> int:
@@ -79,13 +129,27 @@ class ReadModel(Projection[Any]):
         if len(self.rows) > CACHE_LIMIT:
             self.rows.clear()
 
-    def _keep(self, row: FindingRow, event: Any, tracking: Tracking, extra: dict[str, str | None]) -> Fact:
-        self.rows[row.id] = row
+    @contextmanager
+    def moving(
+        self, event: Any, tracking: Tracking, *, outcome: str | None = None, level: str | None = None
+    ) -> Iterator[FindingRow]:
+        """The finding's row moved past a later event, for the handler to change; then its fact is kept."""
+        position = tracking.notification_id
+        row = self._row(str(event.originator_id))
+        previous_position = row.last_position
+        moved_on(row, event, position, outcome)
+        yield row
         self.batch.findings[row.id] = row
-        fact = fact_of(row, event, tracking.notification_id, extra)
-        self.batch.facts[tracking.notification_id] = fact
+        fact = fact_of(row, event, position, outcome, level)
+        self.batch.facts[position] = fact
+        self.batch.link(previous_position, fact)
         self.tracking = tracking
-        return fact
+
+    def _keep_unit(self, event: Any, tracking: Tracking, code: str, name: str, parent: str | None) -> None:
+        fact = UnitFact(tracking.notification_id, code, name, parent, micros(event.timestamp))
+        self.units[str(event.originator_id)] = fact
+        self.batch.units.append(fact)
+        self.tracking = tracking
 
     def _row(self, finding_id: str) -> FindingRow:
         if finding_id not in self.rows:

@@ -1,54 +1,21 @@
-"""Running the read-model projection: its store settings, its runner, and reading its view."""
+"""Running the read-model projection: the library's runner, writing in batches, and how far it has got.
+
+The service says which application and store it runs over (`service/read_store.py`);
+nothing here knows them.
+"""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.projection import Projection, ProjectionRunner
-from eventsourcing.utils import Environment
 
 from projections.projection import BATCH_SIZE, REBUILD_BATCH_SIZE, ReadModel
-from projections.stores import PostgresReadModelView, SQLiteReadModelView
-from projections.view import ReadModelSQL
-from service.application import Rectify
-from service.stores import sqlite_path, store_env
 
 
-def views_path(database_url: str) -> Path:
-    """The SQLite file of the read model, beside the events file (`rectify.db` → `rectify.views.db`)."""
-    events = sqlite_path(database_url)
-    return events.with_name(f"{events.stem}.views{events.suffix or '.db'}")
-
-
-def view_class(database_url: str) -> type[ReadModelSQL]:
-    return SQLiteReadModelView if database_url.startswith("sqlite:") else PostgresReadModelView
-
-
-def projection_env(settings: dict[str, Any], *, create_tables: bool = False) -> dict[str, str]:
-    """The library's settings for the application and, under the projection's prefix, its view."""
-    url = settings["RECTIFY_DATABASE_URL"]
-    env = store_env(url, create_tables=create_tables)
-    env["RECTIFY_TIMEZONE"] = settings["RECTIFY_TIMEZONE"]
-    prefix = ReadModel.name.upper()
-    env[f"{prefix}_CREATE_TABLE"] = "y" if create_tables else "n"
-    if url.startswith("sqlite:"):
-        env[f"{prefix}_SQLITE_DBNAME"] = str(views_path(url))
-    return env
-
-
-def open_view(settings: dict[str, Any], *, create_tables: bool = False) -> ReadModelSQL:
-    """The read model's view, for queries (the web workers) or for set-up."""
-    env = Environment(ReadModel.name, projection_env(settings, create_tables=create_tables))
-    factory = InfrastructureFactory.construct(env)
-    view = factory.tracking_recorder(view_class(settings["RECTIFY_DATABASE_URL"]))  # type: ignore[arg-type]
-    return cast(ReadModelSQL, view)
-
-
-class BatchingProjectionRunner(ProjectionRunner[Rectify, Any]):
+class BatchingProjectionRunner(ProjectionRunner[Any, Any]):
     """The library's runner, writing many events in one transaction while more are at hand.
 
     Following the log, a batch is written as soon as the subscription has nothing
@@ -109,17 +76,3 @@ class FlushWhenDrained(Projection[Any]):
     def flush(self) -> None:
         self.projection.flush()
         self.progress.flushed.set()
-
-
-def start_runner(settings: dict[str, Any], *, bulk_until: int = 0) -> BatchingProjectionRunner:
-    """Start following the event log from the view's position, in threads of this process.
-
-    `bulk_until`: the view is being rebuilt from zero up to this position (see BatchingProjectionRunner).
-    """
-    return BatchingProjectionRunner(
-        application_class=Rectify,
-        projection_class=ReadModel,
-        view_class=view_class(settings["RECTIFY_DATABASE_URL"]),
-        env=projection_env(settings),
-        bulk_until=bulk_until,
-    )

@@ -11,6 +11,7 @@ from service.application import Rectify
 from service.auth import install_authentication
 from service.config import build_application, load_settings
 from service.errors import register_error_handlers
+from service.read_store import open_read_side
 from service.schemas import ErrorSchema
 
 API_SETTINGS = {
@@ -43,10 +44,8 @@ def create_app(config: dict[str, Any] | None = None, application: Rectify | None
     app.config.update(load_settings(config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["rectify"] = application or build_application(app.config)
-    from projections.runtime import open_view  # the read side builds on the application, not the reverse
-
-    app.extensions["views"] = open_view(app.config)
+    rectify = app.extensions["rectify"] = application or build_application(app.config)
+    app.extensions["read_side"] = open_read_side(app.config, rectify)
     install_authentication(app)
 
     from service.circulars.views import blp as circulars

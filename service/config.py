@@ -6,7 +6,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from domain.warnings import WarningThresholds
 from service.application import Rectify
+from service.read_store import open_view
 from service.stores import DEFAULT_DATABASE_URL, sqlite_path, store_env
 
 DEFAULTS: dict[str, Any] = {
@@ -52,6 +54,9 @@ def initialise_store(settings: dict[str, Any]) -> None:
     application = build_application(settings, create_tables=True)
     application.recorder.max_notification_id()  # opens a connection: SQLite switches to WAL here
     application.close()
-    from projections.runtime import open_view  # the read side depends on this module, not the reverse
-
     open_view(settings, create_tables=True).position()
+
+
+def warning_thresholds(settings: dict[str, Any]) -> WarningThresholds:
+    """Days left at which green and yellow warnings are due."""
+    return WarningThresholds(int(settings["RECTIFY_WARN_GREEN_DAYS"]), int(settings["RECTIFY_WARN_YELLOW_DAYS"]))

@@ -9,15 +9,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from projections.runtime import open_view, start_runner, views_path
 from projections.view import ReadModelSQL
 from service.application import Rectify
-from service.config import build_application
-from service.warnings import send_due_warnings, thresholds_from
+from service.config import build_application, warning_thresholds
+from service.read_store import open_read_side, open_view, start_runner, views_path
+from service.warnings import send_due_warnings
 
 Say = Callable[[str], None]
 
@@ -129,8 +128,9 @@ class WarningSchedule:
     """Sends due warnings every RECTIFY_WARN_EVERY seconds (never when 0)."""
 
     def __init__(self, settings: dict[str, Any], say: Say):
+        self.settings = settings
         self.every = float(settings["RECTIFY_WARN_EVERY"])
-        self.thresholds = thresholds_from(settings)
+        self.thresholds = warning_thresholds(settings)
         self.say = say
         self.next_run = time.monotonic()
 
@@ -138,8 +138,8 @@ class WarningSchedule:
         if self.every <= 0 or time.monotonic() < self.next_run:
             return
         self.next_run = time.monotonic() + self.every
-        today = datetime.now(application.timezone).date()
-        for sent in send_due_warnings(application, view, today, self.thresholds):
+        read_side = open_read_side(self.settings, application, view)
+        for sent in send_due_warnings(application, read_side, self.thresholds):
             self.say(f"warned {sent.reference} ({sent.unit}): {sent.level}, due {sent.due_date}")
 
 

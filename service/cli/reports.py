@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from service.cli.common import CommandError, opened_store
-from service.config import load_settings
+from projections.reports import render
+from projections.weeks import InvalidWeek
+from service.cli.common import CLI_ACTOR, CommandError, opened_store
+from service.config import load_settings, warning_thresholds
+from service.read_store import open_read_side
+from service.warnings import send_due_warnings
 
 FORMATS = ("json", "html", "csv", "xlsx", "docx")
 
@@ -30,30 +34,23 @@ def add_parsers(commands: Any) -> None:
 
 def write_circular(args: argparse.Namespace) -> int:
     """Compute the circular from the read model and write it in the asked format."""
-    from projections.circular import weekly_circular
-    from projections.reports import render
-    from projections.runtime import open_view
-    from projections.weeks import InvalidWeek, Week
-    from service.circulars.views import circular_settings
-
     settings = load_settings()
+    known_at = parse_moment(args.as_known_at) if args.as_known_at else None
     with opened_store() as application:
-        zone = application.timezone
-        now = datetime.now(zone)
-        known_at = parse_moment(args.as_known_at) if args.as_known_at else now
+        read_side = open_read_side(settings, application)
+        print(
+            f"read model at position {read_side.position()} (log at {application.recorder.max_notification_id() or 0})"
+        )
         try:
-            week = Week.parse(args.week, zone) if args.week else Week.containing(now - timedelta(days=7), zone)
+            circular = read_side.circular(CLI_ACTOR, week=args.week, unit=args.unit, as_known_at=known_at, ledger="all")
         except InvalidWeek as error:
             raise CommandError(str(error)) from None
-        view = open_view(settings)
-        print(f"read model at position {view.position()} (log at {application.recorder.max_notification_id() or 0})")
-        circular = weekly_circular(view, week, known_at, args.unit, circular_settings(settings), with_ledger=True)
-    output = Path(args.output or f"circular-{week.label}.{args.format}")
+    output = Path(args.output or f"circular-{circular['week']}.{args.format}")
     if args.format == "json":
         output.write_text(json.dumps(circular, ensure_ascii=False, indent=2), encoding="utf-8")
     else:
         output.write_bytes(render(circular, args.format, args.lang)[0])
-    print(f"wrote the circular of {week.label} ({args.format}) to {output}")
+    print(f"wrote the circular of {circular['week']} ({args.format}) to {output}")
     return 0
 
 
@@ -69,13 +66,11 @@ def parse_moment(text: str) -> datetime:
 
 def send_warnings(args: argparse.Namespace) -> int:
     """Record today's due warnings and list them."""
-    from projections.runtime import open_view
-    from service.warnings import send_due_warnings, thresholds_from
-
     settings = load_settings()
     with opened_store() as application:
-        today = datetime.now(application.timezone).date()
-        sent = send_due_warnings(application, open_view(settings), today, thresholds_from(settings))
+        read_side = open_read_side(settings, application)
+        sent = send_due_warnings(application, read_side, warning_thresholds(settings))
+        today = read_side.today()
     for warning in sent:
         print(f"{warning.level:<6} {warning.reference}  {warning.unit}  due {warning.due_date}")
     print(f"recorded {len(sent)} warning(s) for {today.isoformat()}")

@@ -6,7 +6,6 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -14,16 +13,12 @@ from flask import current_app, request, url_for
 from flask.views import MethodView
 from werkzeug.exceptions import BadRequest
 
-from domain.values import Severity, Source, Status
-from projections.facts import moment
-from projections.figures import is_overdue
-from projections.listing import FindingFilter, list_findings
 from service.application import Rectify
 from service.auth import current_actor
 from service.blueprint import Blueprint
 from service.commands import CommandOptions, CommandResult, Idempotency
 from service.findings import schemas
-from service.reads import local_today, read_view, units_in_scope
+from service.reads import read_side
 from service.schemas import ErrorSchema, plain
 
 blp = Blueprint("findings", __name__, description="Findings (整改问题) and their life from issue to closing.")
@@ -73,20 +68,6 @@ def answer(result: CommandResult, status: int = 200) -> tuple[dict[str, Any], in
     return {**result.finding, "position": result.position}, status, headers
 
 
-def summary(row: dict[str, Any], today: date) -> dict[str, Any]:
-    """A list row in the domain's types, with overdue worked out for today."""
-    closed_at = moment(row["closed_at"]) if row["closed_at"] is not None else None
-    return row | {
-        "source": Source(row["source"]),
-        "severity": Severity(row["severity"]),
-        "status": Status(row["status"]),
-        "due_date": date.fromisoformat(row["due_date"]),
-        "issued_at": moment(row["issued_at"]),
-        "closed_at": closed_at,
-        "overdue": is_overdue(row, today),
-    }
-
-
 COMMAND_HEADERS = [
     {"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
      "description": 'The version the command expects, e.g. "3"; 412 and nothing recorded if the finding moved on.'},
@@ -109,20 +90,17 @@ class Findings(MethodView):
     @blp.alt_response(503, schema=ErrorSchema, description="The read model did not reach min_position in time.")
     def get(self, args: dict[str, Any]) -> Any:
         """List findings, newest first, filtered and searched (read model)"""
-        view = read_view(args.pop("min_position"))
-        today = local_today()
-        units = units_in_scope(view, current_actor(), args.pop("unit", None))
-        cursor, limit = args.pop("cursor", None), args.pop("limit")
-        where = FindingFilter(units=units, **{key: plain(value) for key, value in args.items()})
-        rows, next_cursor = list_findings(view, where, today, cursor, limit)
-        return {"items": [summary(row, today) for row in rows], "next_cursor": next_cursor, "position": view.position()}
+        side = read_side(args.pop("min_position"))
+        unit, cursor, limit = args.pop("unit", None), args.pop("cursor", None), args.pop("limit")
+        where = {key: plain(value) for key, value in args.items()}
+        return side.findings(current_actor(), unit=unit, cursor=cursor, limit=limit, **where)
 
     @blp.arguments(schemas.IssueSchema)
     @blp.response(201, schemas.CommandResultSchema)
     @document_errors
     def post(self, fields: dict[str, Any]) -> Any:
         """Issue a finding to a unit (inspector)"""
-        options = command_options(fields.pop("occurred_at"))
+        options, fields = command(fields)
         result = application().issue_finding(current_actor(), options, **fields)
         return answer(result, 201)  # a replay answers what the first request was answered
 
@@ -146,28 +124,76 @@ class History(MethodView):
         return application().history(finding_id, current_actor())
 
 
-def command_view(name: str, schema: type, summary: str) -> None:
-    """Register `POST /findings/{id}/{name}`, which calls the application method of that name."""
-
-    @blp.route(f"/<uuid:finding_id>/{name}", methods=["POST"], endpoint=name)
-    @blp.arguments(schema)
-    @blp.response(200, schemas.CommandResultSchema)
-    @document_errors
-    def view(fields: dict[str, Any], finding_id: UUID) -> Any:
-        options = command_options(fields.pop("occurred_at"))
-        method = getattr(application(), name)
-        return answer(method(finding_id, current_actor(), options, **fields))
-
-    view.__doc__ = summary
+def command(fields: dict[str, Any]) -> tuple[CommandOptions, dict[str, Any]]:
+    """A command body's own fields, and what it carries besides them (occurred_at and the headers)."""
+    return command_options(fields.pop("occurred_at")), fields
 
 
-for _name, _schema, _summary in (
-    ("assign", schemas.AssignSchema, "Assign or reassign the finding to a person (unit, inspector)"),
-    ("rectify", schemas.RectifySchema, "Report the fix: measures and evidence (unit)"),
-    ("review", schemas.ReviewSchema, "Accept the fix and close the finding, or send it back (reviewer)"),
-    ("extend", schemas.ExtendSchema, "Grant a later deadline (inspector)"),
-    ("escalate", schemas.EscalateSchema, "Send a supervision notice, 督办 (inspector)"),
-    ("reopen", schemas.ReasonSchema, "Reopen a closed finding whose problem came back, 回头看 (inspector)"),
-    ("withdraw", schemas.ReasonSchema, "Withdraw a finding issued in error (inspector)"),
-):
-    command_view(_name, _schema, _summary)
+@blp.route("/<uuid:finding_id>/assign", methods=["POST"])
+@blp.arguments(schemas.AssignSchema)
+@blp.response(200, schemas.CommandResultSchema)
+@document_errors
+def assign(fields: dict[str, Any], finding_id: UUID) -> Any:
+    """Assign or reassign the finding to a person (unit, inspector)"""
+    options, fields = command(fields)
+    return answer(application().assign(finding_id, current_actor(), options, **fields))
+
+
+@blp.route("/<uuid:finding_id>/rectify", methods=["POST"])
+@blp.arguments(schemas.RectifySchema)
+@blp.response(200, schemas.CommandResultSchema)
+@document_errors
+def rectify(fields: dict[str, Any], finding_id: UUID) -> Any:
+    """Report the fix: measures and evidence (unit)"""
+    options, fields = command(fields)
+    return answer(application().rectify(finding_id, current_actor(), options, **fields))
+
+
+@blp.route("/<uuid:finding_id>/review", methods=["POST"])
+@blp.arguments(schemas.ReviewSchema)
+@blp.response(200, schemas.CommandResultSchema)
+@document_errors
+def review(fields: dict[str, Any], finding_id: UUID) -> Any:
+    """Accept the fix and close the finding, or send it back (reviewer)"""
+    options, fields = command(fields)
+    return answer(application().review(finding_id, current_actor(), options, **fields))
+
+
+@blp.route("/<uuid:finding_id>/extend", methods=["POST"])
+@blp.arguments(schemas.ExtendSchema)
+@blp.response(200, schemas.CommandResultSchema)
+@document_errors
+def extend(fields: dict[str, Any], finding_id: UUID) -> Any:
+    """Grant a later deadline (inspector)"""
+    options, fields = command(fields)
+    return answer(application().extend(finding_id, current_actor(), options, **fields))
+
+
+@blp.route("/<uuid:finding_id>/escalate", methods=["POST"])
+@blp.arguments(schemas.EscalateSchema)
+@blp.response(200, schemas.CommandResultSchema)
+@document_errors
+def escalate(fields: dict[str, Any], finding_id: UUID) -> Any:
+    """Send a supervision notice, 督办 (inspector)"""
+    options, fields = command(fields)
+    return answer(application().escalate(finding_id, current_actor(), options, **fields))
+
+
+@blp.route("/<uuid:finding_id>/reopen", methods=["POST"])
+@blp.arguments(schemas.ReasonSchema)
+@blp.response(200, schemas.CommandResultSchema)
+@document_errors
+def reopen(fields: dict[str, Any], finding_id: UUID) -> Any:
+    """Reopen a closed finding whose problem came back, 回头看 (inspector)"""
+    options, fields = command(fields)
+    return answer(application().reopen(finding_id, current_actor(), options, **fields))
+
+
+@blp.route("/<uuid:finding_id>/withdraw", methods=["POST"])
+@blp.arguments(schemas.ReasonSchema)
+@blp.response(200, schemas.CommandResultSchema)
+@document_errors
+def withdraw(fields: dict[str, Any], finding_id: UUID) -> Any:
+    """Withdraw a finding issued in error (inspector)"""
+    options, fields = command(fields)
+    return answer(application().withdraw(finding_id, current_actor(), options, **fields))

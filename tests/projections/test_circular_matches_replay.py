@@ -27,11 +27,11 @@ from domain.errors import RectifyError
 from domain.finding import Finding
 from domain.values import Actor, Outcome, Role, Severity, Source
 from projections.circular import CircularSettings, weekly_circular
-from projections.runtime import open_view, start_runner
 from projections.view import wait_for
 from projections.weeks import Week
 from service.application import CommandOptions, Rectify
 from service.config import build_application, initialise_store, load_settings
+from service.read_store import open_view, start_runner
 from tests.conftest import POSTGRES_URL
 from tests.projections import reference
 

@@ -15,12 +15,12 @@ from datetime import date
 import pytest
 
 from domain.values import Actor, Role, Severity, Source
-from projections.runtime import open_view
 from projections.view import index_statements
 from service.application import CommandOptions
 from service.cli import main
 from service.config import build_application, load_settings
 from service.projector import run_projector
+from service.read_store import open_view
 
 INSPECTOR = Actor("inspector", Role.INSPECTOR)
 UNIT = Actor("unit", Role.UNIT, "HQ")

@@ -1,0 +1,157 @@
+"""The read side's one entrance: every query over the read model, for HTTP, the command line and the projector.
+
+It answers from the view and the application's clock it is given; it never
+changes anything (sending warnings, a command, is the service's job).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from domain.errors import OccurredInFuture, OutsideUnitScope, UnknownUnit
+from domain.lifecycle import IN_PROGRESS, is_overdue, sql_in
+from domain.values import Actor, Role, Severity, Source, Status, WarningLevel
+from domain.warnings import WarningThresholds, warning_level
+from projections.circular import CircularSettings, unit_tree, weekly_circular
+from projections.facts import moment
+from projections.figures import lineage
+from projections.listing import FindingFilter, list_findings
+from projections.view import ReadModelSQL, wait_for
+from projections.weeks import Week
+
+
+@dataclass(frozen=True)
+class FindingPage:
+    """One page of the finding list, the cursor of the next, and the view's position it was read at."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+    position: int
+
+
+@dataclass(frozen=True)
+class DueWarning:
+    """A warning (预警函) due today for a finding's current deadline and not yet recorded."""
+
+    finding_id: str
+    reference: str
+    unit: str
+    level: WarningLevel
+    due_date: str
+
+
+class ReadSide:
+    """Queries over the read model, answered as of the application's clock in its time zone."""
+
+    def __init__(
+        self,
+        view: ReadModelSQL,
+        *,
+        zone: tzinfo,
+        clock: Callable[[], datetime],
+        circular_settings: CircularSettings | None = None,
+        read_wait: float = 3.0,
+    ):
+        self.view = view
+        self.zone = zone
+        self.clock = clock
+        self.circular_settings = circular_settings or CircularSettings()
+        self.read_wait = read_wait
+
+    def now(self) -> datetime:
+        """The application's clock, in the service's time zone."""
+        return self.clock().astimezone(self.zone)
+
+    def today(self) -> date:
+        """Today's date in the service's time zone."""
+        return self.now().date()
+
+    def position(self) -> int:
+        """The position of the last event the read model has processed."""
+        return self.view.position()
+
+    def caught_up(self, position: int | None) -> ReadSide:
+        """This read side, once the view has processed `position` (ViewLagging if it does not in time)."""
+        wait_for(self.view, position, self.read_wait)
+        return self
+
+    def units_in_scope(self, actor: Actor, unit: str | None) -> frozenset[str] | None:
+        """The unit codes a query covers: the asked unit's subtree, within a unit token's own (None: all)."""
+        tree = unit_tree(self.view.unit_facts())
+        parents = {code: node["parent"] for code, node in tree.items()}
+        if unit is not None and unit not in tree:
+            raise UnknownUnit(f"unit {unit} is not registered")
+        if actor.role is Role.UNIT:
+            if unit is not None and actor.unit not in lineage(unit, parents):
+                raise OutsideUnitScope(f"unit {unit} is outside the scope of {actor.unit}")
+            unit = unit or actor.unit
+        if unit is None:
+            return None
+        return frozenset(code for code in tree if unit in lineage(code, parents))
+
+    def findings(self, actor: Actor, *, unit: str | None, cursor: str | None, limit: int, **where: Any) -> FindingPage:
+        """A page of the finding list within the actor's scope, newest issued first, overdue as of today."""
+        today = self.today()
+        units = self.units_in_scope(actor, unit)
+        rows, next_cursor = list_findings(self.view, FindingFilter(units=units, **where), today, cursor, limit)
+        return FindingPage([finding_summary(row, today) for row in rows], next_cursor, self.position())
+
+    def week(self, label: str | None) -> Week:
+        """The week `2026-W47`, or by default the last week that has ended (Monday's circular covers it)."""
+        if label:
+            return Week.parse(label, self.zone)
+        return Week.containing(self.now() - timedelta(days=7), self.zone)
+
+    def circular(
+        self,
+        actor: Actor,
+        *,
+        week: str | None = None,
+        unit: str | None = None,
+        as_known_at: datetime | None = None,
+        ledger: str | None = None,
+    ) -> dict[str, Any]:
+        """The weekly circular of a week within the actor's scope, counted from what was recorded by `as_known_at`."""
+        now = self.now()
+        known_at = as_known_at or now
+        if known_at > now:
+            raise OccurredInFuture("as_known_at is in the future", field="as_known_at")
+        the_week = self.week(week)
+        units = self.units_in_scope(actor, unit)
+        scope = unit or (actor.unit if units is not None else None)
+        return weekly_circular(
+            self.view, the_week, known_at, scope, self.circular_settings, with_ledger=ledger is not None
+        )
+
+    def due_warnings(self, thresholds: WarningThresholds) -> list[DueWarning]:
+        """Every warning due today and not yet recorded for the finding's current deadline, oldest finding first."""
+        today = self.today()
+        horizon = (today + timedelta(days=thresholds.green_days)).isoformat()
+        candidates = self.view.select(
+            "SELECT id, reference, unit, due_date, warnings FROM {findings}"
+            f" WHERE {sql_in('status', IN_PROGRESS)} AND due_date <= :horizon ORDER BY issued_position",
+            {"horizon": horizon},
+        )
+        due = []
+        for row in candidates:
+            level = warning_level(date.fromisoformat(row["due_date"]), today, thresholds)
+            if level is not None and level.value not in row["warnings"].split(","):
+                due.append(DueWarning(row["id"], row["reference"], row["unit"], level, row["due_date"]))
+        return due
+
+
+def finding_summary(row: dict[str, Any], today: date) -> dict[str, Any]:
+    """A list row in the domain's types, with overdue worked out for `today`."""
+    due_date = date.fromisoformat(row["due_date"])
+    return row | {
+        "source": Source(row["source"]),
+        "severity": Severity(row["severity"]),
+        "status": Status(row["status"]),
+        "due_date": due_date,
+        "issued_at": moment(row["issued_at"]),
+        "closed_at": moment(row["closed_at"]) if row["closed_at"] is not None else None,
+        "overdue": is_overdue(row["status"], due_date, today),
+    }

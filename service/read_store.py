@@ -1,0 +1,84 @@
+"""Where the read model lives for a store, and the read side and projector built over it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, cast
+
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.utils import Environment
+
+from projections.circular import CircularSettings
+from projections.projection import ReadModel
+from projections.read_side import ReadSide
+from projections.runtime import BatchingProjectionRunner
+from projections.stores import PostgresReadModelView, SQLiteReadModelView
+from projections.view import ReadModelSQL
+from service.application import Rectify
+from service.stores import sqlite_path, store_env
+
+
+def views_path(database_url: str) -> Path:
+    """The SQLite file of the read model, beside the events file (`rectify.db` → `rectify.views.db`)."""
+    events = sqlite_path(database_url)
+    return events.with_name(f"{events.stem}.views{events.suffix or '.db'}")
+
+
+def view_class(database_url: str) -> type[ReadModelSQL]:
+    return SQLiteReadModelView if database_url.startswith("sqlite:") else PostgresReadModelView
+
+
+def projection_env(settings: dict[str, Any], *, create_tables: bool = False) -> dict[str, str]:
+    """The library's settings for the application and, under the projection's prefix, its view."""
+    url = settings["RECTIFY_DATABASE_URL"]
+    env = store_env(url, create_tables=create_tables)
+    env["RECTIFY_TIMEZONE"] = settings["RECTIFY_TIMEZONE"]
+    prefix = ReadModel.name.upper()
+    env[f"{prefix}_CREATE_TABLE"] = "y" if create_tables else "n"
+    if url.startswith("sqlite:"):
+        env[f"{prefix}_SQLITE_DBNAME"] = str(views_path(url))
+    return env
+
+
+def open_view(settings: dict[str, Any], *, create_tables: bool = False) -> ReadModelSQL:
+    """The read model's view, for queries (the web workers) or for set-up."""
+    env = Environment(ReadModel.name, projection_env(settings, create_tables=create_tables))
+    factory = InfrastructureFactory.construct(env)
+    view = factory.tracking_recorder(view_class(settings["RECTIFY_DATABASE_URL"]))  # type: ignore[arg-type]
+    return cast(ReadModelSQL, view)
+
+
+def circular_settings(settings: dict[str, Any]) -> CircularSettings:
+    """The office's settings of the circular, defaults where it has none."""
+    defaults = CircularSettings()
+    return CircularSettings(
+        honor_rate=float(settings["RECTIFY_HONOR_RATE"]),
+        shame_rate=float(settings["RECTIFY_SHAME_RATE"]),
+        issuing_office=settings["RECTIFY_ISSUING_OFFICE"] or defaults.issuing_office,
+        closing=settings["RECTIFY_CIRCULAR_CLOSING"] or defaults.closing,
+    )
+
+
+def open_read_side(settings: dict[str, Any], application: Rectify, view: ReadModelSQL | None = None) -> ReadSide:
+    """The read side over the configured store's view, on the application's clock and time zone."""
+    return ReadSide(
+        view or open_view(settings),
+        zone=application.timezone,
+        clock=application.clock,
+        circular_settings=circular_settings(settings),
+        read_wait=float(settings["RECTIFY_READ_WAIT"]),
+    )
+
+
+def start_runner(settings: dict[str, Any], *, bulk_until: int = 0) -> BatchingProjectionRunner:
+    """Start following the event log from the view's position, in threads of this process.
+
+    `bulk_until`: the view is being rebuilt from zero up to this position (see BatchingProjectionRunner).
+    """
+    return BatchingProjectionRunner(
+        application_class=Rectify,
+        projection_class=ReadModel,
+        view_class=view_class(settings["RECTIFY_DATABASE_URL"]),
+        env=projection_env(settings),
+        bulk_until=bulk_until,
+    )
