@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +41,13 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     return settings
 
 
-def build_application(settings: dict[str, Any], *, create_tables: bool = False) -> Rectify:
-    """The application over the configured store; tables are made only when asked."""
+def build_application(
+    settings: dict[str, Any], *, create_tables: bool = False, clock: Callable[[], datetime] | None = None
+) -> Rectify:
+    """The application over the configured store, on `clock` (default: the system's); tables made only when asked."""
     env = store_env(settings["RECTIFY_DATABASE_URL"], create_tables=create_tables)
     env["RECTIFY_TIMEZONE"] = settings["RECTIFY_TIMEZONE"]
-    return Rectify(env=env)
+    return Rectify(env=env, clock=clock)
 
 
 def initialise_store(settings: dict[str, Any]) -> None:
