@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.lifecycle import IN_PROGRESS, OPEN, overdue_sql, sql_in
 from projections.view import ReadModelSQL, chunks
 
 # `+occurred_at` keeps SQLite's planner off the index of occurred_at in the second and third
@@ -22,12 +23,17 @@ STATE = (
     " UNION ALL SELECT {columns} FROM {{facts}} WHERE next_recorded_at > :known AND next_occurred_at < :cutoff"
     " AND +occurred_at < :cutoff AND {known}"
 )
-COUNTED = "unit, source, severity, status, due_date"  # all in the covering index
+COUNTED = "unit, source, severity, status, due_date, warning"  # all in the covering index
 INDEXED = f"position, {COUNTED}"
 # What the lists show of a state beyond the covering index's columns.
 DETAILS = "x.position, x.finding_id, x.escalations, x.assignee, x.measures"
 WHOLE_FACT = "s.finding_id, s.unit, s.source, s.severity, s.status, s.due_date, s.escalations, s.assignee, s.measures"
-OVERDUE = "CASE WHEN s.status IN ('issued', 'assigned') AND s.due_date < :day THEN 1 ELSE 0 END"
+OVERDUE = f"CASE WHEN {overdue_sql('s.status', 's.due_date', ':day')} THEN 1 ELSE 0 END"
+# The warning in force: only while the fix is awaited (a closed finding keeps its last level in the facts).
+# Null otherwise, which also keeps the groups of settled findings from splitting by their old warnings.
+WARNING = f"CASE WHEN {sql_in('s.status', IN_PROGRESS)} THEN s.warning END"
+LISTED = f"s.position, s.unit, s.source, s.severity, s.status, s.due_date, {WARNING} AS warning"
+LEDGER_SCOPES = {"open": sql_in("s.status", OPEN), "all": "1 = 1"}  # which findings a ledger lists
 
 
 class CircularQueries:
@@ -53,10 +59,10 @@ class CircularQueries:
         return STATE.format(columns=columns, known=f"recorded_at <= :known{self.in_units}")
 
     def state_groups(self, cutoff: int, day: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
-        """How many findings stood in each status at the cut-off, overdue or not, by the columns `keys`."""
+        """How many findings stood in each status at the cut-off, overdue or not, under which warning, by `keys`."""
         return self.view.select(
-            f"SELECT {', '.join(keys)}, status, {OVERDUE} AS overdue, COUNT(*) AS n"
-            f" FROM ({self._states(COUNTED)}) s GROUP BY {positions(len(keys) + 2)}",
+            f"SELECT {', '.join(keys)}, status, {OVERDUE} AS overdue, {WARNING} AS warning, COUNT(*) AS n"
+            f" FROM ({self._states(COUNTED)}) s GROUP BY {positions(len(keys) + 3)}",
             self.params | {"cutoff": cutoff, "day": day},
         )
 
@@ -78,7 +84,7 @@ class CircularQueries:
         PostgreSQL guessing how few meet it, and it then reads every fact).
         """
         states = self.view.select(
-            f"SELECT {INDEXED}, {OVERDUE} AS overdue FROM ({self._states(INDEXED)}) s WHERE {where}",
+            f"SELECT {LISTED}, {OVERDUE} AS overdue FROM ({self._states(INDEXED)}) s WHERE {where}",
             self.params | {"cutoff": cutoff, "day": day},
         )
         details: dict[int, dict[str, Any]] = {}
@@ -93,7 +99,11 @@ class CircularQueries:
         return [state | details[state["position"]] for state in states]
 
     def overdue_rows(self, cutoff: int, day: str) -> list[dict[str, Any]]:
-        return self.state_rows(cutoff, day, "s.status IN ('issued', 'assigned') AND s.due_date < :day")
+        return self.state_rows(cutoff, day, overdue_sql("s.status", "s.due_date", ":day"))
+
+    def ledger_rows(self, cutoff: int, day: str, scope: str) -> list[dict[str, Any]]:
+        """The ledger's findings as they stood at the cut-off: `open` ones or `all`."""
+        return self.state_rows(cutoff, day, LEDGER_SCOPES[scope])
 
     def escalated_rows(self, start: int, cutoff: int, day: str) -> list[dict[str, Any]]:
         """Findings escalated in the week, as they stood at the cut-off.

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache
 from typing import Any
 
-OVERDUE_STATUSES = ("issued", "assigned")
+from domain import lifecycle
+from domain.values import Outcome, Status, WarningLevel
+
 STATE_FIGURES = ("issued_to_date", "closed_to_date", "withdrawn_to_date", "open", "awaiting_review", "overdue")
 WEEK_FIGURES = (
     "issued_this_week",
@@ -19,6 +21,9 @@ WEEK_FIGURES = (
     "extended_this_week",
     "warned_this_week",
 )
+# Figures that add up across groups: a group's are the sums of its parts' (the rate is not one of them).
+ADDITIVE_FIGURES = (*STATE_FIGURES, *WEEK_FIGURES)
+WARNING_LEVELS = tuple(level.value for level in WarningLevel)  # green, yellow, red
 EVENT_FIGURE = {
     "Issued": "issued_this_week",
     "Reopened": "reopened_this_week",
@@ -26,11 +31,31 @@ EVENT_FIGURE = {
     "DeadlineExtended": "extended_this_week",
     "Warned": "warned_this_week",
 }
+# Where a finding in a status that is not open stands in the figures (an open one counts in `open`).
+SETTLED_FIGURE: dict[str, str] = {Status.CLOSED: "closed_to_date", Status.WITHDRAWN: "withdrawn_to_date"}
 
 
 def is_overdue(state: Mapping[str, Any], day: date) -> bool:
-    """Overdue at a moment: still open (not awaiting review) and due before that moment's date."""
-    return state["status"] in OVERDUE_STATUSES and date.fromisoformat(state["due_date"]) < day
+    """Overdue at a moment: still waiting for the unit's fix and due before that moment's date."""
+    return lifecycle.is_overdue(state["status"], date.fromisoformat(state["due_date"]), day)
+
+
+def warning_figure(level: str) -> str:
+    """The counter of findings in progress under a warning of this colour."""
+    return f"warning_{level}"
+
+
+@cache
+def counted_in(status: str, overdue: bool, warning: str | None) -> tuple[str, ...]:
+    """The figures a finding standing in this state at the cut-off counts in (a few states, thousands of rows)."""
+    if status not in lifecycle.OPEN:
+        return ("issued_to_date", SETTLED_FIGURE[status])  # a str finds its StrEnum key
+    names = ["issued_to_date", "open"]
+    names += ["awaiting_review"] if status in lifecycle.AWAITING_REVIEW else []
+    names += ["overdue"] if overdue else []
+    if warning and status in lifecycle.IN_PROGRESS:  # a warning is in force while the fix is awaited
+        names.append(warning_figure(warning))
+    return tuple(names)
 
 
 def state_counts(group: Mapping[str, Any]) -> Counter[str]:
@@ -41,61 +66,59 @@ def state_counts(group: Mapping[str, Any]) -> Counter[str]:
 
 
 def add_state(counts: Counter[str], group: Mapping[str, Any]) -> None:
-    """Add `n` findings of one status (and overdue or not) to the counters, in place: a circular adds thousands."""
-    status, n = group["status"], group.get("n", 1)
-    counts["issued_to_date"] += n
-    if status == "closed":
-        counts["closed_to_date"] += n
-    elif status == "withdrawn":
-        counts["withdrawn_to_date"] += n
-    else:
-        counts["open"] += n
-        counts["awaiting_review"] += n if status == "rectified" else 0
-        counts["overdue"] += n if group["overdue"] else 0
+    """Add `n` findings of one status (overdue or not, under a warning or not) to the counters, in place."""
+    n = group.get("n", 1)
+    for name in counted_in(group["status"], bool(group["overdue"]), group.get("warning")):
+        counts[name] += n
 
 
 def event_figure(event: Mapping[str, Any]) -> str | None:
     """Which this-week figure an event counts in, if any."""
     if event["type"] == "Reviewed":
-        return "closed_this_week" if event["outcome"] == "accepted" else "rejected_this_week"
+        return "closed_this_week" if event["outcome"] == Outcome.ACCEPTED else "rejected_this_week"
     return EVENT_FIGURE.get(event["type"])
 
 
 def tally(
-    states: Iterable[Mapping[str, Any]],
-    events: Iterable[Mapping[str, Any]],
-    key: str,
-    spread: Callable[[str], Iterable[str]] | None = None,
+    states: Iterable[Mapping[str, Any]], events: Iterable[Mapping[str, Any]], key: str
 ) -> dict[str, Counter[str]]:
-    """Counters of the figures grouped by a key of the rows (unit, source or severity).
-
-    `spread` names the groups a row counts in, given its key (a unit and every unit
-    above it, to roll the figures up the tree); without it, the key's own group.
-    """
+    """Counters of the figures grouped by a key of the rows (unit, source or severity)."""
     groups: dict[str, Counter[str]] = defaultdict(Counter)
-    into = cache(spread) if spread else lambda value: (value,)
     for state in states:
-        for name in into(state[key]):
-            add_state(groups[name], state)
+        add_state(groups[state[key]], state)
     for event in events:
         figure = event_figure(event)
         if figure:
-            for name in into(event[key]):
-                groups[name][figure] += event.get("n", 1)
+            groups[event[key]][figure] += event.get("n", 1)
     return groups
 
 
-def rolled_up(parents: Mapping[str, str | None]) -> Callable[[str], list[str]]:
-    """A `spread` for `tally`: a unit's rows count for it and for every unit above it."""
-    return lambda code: lineage(code, parents)
+def rolled_up(own: Mapping[str, Counter[str]], parents: Mapping[str, str | None]) -> dict[str, Counter[str]]:
+    """Each unit's counters with those of every unit below it added (a unit's own are `own[unit]`)."""
+    rolled: dict[str, Counter[str]] = defaultdict(Counter)
+    for code, counts in own.items():
+        for name in lineage(code, parents):
+            rolled[name].update(counts)
+    return rolled
+
+
+def rate(closed: int, issued: int, withdrawn: int) -> float | None:
+    """The rectification rate, exact: closed ÷ (issued − withdrawn), None when nothing counts.
+
+    Renderers round it for display, all through one function; rounding here as well
+    would round twice (21/46 shown as 45.7% rather than 45.6%).
+    """
+    counted = issued - withdrawn
+    return closed / counted if counted > 0 else None
 
 
 def figures(counts: Counter[str]) -> dict[str, Any]:
-    """The contract's FIGURES from a counter, with the rectification rate."""
-    result: dict[str, Any] = {name: counts[name] for name in (*STATE_FIGURES, *WEEK_FIGURES)}
-    counted = counts["issued_to_date"] - counts["withdrawn_to_date"]
-    result["rectification_rate"] = round(counts["closed_to_date"] / counted, 4) if counted > 0 else None
-    return {name: result[name] for name in FIGURE_ORDER}
+    """The contract's FIGURES from a counter, with the rectification rate and the warnings in force."""
+    result: dict[str, Any] = dict.fromkeys(FIGURE_ORDER)  # in the contract's order
+    result.update((name, counts.get(name, 0)) for name in ADDITIVE_FIGURES)
+    result["rectification_rate"] = rate(result["closed_to_date"], result["issued_to_date"], result["withdrawn_to_date"])
+    result["warnings"] = {level: counts.get(warning_figure(level), 0) for level in WARNING_LEVELS}
+    return result
 
 
 FIGURE_ORDER = (
@@ -113,6 +136,7 @@ FIGURE_ORDER = (
     "escalated_this_week",
     "extended_this_week",
     "warned_this_week",
+    "warnings",
 )
 
 

@@ -1,7 +1,8 @@
-"""The pure parts of the circular: weeks, overdue, counting, the rate and the roll-up."""
+"""The pure parts of the circular: weeks, overdue, counting, the rate, the warnings and the roll-up."""
 
 from __future__ import annotations
 
+import inspect
 from collections import Counter
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,9 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.values import WarningLevel
+from domain import lifecycle
+from domain.values import Status, WarningLevel
 from domain.warnings import WarningThresholds, warning_level
-from projections.figures import figures, is_overdue, lineage, rolled_up, state_counts, tally
+from projections import circular_queries
+from projections import figures as figures_module
+from projections.figures import SETTLED_FIGURE, figures, is_overdue, lineage, rolled_up, state_counts, tally
 from projections.weeks import InvalidWeek, Week
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -67,16 +71,48 @@ def test_overdue_means_open_and_due_before_the_cutoff_date(status, due, overdue)
     assert is_overdue(state(status, due), date(2026, 11, 23)) is overdue
 
 
-def group(status: str, n: int = 1, overdue: int = 0) -> dict:
-    return {"status": status, "n": n, "overdue": overdue}
+def group(status: str, n: int = 1, overdue: int = 0, warning: str | None = None) -> dict:
+    return {"status": status, "n": n, "overdue": overdue, "warning": warning}
 
 
 def test_the_rate_leaves_withdrawn_findings_out_and_is_null_when_nothing_counts():
     counts = Counter()
     for status, n in (("closed", 2), ("assigned", 1), ("withdrawn", 1)):
         counts.update(state_counts(group(status, n)))
-    assert figures(counts)["rectification_rate"] == round(2 / 3, 4)
+    assert figures(counts)["rectification_rate"] == 2 / 3
     assert figures(state_counts(group("withdrawn")))["rectification_rate"] is None
+
+
+@given(st.integers(0, 500), st.integers(1, 500))
+def test_the_rate_is_exact_so_that_renderers_round_it_once(closed, others):
+    counts = state_counts(group("closed", closed)) + state_counts(group("assigned", others))
+    assert figures(counts)["rectification_rate"] == closed / (closed + others)
+
+
+@pytest.mark.parametrize(
+    ("status", "warning", "counted"),
+    [
+        ("issued", "green", {"green": 3, "yellow": 0, "red": 0}),
+        ("assigned", "red", {"green": 0, "yellow": 0, "red": 3}),
+        ("assigned", None, {"green": 0, "yellow": 0, "red": 0}),
+        ("rectified", "yellow", {"green": 0, "yellow": 0, "red": 0}),  # the fix is reported: nothing to warn about
+        ("closed", "red", {"green": 0, "yellow": 0, "red": 0}),
+        ("withdrawn", "red", {"green": 0, "yellow": 0, "red": 0}),
+    ],
+)
+def test_warnings_count_the_findings_in_progress_under_each_colour(status, warning, counted):
+    assert figures(state_counts(group(status, 3, warning=warning)))["warnings"] == counted
+
+
+def test_every_status_counts_as_open_or_in_a_figure_of_its_own():
+    assert {status for status in Status if status not in lifecycle.OPEN} == set(SETTLED_FIGURE)
+
+
+@pytest.mark.parametrize("module", [figures_module, circular_queries])
+def test_the_circular_types_no_status_and_takes_them_from_the_lifecycle(module):
+    source = inspect.getsource(module)
+    typed = [status.value for status in Status if f"'{status.value}'" in source or f'"{status.value}"' in source]
+    assert typed == [], f"{module.__name__} types statuses that domain/lifecycle.py holds"
 
 
 TREE = {"HQ": None, "BJ": "HQ", "BJ-01": "BJ", "SH": "HQ"}
@@ -87,23 +123,27 @@ def open_groups(open_by_unit: dict[str, int]) -> list[dict[str, object]]:
 
 
 def test_a_units_figures_include_every_unit_below_it():
-    rolled = tally(open_groups({"BJ-01": 2, "SH": 1, "BJ": 1}), [], "unit", rolled_up(TREE))
+    rolled = rolled_up(tally(open_groups({"BJ-01": 2, "SH": 1, "BJ": 1}), [], "unit"), TREE)
     assert (rolled["HQ"]["open"], rolled["BJ"]["open"], rolled["BJ-01"]["open"], rolled["SH"]["open"]) == (4, 3, 2, 1)
 
 
 def test_events_roll_up_the_tree_like_states():
     events = [{"unit": "BJ-01", "type": "Reviewed", "outcome": "accepted", "n": 2}, {"unit": "SH", "type": "Issued"}]
-    rolled = tally([], events, "unit", rolled_up(TREE))
+    rolled = rolled_up(tally([], events, "unit"), TREE)
     assert [rolled[unit]["closed_this_week"] for unit in ("HQ", "BJ", "BJ-01", "SH")] == [2, 2, 2, 0]
     assert [rolled[unit]["issued_this_week"] for unit in ("HQ", "BJ", "BJ-01", "SH")] == [1, 0, 0, 1]
 
 
 @given(st.dictionaries(st.sampled_from(sorted(TREE)), st.integers(min_value=0, max_value=50)))
 def test_the_root_adds_up_to_the_whole(open_by_unit):
-    rolled = tally(open_groups(open_by_unit), [], "unit", rolled_up(TREE))
+    rolled = rolled_up(tally(open_groups(open_by_unit), [], "unit"), TREE)
     assert rolled["HQ"]["open"] == sum(open_by_unit.values())
     assert tally(open_groups(open_by_unit), [], "unit") == {u: Counter(
         issued_to_date=n, open=n, awaiting_review=0, overdue=0) for u, n in open_by_unit.items()}  # fmt: skip
+
+
+def test_the_overdue_condition_in_sql_is_the_lifecycles():
+    assert lifecycle.overdue_sql("s.status", "s.due_date", ":day") in circular_queries.OVERDUE
 
 
 def test_a_cycle_in_the_tree_ends_the_walk_instead_of_looping():
@@ -126,6 +166,7 @@ def test_thresholds_must_be_ordered():
 
 
 def test_figures_of_a_single_finding_are_whole_numbers_not_booleans():
-    counted = figures(state_counts(group("assigned", overdue=1)))
-    assert all(type(value) is int for name, value in counted.items() if name != "rectification_rate")
+    counted = figures(state_counts(group("assigned", overdue=1, warning="yellow")))
+    assert all(type(value) is int for name, value in counted.items() if name not in ("rectification_rate", "warnings"))
+    assert all(type(value) is int for value in counted["warnings"].values())
     assert (counted["open"], counted["overdue"], counted["closed_to_date"]) == (1, 1, 0)
