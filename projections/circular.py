@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
 from projections.circular_queries import LEDGER_SCOPES, CircularQueries
-from projections.facts import UnitFact, micros, moment
-from projections.figures import figures, lineage, rolled_up, tally
+from projections.circular_units import roll, unit_entries, unit_name, unit_tree
+from projections.facts import micros, moment
+from projections.figures import figures, lineage, tally
 from projections.view import ReadModelSQL
 from projections.weeks import Week
 
-LEVEL_ORDER = {"peer": 0, "own": 1, "below": 2}  # how `units` lists them: peers (ranked), 本级, deeper units
+# The ledger each format carries unless asked otherwise: the DOCX attaches what is still open.
+DEFAULT_LEDGER: dict[str, str | None] = {"json": None, "html": None, "csv": "all", "xlsx": "all", "docx": "open"}
+__all__ = ["DEFAULT_LEDGER", "LEDGER_SCOPES", "CircularSettings", "weekly_circular"]
 
 
 @dataclass(frozen=True)
@@ -45,14 +48,6 @@ class CircularSettings:
             object.__setattr__(self, "masthead_en", self.issuing_office_en)
 
 
-def unit_tree(facts: Iterable[UnitFact]) -> dict[str, dict[str, Any]]:
-    """Units as the facts leave them: code → name and parent."""
-    tree: dict[str, dict[str, Any]] = {}
-    for fact in facts:
-        tree[fact.code] = {"name": fact.name, "parent": fact.parent}
-    return tree
-
-
 def weekly_circular(
     view: ReadModelSQL,
     week: Week,
@@ -61,14 +56,11 @@ def weekly_circular(
     settings: CircularSettings,
     *,
     ledger: str | None = None,
-    with_ledger: bool = False,
 ) -> dict[str, Any]:
     """The circular of a week, counted from the events recorded up to `known_at`.
 
-    `ledger` adds the ledger (整改台账): the findings `open` at the cut-off, or `all`;
-    `with_ledger=True` is the older spelling of `ledger="all"`.
+    `ledger` adds the ledger (整改台账): the findings `open` at the cut-off, or `all`.
     """
-    ledger = ledger or ("all" if with_ledger else None)
     if ledger is not None and ledger not in LEDGER_SCOPES:
         raise ValueError(f"ledger must be one of {sorted(LEDGER_SCOPES)} or None, not {ledger!r}")
     known = micros(known_at)
@@ -175,79 +167,6 @@ def named_figures(groups: Mapping[str, Counter[str]], names: tuple[str, ...]) ->
     return {name: figures(groups.get(name, Counter())) for name in names}
 
 
-def scope_root(parents: Mapping[str, str | None], scope: str | None) -> str | None:
-    """The unit a circular is about: the scope, or the one root of the tree (None when there are several)."""
-    if scope:
-        return scope
-    roots = [code for code, parent in parents.items() if parent is None or parent not in parents]
-    return roots[0] if len(roots) == 1 else None
-
-
-def peers_of(parents: Mapping[str, str | None], root: str | None) -> set[str]:
-    """The units ranked against each other: those right below the root (the roots themselves when it is None)."""
-    if root is None:
-        return {code for code, parent in parents.items() if parent is None or parent not in parents}
-    return {code for code, parent in parents.items() if parent == root and code != root}
-
-
-def unit_entries(
-    tree: Mapping[str, Any], parents: Mapping[str, str | None], scope: str | None, rows: Mapping[str, Any]
-) -> list[dict[str, Any]]:
-    """Every unit below the root with its subtree's figures, peers ranked; and the root's own findings (本级)."""
-    root = scope_root(parents, scope)
-    peers = peers_of(parents, root)
-    own_now = tally(rows["states"], rows["events now"], "unit")  # each unit's own findings
-    own_then = tally(rows["before"], rows["events then"], "unit")
-    now, then = rolled_up(own_now, parents), rolled_up(own_then, parents)  # each unit counts every unit below it
-    listed = [code for code in tree if root is None or (code != root and root in lineage(code, parents))]
-    entries = [
-        unit_entry(tree, parents, code, "peer" if code in peers else "below", now.get(code), then.get(code))
-        for code in listed
-    ]
-    if root is not None and (own_now[root]["issued_to_date"] or own_then[root]["issued_to_date"]):  # 本级
-        entries.append(unit_entry(tree, parents, root, "own", own_now.get(root), own_then.get(root)))
-    rank_peers(entries)
-    return sorted(entries, key=listing_order)
-
-
-def listing_order(entry: Mapping[str, Any]) -> tuple[Any, ...]:
-    """Peers by rank (the unranked after them), then 本级, then deeper units by depth; by code within."""
-    return (LEVEL_ORDER[entry["level"]], entry["rank"] is None, entry["rank"] or 0, entry["depth"], entry["unit"])
-
-
-def unit_entry(
-    tree: Mapping[str, Any],
-    parents: Mapping[str, str | None],
-    code: str,
-    level: str,
-    now: Counter[str] | None,
-    then: Counter[str] | None,
-) -> dict[str, Any]:
-    return {
-        "unit": code,
-        "name": unit_name(tree, code),
-        "level": level,
-        "parent": parents.get(code),
-        "depth": len(lineage(code, parents)) - 1,
-        "rank": None,
-        "figures": figures(now or Counter()),
-        "previous": figures(then or Counter()),
-    }
-
-
-def rank_peers(entries: list[dict[str, Any]]) -> None:
-    """Rank the peers that have a rate, highest first; equal rates share a rank (1, 2, 2, 4)."""
-    rated = [e for e in entries if e["level"] == "peer" and e["figures"]["rectification_rate"] is not None]
-    rates = sorted((e["figures"]["rectification_rate"] for e in rated), reverse=True)
-    for entry in rated:
-        entry["rank"] = rates.index(entry["figures"]["rectification_rate"]) + 1
-
-
-def roll(units: list[dict[str, Any]], on_it: Callable[[float], bool]) -> list[str]:
-    """The ranked peers (in rank order) whose rate puts them on a list: 红榜 or 黑榜."""
-    return [u["unit"] for u in units if u["rank"] is not None and on_it(u["figures"]["rectification_rate"])]
-
-
 def document_number(settings: CircularSettings, issued_on: date, issue_number: int, scope: str | None) -> str:
     """The 发文字号, 整改办〔2026〕12号; a unit's edition adds its code: 整改办〔2026〕12号-BJ."""
     number = f"{settings.document_prefix}〔{issued_on.year}〕{issue_number}号"
@@ -307,7 +226,3 @@ def ledger_list(states: list[dict[str, Any]], day: date, tree: Mapping[str, Any]
         for s in states
     ]
     return sorted(rows, key=lambda r: (r["unit"], r["reference"]))
-
-
-def unit_name(tree: Mapping[str, Any], code: str) -> str:
-    return tree[code]["name"] if code in tree else code

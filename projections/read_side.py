@@ -15,7 +15,8 @@ from domain.errors import OccurredInFuture, OutsideUnitScope, UnknownUnit
 from domain.lifecycle import IN_PROGRESS, is_overdue, sql_in
 from domain.values import Actor, Role, Severity, Source, Status, WarningLevel
 from domain.warnings import WarningThresholds, warning_level
-from projections.circular import CircularSettings, unit_tree, weekly_circular
+from projections.circular import CircularSettings, weekly_circular
+from projections.circular_units import unit_tree
 from projections.facts import moment
 from projections.figures import lineage
 from projections.listing import FindingFilter, list_findings
@@ -114,7 +115,10 @@ class ReadSide:
         as_known_at: datetime | None = None,
         ledger: str | None = None,
     ) -> dict[str, Any]:
-        """The weekly circular of a week within the actor's scope, counted from what was recorded by `as_known_at`."""
+        """The weekly circular of a week within the actor's scope, counted from what was recorded by `as_known_at`.
+
+        `ledger`: None, or the findings `open` at the cut-off, or `all` of them, one row each.
+        """
         now = self.now()
         known_at = as_known_at or now
         if known_at > now:
@@ -122,9 +126,7 @@ class ReadSide:
         the_week = self.week(week)
         units = self.units_in_scope(actor, unit)
         scope = unit or (actor.unit if units is not None else None)
-        return weekly_circular(
-            self.view, the_week, known_at, scope, self.circular_settings, with_ledger=ledger is not None
-        )
+        return weekly_circular(self.view, the_week, known_at, scope, self.circular_settings, ledger=ledger)
 
     def due_warnings(self, thresholds: WarningThresholds) -> list[DueWarning]:
         """Every warning due today and not yet recorded for the finding's current deadline, oldest finding first."""

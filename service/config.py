@@ -23,8 +23,17 @@ DEFAULTS: dict[str, Any] = {
     # The weekly circular: 红榜 at or above, 黑榜 below these rates; who issues it; how it ends.
     "RECTIFY_HONOR_RATE": "0.9",
     "RECTIFY_SHAME_RATE": "0.6",
-    "RECTIFY_ISSUING_OFFICE": "整改工作领导小组办公室",
+    # The circular's front matter and closing, in Chinese and English (empty: the defaults of CircularSettings).
+    "RECTIFY_ISSUING_OFFICE": "",
+    "RECTIFY_ISSUING_OFFICE_EN": "",
     "RECTIFY_CIRCULAR_CLOSING": "",
+    "RECTIFY_CIRCULAR_CLOSING_EN": "",
+    "RECTIFY_DOCUMENT_PREFIX": "",
+    "RECTIFY_DOCUMENT_PREFIX_EN": "",
+    "RECTIFY_CIRCULAR_RECIPIENTS": "",
+    "RECTIFY_CIRCULAR_RECIPIENTS_EN": "",
+    "RECTIFY_MASTHEAD": "",
+    "RECTIFY_MASTHEAD_EN": "",
     # Warnings (预警函): green at this many days left or fewer, yellow at this many, red when overdue.
     "RECTIFY_WARN_GREEN_DAYS": "20",
     "RECTIFY_WARN_YELLOW_DAYS": "10",

@@ -48,14 +48,26 @@ def open_view(settings: dict[str, Any], *, create_tables: bool = False) -> ReadM
     return cast(ReadModelSQL, view)
 
 
+# The office's words in the circular: setting → CircularSettings field (an empty setting keeps the default).
+CIRCULAR_TEXTS = {
+    "RECTIFY_ISSUING_OFFICE": "issuing_office",
+    "RECTIFY_ISSUING_OFFICE_EN": "issuing_office_en",
+    "RECTIFY_CIRCULAR_CLOSING": "closing",
+    "RECTIFY_CIRCULAR_CLOSING_EN": "closing_en",
+    "RECTIFY_DOCUMENT_PREFIX": "document_prefix",
+    "RECTIFY_DOCUMENT_PREFIX_EN": "document_prefix_en",
+    "RECTIFY_CIRCULAR_RECIPIENTS": "recipients",
+    "RECTIFY_CIRCULAR_RECIPIENTS_EN": "recipients_en",
+    "RECTIFY_MASTHEAD": "masthead",
+    "RECTIFY_MASTHEAD_EN": "masthead_en",
+}
+
+
 def circular_settings(settings: dict[str, Any]) -> CircularSettings:
     """The office's settings of the circular, defaults where it has none."""
-    defaults = CircularSettings()
+    texts = {field: settings[name].strip() for name, field in CIRCULAR_TEXTS.items() if settings.get(name, "").strip()}
     return CircularSettings(
-        honor_rate=float(settings["RECTIFY_HONOR_RATE"]),
-        shame_rate=float(settings["RECTIFY_SHAME_RATE"]),
-        issuing_office=settings["RECTIFY_ISSUING_OFFICE"] or defaults.issuing_office,
-        closing=settings["RECTIFY_CIRCULAR_CLOSING"] or defaults.closing,
+        honor_rate=float(settings["RECTIFY_HONOR_RATE"]), shame_rate=float(settings["RECTIFY_SHAME_RATE"]), **texts
     )
 
 

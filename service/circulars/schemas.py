@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from projections.circular import LEDGER_SCOPES
 from service.schemas import moment_field
 
 FORMATS = ("json", "html", "csv", "xlsx", "docx")
@@ -19,8 +20,13 @@ class CircularArgsSchema(Schema):
     lang = fields.String(load_default="zh", validate=validate.OneOf(("zh", "en")))
     as_known_at = moment_field("Count only events recorded up to this moment (default: now).")
     min_position = fields.Integer(load_default=None, validate=validate.Range(min=0))
-    ledger = fields.Boolean(
-        load_default=False, metadata={"description": "Include the ledger (one row a finding) in the JSON answer."}
+    ledger = fields.String(
+        load_default=None,
+        validate=validate.OneOf(sorted(LEDGER_SCOPES)),
+        metadata={
+            "description": "The ledger (one row a finding): `open` findings at the cut-off, or `all`. Default: none in"
+            " JSON and HTML, `open` in the DOCX's attachment, `all` in CSV and XLSX."
+        },
     )
 
 
@@ -45,5 +51,9 @@ class CircularSchema(Schema):
     overdue = fields.List(fields.Dict())
     escalated = fields.List(fields.Dict())
     ledger = fields.List(fields.Dict())
+    ledger_scope = fields.String()
+    honour_roll = fields.List(fields.String())
+    watch_list = fields.List(fields.String())
+    document_number = fields.String()
     settings = fields.Dict()
     seal = fields.String(allow_none=True)

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Response
 
+from projections.circular import DEFAULT_LEDGER
 from projections.reports import FORMATS, render
 from service.auth import current_actor
 from service.blueprint import Blueprint
@@ -30,13 +31,12 @@ CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Circula
 @blp.alt_response(503, schema=ErrorSchema, description="The read model did not reach min_position in time.")
 def weekly(args: dict[str, Any]) -> Any:
     """The weekly circular of a week, as known at a moment"""
-    with_ledger = args["format"] in ("csv", "xlsx", "docx") or args["ledger"]
     circular = read_side(args["min_position"]).circular(
         current_actor(),
         week=args.get("week"),
         unit=args.get("unit"),
         as_known_at=args["as_known_at"],
-        ledger="all" if with_ledger else None,
+        ledger=args["ledger"] or DEFAULT_LEDGER[args["format"]],
     )
     if args["format"] == "json":
         return circular

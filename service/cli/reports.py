@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from projections.circular import DEFAULT_LEDGER, LEDGER_SCOPES
 from projections.reports import render
 from projections.weeks import InvalidWeek
 from service.cli.common import CLI_ACTOR, CommandError, opened_store
@@ -25,6 +26,11 @@ def add_parsers(commands: Any) -> None:
     circular.add_argument("--format", choices=FORMATS, default="docx")
     circular.add_argument("--lang", choices=("zh", "en"), default="zh")
     circular.add_argument("--unit", metavar="CODE", help="only this unit and the units below it")
+    circular.add_argument(
+        "--ledger",
+        choices=sorted(LEDGER_SCOPES),
+        help="open or all findings (default: open in docx, all otherwise)",
+    )
     circular.add_argument("--as-known-at", metavar="ISO8601", help="count only events recorded up to this moment")
     circular.add_argument("-o", "--output", metavar="FILE", help="default: circular-WEEK.FORMAT")
     circular.set_defaults(handler=write_circular)
@@ -36,13 +42,16 @@ def write_circular(args: argparse.Namespace) -> int:
     """Compute the circular from the read model and write it in the asked format."""
     settings = load_settings()
     known_at = parse_moment(args.as_known_at) if args.as_known_at else None
+    ledger = args.ledger or DEFAULT_LEDGER[args.format] or "all"  # a JSON file keeps the ledger too
     with opened_store() as application:
         read_side = open_read_side(settings, application)
         print(
             f"read model at position {read_side.position()} (log at {application.recorder.max_notification_id() or 0})"
         )
         try:
-            circular = read_side.circular(CLI_ACTOR, week=args.week, unit=args.unit, as_known_at=known_at, ledger="all")
+            circular = read_side.circular(
+                CLI_ACTOR, week=args.week, unit=args.unit, as_known_at=known_at, ledger=ledger
+            )
         except InvalidWeek as error:
             raise CommandError(str(error)) from None
     output = Path(args.output or f"circular-{circular['week']}.{args.format}")

@@ -132,7 +132,6 @@ def test_the_ledger_lists_the_open_findings_or_all_of_them_and_says_which(rectif
     assert listed() == (None, None)
     assert listed(ledger="open") == ("open", ["XC-T-1"])
     assert listed(ledger="all") == ("all", ["XC-T-1", "XC-T-2", "XC-T-3"])
-    assert listed(with_ledger=True) == ("all", ["XC-T-1", "XC-T-2", "XC-T-3"])  # the older spelling
     with pytest.raises(ValueError, match="ledger"):
         served(rectify, view, LAST, ledger="overdue")
 

@@ -490,7 +490,7 @@ def issue(application: Rectify, reference_: str, options: CommandOptions, due_da
 
 def circular(application: Rectify, view: Any, week: Week, known_at: datetime | None = None, scope: str | None = None):
     wait_for(view, application.recorder.max_notification_id(), 10)
-    return weekly_circular(view, week, known_at or datetime.now(UTC), scope, CircularSettings(), with_ledger=True)
+    return weekly_circular(view, week, known_at or datetime.now(UTC), scope, CircularSettings(), ledger="all")
 
 
 def test_a_late_entry_changes_its_week_only_as_known_after_it_was_recorded(rectify, view, projector, week_a):

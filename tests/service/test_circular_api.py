@@ -33,7 +33,7 @@ def test_the_circular_counts_this_weeks_issues_and_closings(client, auth, issue,
     ok(command(client, first, "rectify", auth["bj"], measures="已整改"))
     last = ok(command(client, first, "review", auth["reviewer"], outcome="accepted"))
     assert "ledger" not in ok(circular(client, auth["auditor"], last["position"]))
-    body = ok(circular(client, auth["auditor"], last["position"], ledger="true"))
+    body = ok(circular(client, auth["auditor"], last["position"], ledger="all"))
     assert body["week"] == this_week()
     assert (body["totals"]["issued_this_week"], body["totals"]["closed_this_week"]) == (2, 1)
     assert body["totals"]["rectification_rate"] == 0.5
@@ -70,7 +70,7 @@ def test_an_earlier_as_known_at_leaves_later_entries_out(client, auth, issue, pr
     known_at = datetime.now(ZONE).isoformat()
     second = issue()
     now = ok(circular(client, auth["auditor"], second["position"]))
-    then = ok(circular(client, auth["auditor"], second["position"], as_known_at=known_at, ledger="true"))
+    then = ok(circular(client, auth["auditor"], second["position"], as_known_at=known_at, ledger="all"))
     assert (now["totals"]["issued_to_date"], then["totals"]["issued_to_date"]) == (2, 1)
     assert [row["reference"] for row in then["ledger"]] == [first["reference"]]
 
