@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIND ?= 127.0.0.1:8000
 
-.PHONY: run test lint demo bench clean
+.PHONY: run test test-dates lint demo bench clean
 
 $(VENV)/.run-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,22 @@ test: $(VENV)/.dev-installed  ## install, lint, then run every test on SQLite an
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
+
+# The moments test-dates runs the whole suite at, each in Shanghai's time: a Sunday night (still the afternoon
+# in UTC), a year's last minute (2027 in Shanghai a minute later, still 2026 in UTC), a Monday just after
+# midnight (Sunday, and the week before, in UTC) and a leap day's early morning (28 February in UTC).
+TEST_DATES ?= 2026-11-29T23:30:00+08:00 2026-12-31T23:59:00+08:00 2026-11-30T00:05:00+08:00 2028-02-29T07:30:00+08:00
+# Both stores, or the run proves nothing about PostgreSQL: set to 0 to let its tests skip.
+RECTIFY_REQUIRE_POSTGRES ?= 1
+
+test-dates: $(VENV)/.dev-installed  ## run every test (both stores, e2e) with the clock at each of TEST_DATES
+	@failed=""; for moment in $(TEST_DATES); do \
+		printf '\n== RECTIFY_TEST_NOW=%s\n' "$$moment"; \
+		RECTIFY_TEST_NOW=$$moment RECTIFY_REQUIRE_POSTGRES=$(RECTIFY_REQUIRE_POSTGRES) $(VENV)/bin/pytest -q \
+			|| failed="$$failed $$moment"; \
+	done; \
+	if [ -n "$$failed" ]; then printf '\nfailed with RECTIFY_TEST_NOW at:%s\n' "$$failed"; exit 1; fi; \
+	printf '\npassed with RECTIFY_TEST_NOW at each of: %s\n' "$(TEST_DATES)"
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

@@ -1,15 +1,65 @@
-"""Fixtures shared by every test folder: the stores the service runs on."""
+"""Fixtures shared by every test folder: the stores the service runs on, and the clock the session runs on."""
 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
 
 import pytest
+import time_machine
+
+# RECTIFY_TEST_NOW=2026-11-29T23:30:00+08:00 runs the whole session from that moment on (`make test-dates`).
+TEST_NOW = "RECTIFY_TEST_NOW"
+# Holds the sitecustomize that makes every Python process the tests start travel with them.
+SUBPROCESS_CLOCK = Path(__file__).parent / "e2e" / "clock"
+SESSION_TRAVEL = pytest.StashKey[tuple[time_machine.travel, pytest.MonkeyPatch]]()
 
 POSTGRES_URL = os.environ.get("RECTIFY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("RECTIFY_REQUIRE_POSTGRES", "") not in ("", "0", "no")
+
+
+def pinned_moment() -> datetime | None:
+    """The moment RECTIFY_TEST_NOW names, or None when it is unset."""
+    value = os.environ.get(TEST_NOW, "").strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise pytest.UsageError(f"{TEST_NOW} must be an ISO 8601 moment, not {value!r}") from None
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"{TEST_NOW} needs a UTC offset, e.g. 2026-11-29T23:30:00+08:00, not {value!r}")
+    return moment
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Travel to RECTIFY_TEST_NOW, ticking, before any test is collected; Python subprocesses follow."""
+    moment = pinned_moment()
+    if moment is None:
+        return
+    environment = pytest.MonkeyPatch()
+    environment.setenv("RECTIFY_TEST_NOW_SINCE", repr(time.time()))
+    environment.setenv("PYTHONPATH", str(SUBPROCESS_CLOCK), prepend=os.pathsep)
+    travel = time_machine.travel(moment.timestamp(), tick=True)
+    travel.start()
+    time.time()  # ticking starts at the first reading: take it at the moment RECTIFY_TEST_NOW_SINCE names
+    config.stash[SESSION_TRAVEL] = (travel, environment)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    travel, environment = config.stash.get(SESSION_TRAVEL, (None, None))
+    if travel is not None and environment is not None:
+        travel.stop()
+        environment.undo()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    moment = pinned_moment()
+    return f"clock: {TEST_NOW}={moment.isoformat()}, ticking" if moment else "clock: the real one"
 
 
 def postgres_problem() -> str | None:
@@ -63,8 +113,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
 @pytest.fixture
 def projector(store_url: str) -> Iterator[object]:
     """The read-model projector following the store, in threads of the test process."""
-    from projections.runtime import start_runner
     from service.config import load_settings
+    from service.read_store import start_runner
 
     with start_runner(load_settings({"RECTIFY_DATABASE_URL": store_url})) as runner:
         yield runner

@@ -1,4 +1,8 @@
-"""One finding's whole life over HTTP, against the real `rectify serve` (gunicorn, two workers) on loopback."""
+"""One finding's whole life over HTTP, against the real `rectify serve` (gunicorn, two workers) on loopback.
+
+Under RECTIFY_TEST_NOW the server, its projector and the `rectify` commands keep the tests' clock:
+tests/conftest.py starts them with tests/e2e/clock on PYTHONPATH.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +17,17 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 pytestmark = pytest.mark.e2e
 
 RECTIFY = [sys.executable, "-m", "service.cli"]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Straight to loopback: a proxy from the environment must not carry these requests.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -188,12 +194,17 @@ def finding_body(**overrides: Any) -> dict[str, Any]:
         "category": "作风建设",
         "severity": "serious",
         "unit": "BJ",
-        "due_date": (date.today() + timedelta(days=30)).isoformat(),
+        "due_date": days_from_today(30),
     }
     return body | overrides
 
 
-LATER = (date.today() + timedelta(days=60)).isoformat()
+def days_from_today(days: int) -> str:
+    """The ISO date `days` after today in Shanghai, by the tests' clock."""
+    return (datetime.now(SHANGHAI).date() + timedelta(days=days)).isoformat()
+
+
+LATER = days_from_today(60)
 # Who does what after the inspector issues the finding, the event it records, and the status it leaves.
 LIFE = [
     ("bj.liu", "assign", {"assignee": "张伟", "note": "请按期整改"}, "Assigned", "assigned"),
@@ -240,6 +251,25 @@ def test_history_lists_every_event_in_order_with_increasing_positions(server: Se
     assert [event["position"] for event in events] == positions == sorted(set(positions))
     assert [event["occurred_at"] for event in events] == sorted(event["occurred_at"] for event in events)
     assert [event["data"].get("outcome") for event in events if event["type"] == "Reviewed"] == ["rejected", "accepted"]
+
+
+def test_the_service_and_its_commands_keep_the_clock_of_the_tests(
+    server: Server, tokens: dict[str, str], tmp_path: Path
+) -> None:
+    before = datetime.now(UTC) - timedelta(seconds=1)  # the processes' clocks agree to well within a second
+    status, issued, _ = server.call("POST", "/api/v1/findings", tokens["wang.min"], finding_body(title="时钟核对"))
+    assert status == 201, issued
+    events = server.call("GET", f"/api/v1/findings/{issued['id']}/history", tokens["wang.min"])[1]["events"]
+    output = tmp_path / "circular.json"
+    server.rectify("circular", "--format", "json", "-o", str(output))
+    after = datetime.now(UTC) + timedelta(seconds=1)
+    moments = {
+        "the worker's clock": events[0]["occurred_at"],
+        "the event store's timestamp": events[0]["recorded_at"],
+        "`rectify circular`'s clock": json.loads(output.read_text(encoding="utf-8"))["as_known_at"],
+    }
+    for clock, moment in moments.items():
+        assert before <= datetime.fromisoformat(moment) <= after, (clock, moment, before, after)
 
 
 def test_a_broken_rule_is_a_conflict_and_records_nothing(server: Server, tokens: dict[str, str]) -> None:

@@ -13,6 +13,7 @@ from domain.values import Actor, Role
 from service import create_app
 from service.application import Rectify
 from service.config import build_application, load_settings
+from tests.service.helpers import days_from_today
 
 SETUP = Actor("setup", Role.ADMIN)
 
@@ -58,7 +59,7 @@ def auth(application: Rectify) -> dict[str, dict[str, str]]:
 
 
 def finding_body(**overrides: Any) -> dict[str, Any]:
-    """A valid body for issuing a finding to BJ-01."""
+    """A valid body for issuing a finding to BJ-01, due in a year."""
     body = {
         "source": "inspection",
         "batch": "2026年第三轮巡察",
@@ -67,7 +68,7 @@ def finding_body(**overrides: Any) -> dict[str, Any]:
         "category": "作风建设",
         "severity": "serious",
         "unit": "BJ-01",
-        "due_date": "2030-12-31",
+        "due_date": days_from_today(365),
     }
     return body | overrides
 

@@ -1,8 +1,10 @@
-"""Small helpers shared by the HTTP tests: error shapes, what the store holds, moving a finding along."""
+"""Small helpers shared by the HTTP tests: error shapes, what the store holds, moving a finding along, dates."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -11,6 +13,22 @@ from service.application import Rectify
 
 API = "/api/v1"
 NEVER_500 = {200, 201, 400, 401, 403, 404, 405, 409, 412, 415, 422}
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the service's default RECTIFY_TIMEZONE
+
+
+def today() -> date:
+    """Today in Shanghai by the clock the tests run on (RECTIFY_TEST_NOW moves it)."""
+    return datetime.now(SHANGHAI).date()
+
+
+def days_from_today(days: int) -> str:
+    """The ISO date `days` after today in Shanghai (before it, when negative)."""
+    return (today() + timedelta(days=days)).isoformat()
+
+
+def days_after(day: str, days: int) -> str:
+    """The ISO date `days` after the ISO date `day`."""
+    return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
 
 
 def assert_error(response: TestResponse, status: int, code: str | None = None, field: str | None = None) -> dict:

@@ -7,7 +7,17 @@ import uuid
 from domain.logs import UNITS_LOG_ID, USERS_LOG_ID
 from domain.values import Role, Source, reference_log_id, unit_id, user_id
 from tests.service.conftest import finding_body
-from tests.service.helpers import API, assert_error, assigned, command, history, last_position, ok, rectified
+from tests.service.helpers import (
+    API,
+    assert_error,
+    assigned,
+    command,
+    days_after,
+    history,
+    last_position,
+    ok,
+    rectified,
+)
 
 SECRET = "A" * 43
 
@@ -98,7 +108,7 @@ def test_auditor_changes_nothing(client, auth, issue, application):
         ("assign", {"assignee": "x"}),
         ("rectify", {"measures": "m"}),
         ("review", {"outcome": "accepted"}),
-        ("extend", {"due_date": "2031-06-30", "reason": "r"}),
+        ("extend", {"due_date": days_after(finding["due_date"], 30), "reason": "r"}),
         ("escalate", {"note": "n"}),
         ("reopen", {"reason": "r"}),
         ("withdraw", {"reason": "r"}),
@@ -135,7 +145,7 @@ def test_unit_cannot_do_the_inspectors_part(client, auth, issue, application):
     finding = issue()
     before = last_position(application)
     for name, body in (
-        ("extend", {"due_date": "2031-06-30", "reason": "r"}),
+        ("extend", {"due_date": days_after(finding["due_date"], 30), "reason": "r"}),
         ("escalate", {"note": "n"}),
         ("withdraw", {"reason": "r"}),
     ):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from domain.logs import UNITS_LOG_ID, USERS_LOG_ID
 from domain.values import Source, reference_log_id, unit_id, user_id
 from tests.service.conftest import finding_body
-from tests.service.helpers import API, NEVER_500, assert_error, assigned, command, last_position, ok
+from tests.service.helpers import API, NEVER_500, assert_error, assigned, command, days_after, last_position, ok
 
 COMMANDS = {
     "assign": {"assignee": "王芳", "note": "n"},
@@ -256,7 +256,8 @@ def test_illegal_transitions_are_409_and_record_nothing(client, auth, issue, app
     ok(command(client, finding, "review", auth["reviewer"], outcome="accepted"))
     before = last_position(application)
     assert_error(command(client, finding, "withdraw", auth["inspector"], reason="r"), 409, "invalid_transition")
-    extend = command(client, finding, "extend", auth["inspector"], due_date="2031-06-30", reason="r")
+    later = days_after(finding["due_date"], 30)
+    extend = command(client, finding, "extend", auth["inspector"], due_date=later, reason="r")
     assert_error(extend, 409, "invalid_transition")
     assert_error(command(client, finding, "escalate", auth["inspector"], note="n"), 409, "invalid_transition")
     assert last_position(application) == before

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+
+import pytest
 
 from tests.service.conftest import finding_body
 from tests.service.helpers import (
@@ -12,17 +13,15 @@ from tests.service.helpers import (
     assigned,
     closed,
     command,
+    days_from_today,
     history,
     last_position,
     ok,
     rectified,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def this_year() -> int:
-    return datetime.now(SHANGHAI).year
+# Tests whose dates are written out run at a moment of their own (time-machine's marker), whatever the day.
+SPRING = "2026-05-11T10:00:00+08:00"
 
 
 def ago(**delta: float) -> str:
@@ -38,12 +37,13 @@ def read(client, auth, finding) -> dict:
 
 def test_issuing_answers_201_with_location_etag_and_the_new_state(client, auth, application):
     before = last_position(application)
-    response = client.post(f"{API}/findings", json=finding_body(), headers=auth["inspector"])
+    body = finding_body()
+    response = client.post(f"{API}/findings", json=body, headers=auth["inspector"])
     finding = ok(response, 201)
     assert response.headers["ETag"] == '"1"'
     assert response.headers["Location"].endswith(f"/api/v1/findings/{finding['id']}")
     assert finding["status"] == "issued" and finding["version"] == 1
-    assert finding["unit"] == "BJ-01" and finding["due_date"] == "2030-12-31"
+    assert finding["unit"] == "BJ-01" and finding["due_date"] == body["due_date"]
     assert finding["severity"] == "serious" and finding["source"] == "inspection"
     assert finding["overdue"] is False
     assert finding["assignee"] is None and finding["evidence"] == []
@@ -53,19 +53,32 @@ def test_issuing_answers_201_with_location_etag_and_the_new_state(client, auth, 
     assert read_back == {key: value for key, value in finding.items() if key != "position"}
 
 
+@pytest.mark.time_machine(SPRING)
 def test_references_are_numbered_per_source_in_sequence(issue):
     first, second, audit = issue(), issue(), issue(source="audit")
-    assert first["reference"] == f"XC-{this_year()}-0001"
-    assert second["reference"] == f"XC-{this_year()}-0002"
-    assert audit["reference"] == f"SJ-{this_year()}-0001" and audit["source"] == "audit"
+    assert first["reference"] == "XC-2026-0001"
+    assert second["reference"] == "XC-2026-0002"
+    assert audit["reference"] == "SJ-2026-0001" and audit["source"] == "audit"
     assert len({first["id"], second["id"], audit["id"]}) == 3
 
 
+@pytest.mark.time_machine(SPRING)
 def test_client_given_reference_is_kept_and_numbering_skips_it(issue):
     assert issue(reference="BJ/2026.xc_7")["reference"] == "BJ/2026.xc_7"
-    taken = issue(reference=f"XC-{this_year()}-0001")
-    assert taken["reference"] == f"XC-{this_year()}-0001"
-    assert issue()["reference"] == f"XC-{this_year()}-0002"
+    taken = issue(reference="XC-2026-0001")
+    assert taken["reference"] == "XC-2026-0001"
+    assert issue()["reference"] == "XC-2026-0002"
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        pytest.param("XC-2026-0001", marks=pytest.mark.time_machine("2026-12-31T23:30:00+08:00"), id="eve"),
+        pytest.param("XC-2027-0001", marks=pytest.mark.time_machine("2027-01-01T00:30:00+08:00"), id="day-not-in-utc"),
+    ],
+)
+def test_a_finding_issued_now_is_numbered_in_the_year_in_shanghai(issue, reference):
+    assert issue()["reference"] == reference
 
 
 def test_reference_year_is_the_year_in_shanghai_when_it_occurred(issue):
@@ -95,18 +108,37 @@ def test_admin_may_issue_to_any_unit_leaving_optional_fields_out(client, auth):
 
 def test_due_date_before_issue_is_422_and_records_nothing(client, auth, application):
     before = last_position(application)
-    past = (datetime.now(SHANGHAI) - timedelta(days=2)).date().isoformat()
-    response = client.post(f"{API}/findings", json=finding_body(due_date=past), headers=auth["inspector"])
+    body = finding_body(due_date=days_from_today(-2))
+    response = client.post(f"{API}/findings", json=body, headers=auth["inspector"])
     assert_error(response, 422, "due_date_before_issue", field="due_date")
     assert last_position(application) == before
 
 
-def test_overdue_follows_the_due_date_as_extended(client, auth, issue):
+@pytest.mark.time_machine("2026-11-30T00:30:00+08:00")  # Monday in Shanghai, still Sunday in UTC
+@pytest.mark.xfail(
+    strict=True,
+    reason="domain/finding.py compares due_date with occurred_at.date(), the date in the offset the moment was "
+    "written in: the application's clock gives UTC, so until 08:00 in Shanghai yesterday is still accepted",
+)
+def test_due_date_before_the_issue_date_in_shanghai_is_422(client, auth, application):
+    before = last_position(application)
+    response = client.post(f"{API}/findings", json=finding_body(due_date="2026-11-29"), headers=auth["inspector"])
+    assert_error(response, 422, "due_date_before_issue", field="due_date")
+    assert last_position(application) == before
+
+
+@pytest.mark.time_machine("2026-02-01T00:30:00+08:00")  # still 31 January in UTC
+def test_overdue_begins_the_day_after_the_due_date_in_shanghai_and_ends_with_an_extension(client, auth, issue):
     finding = issue(occurred_at="2026-01-05T09:00:00+08:00", due_date="2026-01-31")
     assert finding["overdue"] is True
     assert finding["issued_at"] == "2026-01-05T09:00:00+08:00"
-    later = (datetime.now(SHANGHAI).date() + timedelta(days=30)).isoformat()
-    assert ok(command(client, finding, "extend", auth["inspector"], due_date=later, reason="延期"))["overdue"] is False
+    extended = ok(command(client, finding, "extend", auth["inspector"], due_date="2026-02-01", reason="延期"))
+    assert extended["overdue"] is False
+
+
+@pytest.mark.time_machine("2026-01-31T23:30:00+08:00")
+def test_a_finding_is_not_overdue_on_its_due_date(issue):
+    assert issue(occurred_at="2026-01-05T09:00:00+08:00", due_date="2026-01-31")["overdue"] is False
 
 
 # Assigning, rectifying, reviewing.
@@ -161,16 +193,18 @@ def test_rejection_without_a_comment_is_422_and_records_nothing(client, auth, is
 # Deadlines, notices, reopening, withdrawal.
 
 
+@pytest.mark.time_machine(SPRING)
 def test_extend_moves_the_deadline_later_and_counts(client, auth, issue):
-    finding = issue(due_date="2030-06-30")
-    later = ok(command(client, finding, "extend", auth["inspector"], due_date="2030-09-30", reason="涉及诉讼"))
-    assert later["due_date"] == "2030-09-30" and later["extensions"] == 1 and later["status"] == "issued"
+    finding = issue(due_date="2026-06-30")
+    later = ok(command(client, finding, "extend", auth["inspector"], due_date="2026-09-30", reason="涉及诉讼"))
+    assert later["due_date"] == "2026-09-30" and later["extensions"] == 1 and later["status"] == "issued"
 
 
+@pytest.mark.time_machine(SPRING)
 def test_extend_to_a_date_not_later_is_409_and_records_nothing(client, auth, issue, application):
-    finding = issue(due_date="2030-06-30")
+    finding = issue(due_date="2026-06-30")
     before = last_position(application)
-    for due_date in ("2030-06-30", "2030-01-01"):
+    for due_date in ("2026-06-30", "2026-06-01"):
         response = command(client, finding, "extend", auth["inspector"], due_date=due_date, reason="x")
         assert_error(response, 409, "deadline_not_later", field="due_date")
     assert last_position(application) == before
@@ -203,20 +237,21 @@ def test_withdraw_from_each_open_status_and_then_nothing_more(client, auth, issu
     assert last_position(application) == before
 
 
+@pytest.mark.time_machine(SPRING)
 def test_counters_add_up_over_a_long_life(client, auth, issue):
-    finding = issue(due_date="2030-06-30")
+    finding = issue(due_date="2026-06-30")
     ok(command(client, finding, "escalate", auth["inspector"], note="督办"))
-    ok(command(client, finding, "extend", auth["inspector"], due_date="2030-07-31", reason="延期"))
+    ok(command(client, finding, "extend", auth["inspector"], due_date="2026-07-31", reason="延期"))
     rectified(client, auth, finding)
     ok(command(client, finding, "review", auth["reviewer"], outcome="rejected", comment="不到位"))
     ok(command(client, finding, "rectify", auth["bj"], measures="再次整改"))
     ok(command(client, finding, "review", auth["reviewer"], outcome="accepted"))
     ok(command(client, finding, "reopen", auth["inspector"], reason="回头看"))
-    ok(command(client, finding, "extend", auth["inspector"], due_date="2030-12-31", reason="再延期"))
+    ok(command(client, finding, "extend", auth["inspector"], due_date="2026-12-31", reason="再延期"))
     final = read(client, auth, finding)
     assert (final["rejections"], final["reopenings"], final["escalations"], final["extensions"]) == (1, 1, 1, 2)
     assert final["version"] == 10
-    assert final["status"] == "assigned" and final["due_date"] == "2030-12-31"
+    assert final["status"] == "assigned" and final["due_date"] == "2026-12-31"
 
 
 # History.
@@ -239,17 +274,18 @@ def test_history_lists_every_event_oldest_first(client, auth, issue):
         assert "actor" not in event["data"] and "occurred_at" not in event["data"]
 
 
+@pytest.mark.time_machine(SPRING)
 def test_history_data_carries_each_events_own_fields(client, auth, issue):
-    finding = issue(due_date="2030-06-30")
+    finding = issue(due_date="2026-06-30")
     ok(command(client, finding, "assign", auth["bj"], assignee="王芳", note="请落实"))
-    ok(command(client, finding, "extend", auth["inspector"], due_date="2030-08-31", reason="延期"))
+    ok(command(client, finding, "extend", auth["inspector"], due_date="2026-08-31", reason="延期"))
     ok(command(client, finding, "rectify", auth["bj"], measures="整改", evidence=["E1"]))
     ok(command(client, finding, "review", auth["reviewer"], outcome="rejected", comment="不足"))
     issued, assign, extend, rectify, review = history(client, auth, finding)
     assert issued["data"]["reference"] == finding["reference"] and issued["data"]["unit"] == "BJ-01"
-    assert issued["data"]["due_date"] == "2030-06-30" and issued["data"]["severity"] == "serious"
+    assert issued["data"]["due_date"] == "2026-06-30" and issued["data"]["severity"] == "serious"
     assert assign["data"] == {"assignee": "王芳", "note": "请落实"}
-    assert extend["type"] == "DeadlineExtended" and extend["data"] == {"due_date": "2030-08-31", "reason": "延期"}
+    assert extend["type"] == "DeadlineExtended" and extend["data"] == {"due_date": "2026-08-31", "reason": "延期"}
     assert rectify["data"] == {"measures": "整改", "evidence": ["E1"]}
     assert review["data"] == {"outcome": "rejected", "comment": "不足"}
 

@@ -54,12 +54,12 @@ def race(clients: list[FlaskClient], send) -> list:
 
 
 def test_repeated_issue_with_the_same_key_answers_the_first_answer_and_records_nothing(client, auth, application):
-    headers = keyed(auth["inspector"], "issue-0001")
-    first = client.post(f"{API}/findings", json=finding_body(), headers=headers)
+    headers, body = keyed(auth["inspector"], "issue-0001"), finding_body()
+    first = client.post(f"{API}/findings", json=body, headers=headers)
     assert first.status_code == 201
     assert "Idempotent-Replayed" not in first.headers
     before = last_position(application)
-    again = client.post(f"{API}/findings", json=finding_body(), headers=headers)
+    again = client.post(f"{API}/findings", json=body, headers=headers)
     assert last_position(application) == before
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json() == first.get_json()
