@@ -1,20 +1,18 @@
-"""The layout of an official document after GB/T 9704-2012, on top of python-docx: page, type faces, page numbers."""
+"""The layout of an official document after GB/T 9704-2012, on top of python-docx: page, grid, faces, page numbers."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from docx.document import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.section import Section
-from docx.shared import Length, Mm, Pt
-from docx.table import Table, _Row
+from docx.shared import Length, Mm, Pt, RGBColor, Twips
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
@@ -23,14 +21,17 @@ from projections.reports.labels import xml_text
 
 @dataclass(frozen=True)
 class Face:
-    """A type face: the East Asian font, its size in points, and whether bold."""
+    """A type face: the East Asian font, its size in points, whether bold, and its colour if not black."""
 
     font: str
     size: float
     bold: bool = False
+    colour: RGBColor | None = None
 
 
+RED = RGBColor(0xFF, 0x00, 0x00)
 TITLE = Face("方正小标宋简体", 22)  # 二号
+MASTHEAD = Face("方正小标宋简体", 36, colour=RED)  # 发文机关标志; shrunk to fit the type area's width
 BODY = Face("仿宋_GB2312", 16)  # 三号
 HEADING = Face("黑体", 16)  # 「一、」
 SUBHEADING = Face("楷体_GB2312", 16)  # 「（一）」
@@ -47,16 +48,35 @@ LATIN = {
     "楷体_GB2312": ("Times New Roman", False),
     "宋体": ("Times New Roman", False),
 }
-LINE = Pt(29)  # exactly 29 pt: 22 lines on the 225 mm high type area
-INDENT = Pt(32)  # two characters of 16 pt
 MARGINS_MM = {"top_margin": 37, "bottom_margin": 35, "left_margin": 28, "right_margin": 26}
 A4_MM = (210, 297)
+TYPE_AREA_MM = (A4_MM[0] - 28 - 26, A4_MM[1] - 37 - 35)  # 156 × 225 mm (版心)
+LINES, CHARACTERS = 22, 28  # a page of GB/T 9704: 22 lines of 28 characters of 三号
+LINE = Twips(int(Mm(TYPE_AREA_MM[1]).twips / LINES))  # 579 twips, a hair under 29 pt, so that 22 lines fit
+CHAR_SPACE = int((Mm(TYPE_AREA_MM[0]).pt / CHARACTERS - BODY.size) * 4096) - 1  # in 4096ths of a point
+INDENT = Pt(32)  # two characters of 16 pt
+MASTHEAD_DROP = Mm(35)  # from the type area's top to the masthead
 Align = WD_ALIGN_PARAGRAPH | None
-EMPTY: frozenset[int] = frozenset()
+# Where w:pBdr and w:snapToGrid go among a paragraph's properties (the schema fixes the order).
+AFTER_BORDER = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+                "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+                "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+                "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+                "w:rPr", "w:sectPr", "w:pPrChange")  # fmt: skip
+AFTER_SNAP = AFTER_BORDER[AFTER_BORDER.index("w:snapToGrid") + 1 :]
+# Where w:w goes among a run's properties.
+AFTER_RUN_SCALE = ("w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr",
+                     "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout",
+                     "w:specVanish", "w:oMath")  # fmt: skip
+# 28 characters of 16 pt are 448 pt, the type area 442: Word and WPS fit them to the grid's narrower pitch, but
+# LibreOffice gives a character wider than the pitch two cells. Setting body text at 98% of its width (still 三号,
+# too little to see) makes each character narrower than the pitch, so every program sets 28 to a line. Condensed
+# spacing (w:spacing) would do the same, but LibreOffice then breaks lines early.
+GRID_SCALE = "98"
 
 
 class Composer:
-    """Writes paragraphs and tables into a document in one language's faces."""
+    """Writes paragraphs into a document in one language's faces."""
 
     def __init__(self, document: Document, lang: str) -> None:
         self.document, self.lang = document, lang
@@ -65,41 +85,48 @@ class Composer:
         """Put `face` on a run: the Latin font, and the East Asian one that font.name leaves out."""
         latin, bold = (face.font, face.bold) if self.lang == "zh" else LATIN.get(face.font, (face.font, face.bold))
         run.font.name, run.font.size, run.font.bold = latin, Pt(face.size), bold
+        if face.colour is not None:
+            run.font.color.rgb = face.colour
         run.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), face.font)
         return run
 
     def paragraph(
-        self, parts: str | Sequence[tuple[str, Face]], face: Face = BODY, indent: bool = True, align: Align = None
+        self,
+        parts: str | Sequence[tuple[str, Face]],
+        face: Face = BODY,
+        indent: bool = True,
+        align: Align = None,
+        keep: bool = False,
+        grid: bool = True,
     ) -> Paragraph:
-        """A paragraph of text in one face, or of several (text, face) parts, laid out as body text."""
+        """A paragraph of text in one face, or of several (text, face) parts; `keep` holds it to the next one.
+
+        Body text stands on the character grid; `grid=False` sets a single line such as
+        the document number or the date by its own pitch (on the grid, 2026 would take
+        whole cells and stand apart from its characters in some programs).
+        """
         paragraph = self.document.add_paragraph()
+        on_grid = grid and face.size == BODY.size and self.lang == "zh"  # the grid counts Chinese characters
         for text, part_face in [(parts, face)] if isinstance(parts, str) else parts:
-            self.face(paragraph.add_run(xml_text(text)), part_face)
-        return shape(paragraph, indent, align, LINE if face.size == BODY.size else Pt(face.size * 1.5))
+            run = self.face(paragraph.add_run(xml_text(text)), part_face)
+            if on_grid:
+                narrow(run)
+        if align is None and indent:
+            align = WD_ALIGN_PARAGRAPH.JUSTIFY  # body text fills its lines, as offices set it
+        shape(paragraph, indent, align, LINE if face.size == BODY.size else Pt(face.size * 1.5))
+        if not on_grid:
+            off_grid(paragraph)
+        paragraph.paragraph_format.keep_with_next = keep or None
+        return paragraph
 
-    def table(
-        self, headers: Sequence[str], rows: Sequence[Sequence[str]], widths_mm: Sequence[float], left: Set[int] = EMPTY
-    ) -> Table:
-        """A ruled table, its header row repeated on every page, rows kept whole; columns in `left` align left."""
-        table = self.document.add_table(rows=1, cols=len(headers), style="Table Grid")
-        table.alignment, table.autofit = WD_TABLE_ALIGNMENT.CENTER, False
-        for column, width in zip(table.columns, widths_mm, strict=True):
-            column.width = Mm(width)  # the grid, which LibreOffice reads; cells carry their own width for Word
-        self.fill_row(table.rows[0], headers, widths_mm, CELL_HEAD, EMPTY)
-        row_property(table.rows[0], "w:tblHeader")
-        for values in rows:
-            self.fill_row(table.add_row(), values, widths_mm, CELL, left)
-        return table
+    def heading(self, parts: str | Sequence[tuple[str, Face]], face: Face = HEADING, **layout: object) -> Paragraph:
+        """A heading, kept on the page of the paragraph that follows it."""
+        return self.paragraph(parts, face, keep=True, **layout)  # type: ignore[arg-type]
 
-    def fill_row(self, row: _Row, texts: Sequence[str], widths_mm: Sequence[float], face: Face, left: Set[int]) -> None:
-        """Write one table row: each cell its text, width and single-spaced paragraph; the row kept on one page."""
-        row_property(row, "w:cantSplit")
-        for column, (cell, text, width) in enumerate(zip(row.cells, texts, widths_mm, strict=True)):
-            cell.width, cell.vertical_alignment = Mm(width), WD_CELL_VERTICAL_ALIGNMENT.CENTER
-            paragraph = cell.paragraphs[0]
-            self.face(paragraph.add_run(xml_text(text)), face)
-            align = WD_ALIGN_PARAGRAPH.LEFT if column in left else WD_ALIGN_PARAGRAPH.CENTER
-            shape(paragraph, indent=False, align=align, spacing=None)
+    def blank(self, lines: int = 1) -> None:
+        """Empty body lines, as GB/T 9704 counts space (空一行, 空二行)."""
+        for _ in range(lines):
+            self.paragraph("", indent=False)
 
 
 def shape(paragraph: Paragraph, indent: bool = True, align: Align = None, spacing: Length | None = LINE) -> Paragraph:
@@ -115,17 +142,46 @@ def shape(paragraph: Paragraph, indent: bool = True, align: Align = None, spacin
     return paragraph
 
 
-def row_property(row: _Row, tag: str) -> None:
-    """Switch on a row property such as w:tblHeader (repeat on each page) or w:cantSplit (keep on one page)."""
-    row._tr.get_or_add_trPr().append(OxmlElement(tag))
+def narrow(run: Run) -> Run:
+    """Set a run of body text at GRID_SCALE of its width, so that each character stands within the grid's pitch."""
+    scale = OxmlElement("w:w")
+    scale.set(qn("w:val"), GRID_SCALE)
+    run.element.get_or_add_rPr().insert_element_before(scale, *AFTER_RUN_SCALE)
+    return run
+
+
+def off_grid(paragraph: Paragraph) -> Paragraph:
+    """Keep a paragraph's own character pitch: text smaller or larger than 三号 would be spaced out by the grid."""
+    element = OxmlElement("w:snapToGrid")
+    element.set(qn("w:val"), "0")
+    paragraph._p.get_or_add_pPr().insert_element_before(element, *AFTER_SNAP)
+    return paragraph
+
+
+def red_rule(paragraph: Paragraph) -> None:
+    """The red separator line (分隔线) 4 mm under a paragraph, as wide as the type area."""
+    borders, bottom = OxmlElement("w:pBdr"), OxmlElement("w:bottom")
+    for name, value in (("w:val", "single"), ("w:sz", "12"), ("w:space", "11"), ("w:color", str(RED))):
+        bottom.set(qn(name), value)
+    borders.append(bottom)
+    paragraph._p.get_or_add_pPr().insert_element_before(borders, *AFTER_BORDER)
+
+
+def masthead_size(text: str) -> float:
+    """The masthead's size in points: as large as MASTHEAD, small enough to stand on one line of the type area."""
+    ems = sum(1.0 if ord(ch) > 0x2E7F else 0.6 for ch in text) or 1.0
+    return max(24.0, min(MASTHEAD.size, int(Mm(TYPE_AREA_MM[0]).pt * 0.94 / ems)))  # with room to spare
 
 
 def prepare(composer: Composer) -> None:
-    """Body text defaults, A4 portrait page, and page numbers on the outer edge of odd and even pages."""
+    """Body text defaults, A4 portrait page on the 22 × 28 grid, page numbers on the outer edge of each page."""
     document = composer.document
     normal = document.styles["Normal"]
     normal.font.name, normal.font.size = BODY.font, Pt(BODY.size)
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY.font)
+    defaults = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    for size in (defaults.find(qn("w:sz")), defaults.find(qn("w:szCs"))):
+        size.set(qn("w:val"), str(int(BODY.size * 2)))  # the grid's character pitch counts from the default size
     document.settings.odd_and_even_pages_header_footer = True
     section = document.sections[0]
     page_setup(section, landscape=False)
@@ -135,12 +191,19 @@ def prepare(composer: Composer) -> None:
 
 
 def page_setup(section: Section, landscape: bool) -> None:
-    """A4 with the GB/T 9704 margins, upright or turned on its side."""
+    """A4 with the GB/T 9704 margins, upright on the character grid, or turned on its side without a grid."""
     width, height = A4_MM
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = (Mm(height), Mm(width)) if landscape else (Mm(width), Mm(height))
     for margin, millimetres in MARGINS_MM.items():
         setattr(section, margin, Mm(millimetres))
+    grid = section._sectPr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        section._sectPr.insert_element_before(grid, "w:printerSettings", "w:sectPrChange")
+    grid.set(qn("w:type"), "default" if landscape else "linesAndChars")  # the attachment's table sets its own lines
+    grid.set(qn("w:linePitch"), str(LINE.twips))
+    grid.set(qn("w:charSpace"), "0" if landscape else str(CHAR_SPACE))
 
 
 def landscape_section(document: Document) -> Section:
@@ -153,6 +216,7 @@ def landscape_section(document: Document) -> Section:
 def page_number(composer: Composer, paragraph: Paragraph, align: WD_ALIGN_PARAGRAPH) -> None:
     """「— 1 —」 in 宋体 14 pt, one character in from the outer edge."""
     shape(paragraph, indent=False, align=align, spacing=None)
+    off_grid(paragraph)
     layout = paragraph.paragraph_format
     layout.right_indent, layout.left_indent = (Pt(14), None) if align == WD_ALIGN_PARAGRAPH.RIGHT else (None, Pt(14))
     composer.face(paragraph.add_run("— "), PAGE_NUMBER)

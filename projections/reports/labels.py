@@ -1,11 +1,10 @@
-"""The words, number formats and rate bands of the weekly circular, in Chinese (the default) and English."""
+"""The words of the weekly circular in Chinese (the default) and English: labels, dates, moments and counts."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from projections.reports.prose import PROSE
@@ -22,64 +21,78 @@ SEVERITIES = {
     "zh": {"general": "一般", "serious": "较重", "major": "重大"},
     "en": {"general": "General", "serious": "Serious", "major": "Major"},
 }
+WARNINGS = {
+    "zh": {"red": "红色", "yellow": "黄色", "green": "绿色"},
+    "en": {"red": "Red", "yellow": "Yellow", "green": "Green"},
+}
+COLOURS = ("red", "yellow", "green")  # as a document names them: the most urgent first
 
-# The ledger's columns, in order; `rectify import` reads the same headers back.
-LEDGER_COLUMNS = ("reference", "source", "unit", "unit_name", "title", "severity", "assignee", "due_date", "status",
-                  "days_overdue", "measures")  # fmt: skip
+# The ledger's columns, in order; `rectify import` reads the same headers back (序号 is not taken for a reference).
+LEDGER_COLUMNS = ("number", "reference", "source", "unit", "unit_name", "title", "severity", "assignee", "due_date",
+                  "status", "days_overdue", "warning", "measures")  # fmt: skip
 
-TEXT: dict[str, dict[str, str]] = {
+LABEL_TEXT: dict[str, dict[str, Any]] = {
     "zh": {
-        "reference": "问题编号", "source": "问题来源", "unit": "单位代码", "unit_name": "责任单位", "title": "问题描述",
-        "severity": "严重程度", "assignee": "责任人", "due_date": "整改时限", "status": "整改状态",
-        "days_overdue": "逾期天数", "measures": "整改措施", "escalations": "督办次数",
-        "issued_this_week": "本周下发", "issued_to_date": "累计下发", "closed_this_week": "本周销号",
-        "closed_to_date": "累计销号", "withdrawn_to_date": "累计撤回", "rectification_rate": "整改率",
-        "open": "在改", "awaiting_review": "待审核", "overdue": "逾期", "rejected_this_week": "本周退回",
-        "reopened_this_week": "本周重新打开", "escalated_this_week": "本周督办", "extended_this_week": "本周延期",
-        "warned_this_week": "本周预警", "rank": "排名", "parent": "上级单位", "category": "类别",
-        "title_doc": "关于整改工作进展情况的通报（第{n}期）", "as_of": "截至{date}", "issue": "第{n}期",
-        "period": "统计周期：{start} 至 {end}（{week}）", "known": "数据截至 {as_known_at}", "seal": "校验码",
-        "scope": "范围：", "ledger": "整改台账", "summary": "汇总", "total": "合计",
+        "number": "序号", "reference": "问题编号", "source": "问题来源", "unit": "单位代码", "unit_name": "责任单位",
+        "title": "问题描述", "severity": "严重程度", "assignee": "责任人", "due_date": "整改时限",
+        "status": "整改状态", "days_overdue": "逾期天数", "warning": "预警", "measures": "整改措施",
+        "escalations": "督办次数", "issued_this_week": "本周下发", "issued_to_date": "累计下发",
+        "closed_this_week": "本周销号", "closed_to_date": "累计销号", "withdrawn_to_date": "累计撤回",
+        "rectification_rate": "整改率", "open": "在改", "awaiting_review": "待审核", "overdue": "逾期",
+        "rejected_this_week": "本周退回", "reopened_this_week": "重新交办", "escalated_this_week": "本周督办",
+        "extended_this_week": "本周延期", "warned_this_week": "本周预警", "warnings": "预警",
+        "rank": "排名", "unit_short": "单位", "unit_full": "单位名称", "category": "类别", "board": "红黑榜",
+        "title_doc": "关于{scope}整改工作进展情况的通报（第{n}期）", "title_scope": "{name}",
+        "whole_system": "全系统", "own_row": "{name}本级", "total": "合计", "summary": "汇总",
+        "document_number": "{prefix}〔{year}〕{n}号{suffix}", "recipients": "{names}：",
+        "default_prefix": "整改办", "default_recipients": "各单位", "default_masthead": "{office}文件",
         "overview": "一、总体情况", "progress": "二、各单位进展", "problems": "三、存在问题",
         "requirements": "四、下步要求", "by_source": "分来源情况", "by_severity": "分严重程度情况",
         "overdue_list": "逾期问题清单", "escalated_list": "本周督办问题", "honor": "红榜", "shame": "黑榜",
         "honor_rule": "整改率{rate}及以上", "shame_rule": "整改率低于{rate}", "none": "无",
-        "vs_last_week": "较上周", "this_week": "本周", "attachment": "附件", "attachment_note": "附件：整改台账",
-        "days": "{n}天", "points": "{n}个百分点",
-        "generated": "本通报依据截至{as_known_at}记录的数据生成，数据校验码：{seal}",
+        "vs_last_week": "较上周", "attachment": "附件", "attachment_note": "附件：{name}",
+        "ledger_open": "未销号问题清单", "ledger_all": "整改台账", "summary_title": "各单位整改进展汇总",
+        "sheet_title": "{scope}{name}　截至{end}（数据截至{known}）", "sheet_scope": "{name}",
+        "period": "统计周期：{period}", "points": "{n}个百分点", "page_footer": "第 &P 页，共 &N 页",
+        "generated": "本通报依据截至{moment}记录的数据生成，数据校验码：{seal}", "known": "数据截至{moment}",
+        "warn_short": {"red": "红", "yellow": "黄", "green": "绿"}, "warning_column": "{colour}预警",
     },
     "en": {
-        "reference": "Reference", "source": "Source", "unit": "Unit code", "unit_name": "Unit", "title": "Finding",
-        "severity": "Severity", "assignee": "Assignee", "due_date": "Due date", "status": "Status",
-        "days_overdue": "Days overdue", "measures": "Measures", "escalations": "Escalations",
-        "issued_this_week": "Issued this week", "issued_to_date": "Issued to date",
+        "number": "No.", "reference": "Reference", "source": "Source", "unit": "Unit code", "unit_name": "Unit",
+        "title": "Finding", "severity": "Severity", "assignee": "Assignee", "due_date": "Due date",
+        "status": "Status", "days_overdue": "Days overdue", "warning": "Warning", "measures": "Measures",
+        "escalations": "Escalations", "issued_this_week": "Issued this week", "issued_to_date": "Issued to date",
         "closed_this_week": "Closed this week", "closed_to_date": "Closed to date",
         "withdrawn_to_date": "Withdrawn to date", "rectification_rate": "Rectification rate", "open": "Open",
         "awaiting_review": "Awaiting review", "overdue": "Overdue", "rejected_this_week": "Rejected this week",
-        "reopened_this_week": "Reopened this week", "escalated_this_week": "Escalated this week",
-        "extended_this_week": "Extended this week", "warned_this_week": "Warned this week", "rank": "Rank",
-        "parent": "Parent unit", "category": "Category",
-        "title_doc": "Circular on the Progress of Rectification (No. {n})", "as_of": "As of {date}",
-        "issue": "No. {n}", "period": "Period: {start} to {end} ({week})", "known": "Data as known at {as_known_at}",
-        "seal": "Seal", "scope": "Scope: ", "ledger": "Ledger", "summary": "Summary", "total": "Total",
+        "reopened_this_week": "Reopened", "escalated_this_week": "Escalated this week",
+        "extended_this_week": "Extended this week", "warned_this_week": "Warned this week", "warnings": "Warnings",
+        "rank": "Rank", "unit_short": "Unit", "unit_full": "Unit name", "category": "Category", "board": "List",
+        "title_doc": "Circular on Rectification Progress{scope} (No. {n})", "title_scope": " at {name}",
+        "whole_system": "the whole system", "own_row": "{name} (own)", "total": "Total", "summary": "Summary",
+        "document_number": "{prefix} [{year}] No. {n}{suffix}", "recipients": "To: {names}",
+        "default_prefix": "Rectification Office", "default_recipients": "All units",
+        "default_masthead": "Rectification Office", "default_office": "Rectification Office",
+        "default_closing": "Every unit is to rectify each finding on the list by its deadline.",
         "overview": "I. Overview", "progress": "II. Progress by Unit", "problems": "III. Problems",
         "requirements": "IV. Next Steps", "by_source": "By source", "by_severity": "By severity",
         "overdue_list": "Overdue findings", "escalated_list": "Escalated this week", "honor": "Honour roll",
         "shame": "Watch list", "honor_rule": "rate of {rate} or more", "shame_rule": "rate below {rate}",
-        "none": "None", "vs_last_week": "vs last week", "this_week": "this week", "attachment": "Attachment",
-        "attachment_note": "Attachment: Ledger", "days": "{n} days",
-        "points": "{n} pts",
-        "generated": "Built from the records known at {as_known_at}; seal: {seal}",
+        "none": "None", "vs_last_week": "vs last week", "attachment": "Attachment",
+        "attachment_note": "Attachment: {name}", "ledger_open": "Open findings", "ledger_all": "Ledger of findings",
+        "summary_title": "Progress by unit", "sheet_title": "{scope}{name}, as of {end} (data as known at {known})",
+        "sheet_scope": "{name}: ", "period": "Period: {period}", "points": "{n} pts",
+        "page_footer": "Page &P of &N",
+        "generated": "Built from the records known at {moment}; seal: {seal}", "known": "Data as known at {moment}",
+        "warn_short": {"red": "Red", "yellow": "Yellow", "green": "Green"}, "warning_column": "{colour} warnings",
     },
 }  # fmt: skip
 
-for _lang, _prose in PROSE.items():
-    TEXT[_lang].update(_prose)
+# The labels and the clauses of the prose, looked up alike; a test checks that no clause takes a label's key.
+TEXT: dict[str, dict[str, Any]] = {lang: LABEL_TEXT[lang] | PROSE[lang] for lang in LANGS}
 
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
              "November", "December")  # fmt: skip
-
-
 DIGITS = "零一二三四五六七八九"
 NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -102,8 +115,15 @@ class Labels:
         return cls(lang)
 
     def __call__(self, key: str, **values: Any) -> str:
-        """The text for `key`, with `values` put into its placeholders."""
-        return TEXT[self.lang][key].format(**values)
+        """The text for `key` with `values` put in; a (singular, plural) pair is chosen by the count `n`."""
+        text = TEXT[self.lang][key]
+        if isinstance(text, tuple):
+            text = text[0] if values.get("n") == 1 else text[1]
+        return str(text).format(**values)
+
+    def words(self, key: str) -> dict[str, str]:
+        """A table of words, such as the short names of the warning colours."""
+        return dict(TEXT[self.lang][key])
 
     def status(self, code: str | None) -> str:
         """A finding status as people read it."""
@@ -117,6 +137,10 @@ class Labels:
         """A finding severity as people read it."""
         return SEVERITIES[self.lang].get(code or "", code or "")
 
+    def warning(self, colour: str | None) -> str:
+        """A warning's colour as people read it; nothing when there is no warning."""
+        return WARNINGS[self.lang].get(colour or "", colour or "")
+
     def month_day(self, iso_date: str) -> str:
         """11月22日, or 22 November."""
         day = date.fromisoformat(iso_date[:10])
@@ -128,6 +152,23 @@ class Labels:
         return (
             f"{day.year}年{self.month_day(iso_date)}" if self.lang == "zh" else f"{self.month_day(iso_date)} {day.year}"
         )
+
+    def moment(self, iso_moment: str, zone_of: str) -> str:
+        """2026年11月23日09:00, or 23 November 2026, 09:00: in the zone of `zone_of` (the week's cut-off)."""
+        when = datetime.fromisoformat(iso_moment).astimezone(datetime.fromisoformat(zone_of).tzinfo)
+        clock = f"{when.hour:02d}:{when.minute:02d}"
+        day = self.full_date(when.date().isoformat())
+        return f"{day}{clock}" if self.lang == "zh" else f"{day}, {clock}"
+
+    def period(self, start: str, end: str) -> str:
+        """2026年11月16日至11月22日, or 16 to 22 November 2026."""
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+        if self.lang == "zh":
+            tail = self.month_day(end) if first.year == last.year else self.full_date(end)
+            return f"{self.full_date(start)}至{tail}"
+        if (first.year, first.month) == (last.year, last.month):
+            return f"{first.day} to {self.full_date(end)}"
+        return f"{self.month_day(start) if first.year == last.year else self.full_date(start)} to {self.full_date(end)}"
 
     def numbered(self, n: int, text: str) -> str:
         """A second-level heading: （一）text, or (1) text."""
@@ -149,39 +190,3 @@ def chinese_numeral(n: int) -> str:
     if tens == 0:
         return DIGITS[ones]
     return ("" if tens == 1 else DIGITS[tens]) + "十" + (DIGITS[ones] if ones else "")
-
-
-def percent(rate: float | None) -> str:
-    """A rate as a percentage with one decimal, or a dash when there is none."""
-    return "—" if rate is None else f"{rate * 100:.1f}%"
-
-
-def threshold(rate: float) -> str:
-    """A configured threshold rate as a percentage without needless decimals: 0.9 is 90%."""
-    return f"{rate * 100:g}%"
-
-
-def rate_band(rate: float | None, settings: Mapping[str, Any]) -> str:
-    """honor, shame, middle or none: where a rectification rate stands against the circular's thresholds."""
-    if rate is None:
-        return "none"
-    if rate >= settings["honor_rate"]:
-        return "honor"
-    return "shame" if rate < settings["shame_rate"] else "middle"
-
-
-def ranked(units: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Units in rank order, those without a rate last."""
-    return sorted(units, key=lambda unit: (unit["rank"] is None, unit["rank"] or 0))
-
-
-def in_band(units: list[Mapping[str, Any]], settings: Mapping[str, Any], band: str) -> list[Mapping[str, Any]]:
-    """The ranked units whose rate stands in `band`: honor for the 红榜, shame for the 黑榜."""
-    return [unit for unit in ranked(units) if rate_band(unit["figures"]["rectification_rate"], settings) == band]
-
-
-def trend(current: float | None, previous: float | None) -> str:
-    """▲, ▼ or – for a figure against last week's."""
-    if current is None or previous is None or current == previous:
-        return "–"
-    return "▲" if current > previous else "▼"

@@ -1,4 +1,4 @@
-"""The ledger of findings (整改台账) as CSV and XLSX, and the per-unit summary sheet."""
+"""The ledger of findings (整改台账 or 未销号问题清单) as CSV and XLSX; the workbook adds the ranking's summary."""
 
 from __future__ import annotations
 
@@ -9,32 +9,44 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from projections.reports.labels import LEDGER_COLUMNS, Labels, ranked, xml_text
+from projections.reports.front_matter import setting
+from projections.reports.labels import LEDGER_COLUMNS, Labels
+from projections.reports.sheets import HEADER_ROW, sheet_title, start_sheet, write_row
+from projections.reports.summary import summary_sheet
 
-WIDTHS = {"reference": 15, "source": 9, "unit": 10, "unit_name": 22, "title": 48, "severity": 9, "assignee": 10,
-          "due_date": 12, "status": 10, "days_overdue": 9, "measures": 48}  # fmt: skip
-SUMMARY_FIGURES = ("issued_to_date", "issued_this_week", "closed_to_date", "closed_this_week", "withdrawn_to_date",
-                   "open", "awaiting_review", "overdue", "escalated_this_week", "rectification_rate")  # fmt: skip
+WIDTHS = {"number": 6, "reference": 15, "source": 9, "unit": 10, "unit_name": 22, "title": 44, "severity": 9,
+          "assignee": 10, "due_date": 12, "status": 10, "days_overdue": 9, "warning": 8, "measures": 40}  # fmt: skip
+WORDS = ("source", "severity", "status", "warning")
+SHORT = ("number", "source", "unit", "severity", "assignee", "due_date", "status", "days_overdue", "warning")
+CENTRED = frozenset(LEDGER_COLUMNS.index(key) for key in SHORT)
 # A cell that starts with one of these is a formula to a spreadsheet program; see spreadsheet_safe.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="FFDDE3EA")
 OVERDUE_FILL = PatternFill("solid", fgColor="FFFBE2E0")
-THIN = Side(style="thin", color="FFB8C0CA")
-WRAP = Alignment(wrap_text=True, vertical="top")
+WARNING_FILLS = {colour: PatternFill("solid", fgColor=rgb) for colour, rgb in
+                 (("red", "FFF4B6B2"), ("yellow", "FFFCE8A6"), ("green", "FFC8E6C9"))}  # fmt: skip
+
+
+def ledger_name(circular: Mapping[str, Any], labels: Labels) -> str:
+    """未销号问题清单 when the ledger holds the open findings, 整改台账 when it holds all of them."""
+    return labels("ledger_open" if circular.get("ledger_scope") == "open" else "ledger_all")
 
 
 def ledger_rows(circular: Mapping[str, Any], labels: Labels) -> list[list[Any]]:
-    """The ledger's rows, codes put into words, in LEDGER_COLUMNS order."""
-    words = {"source": labels.source, "severity": labels.severity, "status": labels.status}
-    return [
-        [words[key](entry[key]) if key in words else entry.get(key) for key in LEDGER_COLUMNS]
-        for entry in circular["ledger"]
-    ]
+    """The ledger's rows in LEDGER_COLUMNS order, numbered from 1, codes put into words."""
+    rows = []
+    for number, entry in enumerate(circular.get("ledger") or [], start=1):
+        cells = {**entry, "number": number, **{key: word(labels, key, entry.get(key)) for key in WORDS}}
+        rows.append([cells.get(key) for key in LEDGER_COLUMNS])
+    return rows
+
+
+def word(labels: Labels, key: str, code: str | None) -> str:
+    """A source, severity, status or warning colour as people read it."""
+    return str(getattr(labels, key)(code))
 
 
 def spreadsheet_safe(value: Any) -> Any:
@@ -43,7 +55,7 @@ def spreadsheet_safe(value: Any) -> Any:
 
 
 def render_csv(circular: Mapping[str, Any], lang: str = "zh") -> bytes:
-    """The ledger as CSV: UTF-8 with a byte order mark so that Excel reads the Chinese right."""
+    """The ledger as CSV under its header row: UTF-8 with a byte order mark so that Excel reads the Chinese right."""
     labels = Labels.of(lang)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -53,13 +65,17 @@ def render_csv(circular: Mapping[str, Any], lang: str = "zh") -> bytes:
 
 
 def render_xlsx(circular: Mapping[str, Any], lang: str = "zh") -> bytes:
-    """The ledger as an Excel workbook: the ledger sheet, then the per-unit summary."""
+    """The workbook: the ledger sheet (when the circular carries one), then the summary of the ranking."""
     labels = Labels.of(lang)
     workbook = Workbook()
-    ledger_sheet(workbook.active, circular, labels)
-    summary_sheet(workbook.create_sheet(labels("summary")), circular, labels)
-    workbook.properties.title = f"{labels('ledger')} {circular['week']}"
-    workbook.properties.creator = circular["settings"]["issuing_office"]
+    first: Worksheet = workbook.active
+    if circular.get("ledger") is not None:
+        ledger_sheet(first, circular, labels)
+        summary_sheet(workbook.create_sheet(), circular, labels)
+    else:
+        summary_sheet(first, circular, labels)
+    workbook.properties.title = sheet_title(circular, labels, ledger_name(circular, labels))
+    workbook.properties.creator = setting(circular, "issuing_office", labels) or labels("default_office")
     known_at = datetime.fromisoformat(circular["as_known_at"]).astimezone(UTC)
     workbook.properties.created = known_at.replace(tzinfo=None)  # openpyxl writes naive times as UTC
     buffer = io.BytesIO()
@@ -68,51 +84,17 @@ def render_xlsx(circular: Mapping[str, Any], lang: str = "zh") -> bytes:
 
 
 def ledger_sheet(sheet: Worksheet, circular: Mapping[str, Any], labels: Labels) -> None:
-    """One row a finding under a bold, frozen header; overdue rows shaded."""
-    sheet.title = labels("ledger")
-    write_header(sheet, labels.ledger_headers(), [WIDTHS[key] for key in LEDGER_COLUMNS])
+    """One row a finding under the title and a frozen header; overdue rows shaded, warnings in their colour."""
+    name = ledger_name(circular, labels)
+    sheet.title = name[:31]
+    start_sheet(sheet, sheet_title(circular, labels, name), labels.ledger_headers(),
+                [WIDTHS[key] for key in LEDGER_COLUMNS], labels)  # fmt: skip
     due, late = LEDGER_COLUMNS.index("due_date"), LEDGER_COLUMNS.index("days_overdue")
-    for row in ledger_rows(circular, labels):
+    colours = [entry.get("warning") for entry in circular["ledger"]]
+    for row, colour in zip(ledger_rows(circular, labels), colours, strict=True):
         row[due] = date.fromisoformat(row[due]) if row[due] else None
-        write_row(sheet, row, OVERDUE_FILL if (row[late] or 0) > 0 else None)
+        write_row(sheet, row, OVERDUE_FILL if (row[late] or 0) > 0 else None, CENTRED)
         sheet.cell(sheet.max_row, due + 1).number_format = "yyyy-mm-dd"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(LEDGER_COLUMNS))}{sheet.max_row}"
-
-
-def summary_sheet(sheet: Worksheet, circular: Mapping[str, Any], labels: Labels) -> None:
-    """The figures of each unit in rank order, then the total."""
-    headers = [labels("rank"), labels("unit"), labels("unit_name"), *(labels(key) for key in SUMMARY_FIGURES)]
-    write_header(sheet, headers, [7, 10, 22, *(11 for _ in SUMMARY_FIGURES)])
-    for unit in ranked(circular["units"]):
-        write_row(sheet, [unit["rank"], unit["unit"], unit["name"], *figure_cells(unit["figures"])], None)
-    write_row(sheet, [None, circular["scope"]["unit"], labels("total"), *figure_cells(circular["totals"])], None)
-    for cell in sheet[sheet.max_row]:
-        cell.font = HEADER_FONT
-    for row in sheet.iter_rows(min_row=2, min_col=len(headers), max_col=len(headers)):
-        row[0].number_format = "0.0%"
-
-
-def figure_cells(figures: Mapping[str, Any]) -> list[Any]:
-    """A unit's figures in SUMMARY_FIGURES order."""
-    return [figures[key] for key in SUMMARY_FIGURES]
-
-
-def write_header(sheet: Worksheet, headers: list[str], widths: list[int]) -> None:
-    """A bold, shaded header row that stays in view, and the column widths."""
-    sheet.append(headers)
-    for column, (cell, width) in enumerate(zip(sheet[1], widths, strict=True), start=1):
-        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, Border(bottom=THIN, top=THIN)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.freeze_panes = "A2"
-
-
-def write_row(sheet: Worksheet, values: list[Any], fill: PatternFill | None) -> None:
-    """One data row, text kept as text even when it looks like a formula."""
-    sheet.append([xml_text(value) if isinstance(value, str) else value for value in values])
-    for cell in sheet[sheet.max_row]:
-        if cell.data_type == "f":  # openpyxl takes any text starting with "=" for a formula
-            cell.data_type = "s"
-        cell.alignment, cell.border = WRAP, Border(bottom=THIN)
-        if fill is not None:
-            cell.fill = fill
+        if colour in WARNING_FILLS:
+            sheet.cell(sheet.max_row, LEDGER_COLUMNS.index("warning") + 1).fill = WARNING_FILLS[colour]
+    sheet.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(LEDGER_COLUMNS))}{max(sheet.max_row, HEADER_ROW)}"

@@ -1,51 +1,86 @@
-"""The sentences of the circular as a document, in Chinese and English; placeholders are figures and names."""
+"""The clauses the circular's sentences are made of, in Chinese and English.
 
-PROSE: dict[str, dict[str, str]] = {
+Each clause states one figure (`n`) or none; `sentences.py` leaves out a clause whose
+figure is zero, so a document never says 「督办0次」. An English clause that counts is
+a (singular, plural) pair. English keeps one tense: the present for what stands at the
+cut-off, the present perfect for what has happened up to it.
+"""
+
+PROSE: dict[str, dict[str, object]] = {
     "zh": {
-        "overview_totals": "截至{date}，{scope}累计下发问题{issued_to_date}个（本周新增{issued_this_week}个），"
-        "已整改销号{closed_to_date}个（本周销号{closed_this_week}个），撤回{withdrawn_to_date}个，整改率{rate}{rate_change}。"
-        "目前在改问题{open}个，其中待审核{awaiting_review}个；逾期未完成整改{overdue}个{overdue_change}。",
-        "overview_week": "本周退回重新整改{rejected_this_week}个，回头看重新打开{reopened_this_week}个，"
-        "督办{escalated_this_week}个，批准延期{extended_this_week}个，发出预警函{warned_this_week}份。",
+        "opening": "现将截至{date}{scope}整改工作进展情况通报如下。",
+        "issued": "截至{date}，{scope}累计下发问题{n}个", "issued_none": "截至{date}，{scope}尚未下发问题",
+        "issued_week": "（本周新增{n}个）", "closed": "，已整改销号{n}个", "closed_week": "本周销号{n}个",
+        "reopened_besides": "另有{n}个经回头看发现问题反弹、重新交办",
+        "reopened_alone": "本周有{n}个经回头看发现问题反弹、重新交办", "aside": "（{text}）", "aside_sep": "，",
+        "withdrawn": "，撤回{n}个", "rate_inline": "，整改率{rate}{change}", "rate_sentence": "",
+        "still_open": "目前在改问题{n}个", "open_none": "目前已无在改问题", "awaiting": "，其中待审核{n}个",
+        "overdue_after": "；逾期未完成整改{n}个{change}", "overdue_first": "；逾期未完成整改{n}个{change}",
+        "no_overdue_after": "；无逾期未完成整改问题", "no_overdue_first": "；无逾期未完成整改问题",
         "rate_up": "，较上周提高{n}个百分点", "rate_down": "，较上周下降{n}个百分点", "rate_same": "，与上周持平",
         "count_up": "，较上周增加{n}个", "count_down": "，较上周减少{n}个", "count_same": "，与上周持平",
-        "source_item": "{name}发现问题{issued_to_date}个，已销号{closed_to_date}个，逾期{overdue}个，整改率{rate}",
-        "severity_item": "{name}问题{issued_to_date}个，已销号{closed_to_date}个，逾期{overdue}个，整改率{rate}",
+        "week_lead": "本周", "week_sep": "，", "week_rejected": "退回重新整改{n}个",
+        "week_escalated": "督办{n}次", "week_extended": "批准延期{n}个",
+        "week_warned": "发出预警函{n}份",
+        "source_item": "{name}发现问题{n}个", "severity_item": "{name}问题{n}个", "item_closed": "，已销号{n}个",
+        "item_overdue": "，逾期{n}个", "item_rate": "，整改率{rate}",
         "ranking_intro": "各单位按整改率排名如下（整改率＝累计销号÷（累计下发－累计撤回））：",
         "band_line": "{rule}的单位：{names}。",
-        "problems_intro": "截至{date}，逾期未完成整改问题{overdue}个，涉及{units}个单位；"
-        "本周督办问题{escalated}个。具体如下：",
-        "no_problems": "截至{date}，无逾期未完成整改问题，本周无督办问题。",
-        "overdue_item": "{reference}，{title}。整改时限{due}，已逾期{days}天，累计督办{escalations}次{escalated}。",
+        "problems_overdue": "截至{date}，逾期未完成整改问题{n}个", "problems_units": "，涉及{n}个单位",
+        "problems_no_overdue": "截至{date}，无逾期未完成整改问题", "problems_escalated": "；本周督办问题{n}个",
+        "problems_no_escalated": "，本周无督办问题",
+        "warnings_total": "处于预警状态的问题{n}个，其中", "warning_part": "{colour}预警{n}个", "warning_sep": "、",
+        "warnings_by_unit": "分单位看：", "unit_warnings": "{name}{parts}", "unit_sep": "；",
+        "problems_lead": "逾期及本周督办问题按单位列示如下：",
+        "overdue_item": "{reference}，{title}。整改时限{due}，已逾期{n}天", "item_escalations": "，累计督办{n}次",
         "escalated_mark": "（本周已督办）",
-        "escalated_item": "{reference}，{title}。本周督办，累计督办{escalations}次，目前{status}。",
-        "list_sep": "、", "item_sep": "；", "stop": "。", "run_in": "。", "rate_short": "整改率",
-        "trend_points": "较上周（百分点）", "number": "序号",
+        "escalated_item": "{reference}，{title}。本周督办，累计督办{n}次，目前{status}",
+        "list_sep": "、", "item_sep": "；", "stop": "。", "sentence_sep": "", "run_in": "。", "rate_short": "整改率",
+        "trend_points": "较上周（百分点）",
     },
     "en": {
-        "overview_totals": "As of {date}, {issued_to_date} findings had been issued to {scope} "
-        "({issued_this_week} this week); {closed_to_date} have been closed ({closed_this_week} this week) "
-        "and {withdrawn_to_date} withdrawn, "
-        "a rectification rate of {rate}{rate_change}. {open} remain open, {awaiting_review} of them awaiting review; "
-        "{overdue} are overdue{overdue_change}.",
-        "overview_week": "This week: rectifications rejected {rejected_this_week}, findings reopened "
-        "{reopened_this_week}, escalated {escalated_this_week}, deadlines extended {extended_this_week}, "
-        "warnings sent {warned_this_week}.",
+        "opening": "The progress of rectification across {scope} as of {date} is set out below.",
+        "issued": ("As of {date}, {scope} has received {n} finding", "As of {date}, {scope} has received {n} findings"),
+        "issued_none": "As of {date}, {scope} has received no findings", "issued_week": " ({n} this week)",
+        "closed": " and closed {n}", "closed_week": "{n} this week",
+        "reopened_besides": "besides {n} reopened after a look-back review found the problem back",
+        "reopened_alone": "{n} reopened this week after a look-back review found the problem back",
+        "aside": " ({text})", "aside_sep": ", ", "withdrawn": ", with {n} withdrawn", "rate_inline": "",
+        "rate_sentence": "Its rectification rate is {rate}{change}.",
+        "still_open": ("It has {n} finding still open", "It has {n} findings still open"),
+        "open_none": "It has no finding still open", "awaiting": ", {n} of them awaiting review",
+        "overdue_after": " and {n} overdue{change}", "overdue_first": ", {n} of them overdue{change}",
+        "no_overdue_after": " and none overdue", "no_overdue_first": ", none of them overdue",
         "rate_up": ", up {n} points on last week", "rate_down": ", down {n} points on last week",
-        "rate_same": ", as last week", "count_up": ", {n} more than last week",
-        "count_down": ", {n} fewer than last week", "count_same": ", as last week",
-        "source_item": "{name}: {issued_to_date} issued, {closed_to_date} closed, {overdue} overdue, rate {rate}",
-        "severity_item": "{name}: {issued_to_date} issued, {closed_to_date} closed, {overdue} overdue, rate {rate}",
+        "rate_same": ", the same as last week", "count_up": ", {n} more than last week",
+        "count_down": ", {n} fewer than last week", "count_same": ", the same as last week",
+        "week_lead": "This week: ", "week_sep": ", ",
+        "week_rejected": ("{n} rectification rejected", "{n} rectifications rejected"),
+        "week_escalated": ("{n} escalation notice", "{n} escalation notices"),
+        "week_extended": ("{n} deadline extended", "{n} deadlines extended"),
+        "week_warned": ("{n} warning letter sent", "{n} warning letters sent"),
+        "source_item": ("{name}: {n} finding", "{name}: {n} findings"),
+        "severity_item": ("{name}: {n} finding", "{name}: {n} findings"),
+        "item_closed": ", {n} closed", "item_overdue": ", {n} overdue", "item_rate": ", rate {rate}",
         "ranking_intro": "Units ranked by rectification rate (closed ÷ (issued − withdrawn)):",
         "band_line": "Units with a {rule}: {names}.",
-        "problems_intro": "As of {date}, {overdue} findings in {units} units are overdue; {escalated} were escalated "
-        "this week:",
-        "no_problems": "As of {date}, no finding is overdue and none was escalated this week.",
-        "overdue_item": "{reference}, {title}. Due {due}, {days} days overdue, "
-        "escalations so far {escalations}{escalated}.",
+        "problems_overdue": ("As of {date}, {n} finding is overdue", "As of {date}, {n} findings are overdue"),
+        "problems_units": (" in {n} unit", " in {n} units"),
+        "problems_no_overdue": "As of {date}, no finding is overdue",
+        "problems_escalated": ("; {n} finding has been escalated this week",
+                               "; {n} findings have been escalated this week"),
+        "problems_no_escalated": ", and none has been escalated this week",
+        "warnings_total": ("{n} finding is under a warning: ", "{n} findings are under a warning: "),
+        "warning_part": "{n} {colour}", "warning_sep": ", ", "warnings_by_unit": "By unit: ",
+        "unit_warnings": "{name} {parts}", "unit_sep": "; ",
+        "problems_lead": "Overdue and escalated findings, by unit:",
+        "overdue_item": ("{reference}, {title}. Due {due}, {n} day overdue",
+                         "{reference}, {title}. Due {due}, {n} days overdue"),
+        "item_escalations": (", {n} escalation so far", ", {n} escalations so far"),
         "escalated_mark": " (escalated this week)",
-        "escalated_item": "{reference}, {title}. Escalated this week, escalations so far {escalations}; now {status}.",
-        "list_sep": ", ", "item_sep": "; ", "stop": ".", "run_in": ". ", "rate_short": "Rate",
-        "trend_points": "vs last week (points)", "number": "No.",
+        "escalated_item": ("{reference}, {title}. Escalated this week, {n} escalation so far; now {status}",
+                           "{reference}, {title}. Escalated this week, {n} escalations so far; now {status}"),
+        "list_sep": ", ", "item_sep": "; ", "stop": ".", "sentence_sep": " ", "run_in": ". ", "rate_short": "Rate",
+        "trend_points": "vs last week (points)",
     },
 }  # fmt: skip

@@ -1,0 +1,66 @@
+"""What the circular says about itself, the same in every format: masthead, number, title, recipients, signature."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from projections.reports.labels import Labels
+
+NUMBER = re.compile(r"〔(?P<year>\d{4})〕\d+号(?P<suffix>.*)$")
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """The front matter (版头) and the signature of one circular in one language."""
+
+    masthead: str  # 发文机关标志
+    number: str  # 发文字号
+    title: str
+    recipients: str  # 主送机关, with its colon
+    scope: str  # 全系统, or the unit whose subtree the circular covers
+    issuer: str
+    issued_on: str
+    closing: tuple[str, ...]
+
+
+def setting(circular: Mapping[str, Any], key: str, labels: Labels) -> str:
+    """A setting in the circular's language (`key_en` for English), or nothing when the office has not set it."""
+    settings = circular["settings"]
+    return str(settings.get(key if labels.lang == "zh" else f"{key}_en") or "").strip()
+
+
+def front_matter(circular: Mapping[str, Any], labels: Labels) -> FrontMatter:
+    """The circular's front matter and signature, from its settings and scope."""
+    scope_name = circular["scope"].get("name") if circular["scope"].get("unit") else None
+    issuer = setting(circular, "issuing_office", labels) or labels("default_office")
+    closing = setting(circular, "closing", labels) or labels("default_closing")
+    return FrontMatter(
+        masthead=setting(circular, "masthead", labels) or labels("default_masthead", office=issuer),
+        number=document_number(circular, labels),
+        title=labels(
+            "title_doc",
+            scope=labels("title_scope", name=scope_name) if scope_name else "",
+            n=circular["issue_number"],
+        ),
+        recipients=labels("recipients", names=setting(circular, "recipients", labels) or labels("default_recipients")),
+        scope=scope_name or labels("whole_system"),
+        issuer=issuer,
+        issued_on=labels.full_date(circular["settings"]["issued_on"]),
+        closing=tuple(line.strip() for line in closing.splitlines() if line.strip()),
+    )
+
+
+def document_number(circular: Mapping[str, Any], labels: Labels) -> str:
+    """整改办〔2026〕12号 as the JSON gives it; in English, its year and suffix under the English prefix."""
+    given = str(circular.get("document_number") or "")
+    if labels.lang == "zh" and given:
+        return given
+    parts = NUMBER.search(given)
+    unit = circular["scope"].get("unit")
+    year = parts["year"] if parts else circular["settings"]["issued_on"][:4]
+    suffix = parts["suffix"] if parts else (f"-{unit}" if unit else "")
+    prefix = setting(circular, "document_prefix", labels) or labels("default_prefix")
+    return labels("document_number", prefix=prefix, year=year, n=circular["issue_number"], suffix=suffix)
