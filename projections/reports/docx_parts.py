@@ -45,7 +45,7 @@ def ranking_row(row: RankingRow) -> list[str]:
     rate = row.figures["rectification_rate"]
     before = (row.previous or {}).get("rectification_rate")
     moved = points(rate, before)
-    change = "—" if moved is None else f"{rate_trend(rate, before)} {abs(moved)}"
+    change = "—" if moved is None else f"{rate_trend(rate, before)} {abs(moved)}" if moved else str(abs(moved))
     rank = "" if row.kind == "total" else "—" if row.rank is None else str(row.rank)
     return [rank, row.name, *(str(row.figures[k]) for k in RANKING_FIGURES), percent(rate), change]
 
