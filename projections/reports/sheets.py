@@ -40,10 +40,12 @@ def start_sheet(sheet: Worksheet, title: str, headers: Sequence[str], widths: Se
     sheet["A1"].font, sheet["A1"].alignment = TITLE_FONT, Alignment(horizontal="center", vertical="center")
     sheet.row_dimensions[1].height = 28
     sheet.append(list(headers))
+    sheet.row_dimensions[HEADER_ROW].height = 32  # two lines: an English header wraps between its words
     for column, (cell, width) in enumerate(zip(sheet[HEADER_ROW], widths, strict=True), start=1):
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, Border(bottom=THIN, top=THIN)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        sheet.column_dimensions[get_column_letter(column)].width = width
+        longest_word = max((len(word) for word in str(cell.value).split()), default=0)
+        sheet.column_dimensions[get_column_letter(column)].width = max(width, longest_word * 1.2 + 2)
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
     print_setup(sheet, labels)
 
