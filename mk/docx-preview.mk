@@ -5,8 +5,8 @@
 # one unit's edition, in Chinese and English; the DOCX and XLSX through LibreOffice, the page through Chromium.
 #   make circular-preview
 # Needs Debian's libreoffice-writer-nogui and libreoffice-calc-nogui (or libreoffice), poppler-utils, chromium and
-# fonts-noto-cjk (fonts-arphic-ukai too, for a 楷体 look); mk/docx-preview-fonts.conf stands Noto CJK in for the
-# official faces.
+# fonts-noto-cjk (fonts-arphic-ukai too, for a 楷体 look; fonts-liberation2 for English set with the widths of Times
+# New Roman and Arial); mk/docx-preview-fonts.conf stands Noto CJK in for the official faces.
 VENV ?= .venv
 PREVIEW_DIR ?= var/preview
 DOCX ?=

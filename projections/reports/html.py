@@ -87,6 +87,8 @@ def card(circular: Mapping[str, Any], labels: Labels, key: str, good: bool | Non
         delta = "" if moved is None else labels("points", n=abs(moved))
     else:
         delta = "" if before is None else str(abs(int(now) - int(before)))
+    if arrow == "–" and delta:
+        arrow, delta = "", labels("flat")  # 较上周持平, not 较上周 – 0
     shown = [f"{labels(sub)} {circular['totals'][sub]}" for sub in subs if circular["totals"][sub]]
     return {"label": labels(key), "value": percent(now) if is_rate else now, "arrow": arrow, "delta": delta,
             "tone": tone, "sub": " · ".join(shown)}  # fmt: skip
@@ -95,7 +97,8 @@ def card(circular: Mapping[str, Any], labels: Labels, key: str, good: bool | Non
 def warning_card(totals: Mapping[str, Any], previous: Mapping[str, Any], labels: Labels) -> dict[str, Any]:
     """The warnings in force: their number, its change, and the count of each colour."""
     now, before = sum(warnings(totals).values()), sum(warnings(previous).values())
-    return {"label": labels("warnings"), "value": now, "arrow": trend(now, before), "delta": str(abs(now - before)),
+    arrow, delta = (trend(now, before), str(abs(now - before))) if now != before else ("", labels("flat"))
+    return {"label": labels("warnings"), "value": now, "arrow": arrow, "delta": delta,
             "tone": "flat" if now == before else "bad" if now > before else "good",
             "colours": chips(totals, labels)}  # fmt: skip
 

@@ -137,3 +137,9 @@ def test_chinese_overview_states_what_the_week_changed(circular):
 
 
 SAMPLE = sample_circular()
+
+
+def test_page_cards_say_a_figure_held_steady_in_words():
+    text = page_text(render(quiet_week(), "html")[0].decode())
+    cards = text[text.index("累计下发") : text.index("截至11月22日，全系统")]
+    assert "持平" in cards and "– 0" not in cards
