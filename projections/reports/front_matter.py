@@ -34,7 +34,7 @@ def setting(circular: Mapping[str, Any], key: str, labels: Labels) -> str:
 
 def front_matter(circular: Mapping[str, Any], labels: Labels) -> FrontMatter:
     """The circular's front matter and signature, from its settings and scope."""
-    scope_name = circular["scope"].get("name") if circular["scope"].get("unit") else None
+    scope_name = (circular["scope"].get("name") or circular["scope"]["unit"]) if circular["scope"].get("unit") else None
     issuer = setting(circular, "issuing_office", labels) or labels("default_office")
     closing = setting(circular, "closing", labels) or labels("default_closing")
     return FrontMatter(

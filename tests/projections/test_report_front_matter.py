@@ -92,3 +92,10 @@ def test_settings_name_the_masthead_prefix_and_recipients(circular):
         "巡整办〔2026〕12号",
         "集团各单位、各部门：",
     )
+
+
+def test_a_subtree_whose_unit_has_no_name_is_named_by_its_code():
+    edition = unit_edition()
+    edition["scope"]["name"] = None
+    _, _, title, _, _ = opening_paragraphs(word(edition))
+    assert title.text == "关于BJ整改工作进展情况的通报（第12期）"
