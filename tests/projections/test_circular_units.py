@@ -19,7 +19,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.values import Actor, Outcome, Role
-from projections.circular import CircularSettings, peers_of, scope_root, unit_entries, weekly_circular
+from projections.circular import CircularSettings, weekly_circular
+from projections.circular_units import peers_of, scope_root, unit_entries
 from projections.figures import ADDITIVE_FIGURES, figures, lineage, tally
 from projections.view import wait_for
 from projections.weeks import Week
