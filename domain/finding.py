@@ -57,12 +57,14 @@ class Finding(Aggregate):
         actor: Actor,
         occurred_at: datetime,
         now: datetime,
+        issued_on: date | None = None,
     ) -> Finding:
-        """Issue a new finding to a unit (inspectors)."""
+        """Issue a new finding to a unit (inspectors); `issued_on` is the issue date where the office is."""
         cls.check_issuer(actor)
         check_occurred_at(occurred_at, now, None)
-        if due_date < occurred_at.date():
-            raise DueDateBeforeIssue(f"due_date {due_date} is before the issue date")
+        issued_on = issued_on or occurred_at.date()
+        if due_date < issued_on:
+            raise DueDateBeforeIssue(f"due_date {due_date} is before the issue date {issued_on}")
         return cls(
             reference=reference,
             source=source,

@@ -78,7 +78,7 @@ class Rectify(Organisation, Accounts, Application[UUID]):
         occurred_at = options.occurred_at or now
         reference = fields.pop("reference", None)
         if reference is not None:
-            finding = Finding.issue(reference=reference, actor=actor, occurred_at=occurred_at, now=now, **fields)
+            finding = self._issued(reference, actor, occurred_at, now, fields)
             if finding.id in self.repository:
                 raise DuplicateReference(f"a finding with reference {reference} was issued already")
             return self._save(finding, options, duplicate=DuplicateReference(f"reference {reference} is taken"))
@@ -96,13 +96,22 @@ class Rectify(Organisation, Accounts, Application[UUID]):
             while finding_id(format_reference(source, year, number)) in self.repository:
                 number += 1  # taken by a reference a client chose
             reference = format_reference(source, year, number)
-            finding = Finding.issue(reference=reference, actor=actor, occurred_at=occurred_at, now=now, **fields)
+            finding = self._issued(reference, actor, occurred_at, now, fields)
             assigned = references.trigger_event(next_originator_version=number, reference=reference)
             try:
                 return self._save(finding, options, assigned)
             except ConcurrentChange:
                 continue  # another issuer took the number; take the next
         raise ConcurrentChange("could not assign a reference number; try again")
+
+    def _issued(
+        self, reference: str, actor: Actor, occurred_at: datetime, now: datetime, fields: dict[str, Any]
+    ) -> Finding:
+        """The new finding, its issue date taken in the service's time zone (a due date before it is refused)."""
+        issued_on = occurred_at.astimezone(self.timezone).date()
+        return Finding.issue(
+            reference=reference, actor=actor, occurred_at=occurred_at, now=now, issued_on=issued_on, **fields
+        )
 
     def assign(self, id: UUID, actor: Actor, options: CommandOptions, *, assignee: str, note: str) -> CommandResult:
         """Assign or reassign a finding to the person who will fix it."""

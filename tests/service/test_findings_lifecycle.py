@@ -115,11 +115,6 @@ def test_due_date_before_issue_is_422_and_records_nothing(client, auth, applicat
 
 
 @pytest.mark.time_machine("2026-11-30T00:30:00+08:00")  # Monday in Shanghai, still Sunday in UTC
-@pytest.mark.xfail(
-    strict=True,
-    reason="domain/finding.py compares due_date with occurred_at.date(), the date in the offset the moment was "
-    "written in: the application's clock gives UTC, so until 08:00 in Shanghai yesterday is still accepted",
-)
 def test_due_date_before_the_issue_date_in_shanghai_is_422(client, auth, application):
     before = last_position(application)
     response = client.post(f"{API}/findings", json=finding_body(due_date="2026-11-29"), headers=auth["inspector"])
