@@ -28,7 +28,7 @@ from projections.reports.docx_layout import (
     red_rule,
 )
 from projections.reports.docx_parts import attachment, attachment_name, problems, progress
-from projections.reports.front_matter import FrontMatter, front_matter
+from projections.reports.front_matter import FrontMatter, front_matter, title_lines
 from projections.reports.labels import Labels, xml_text
 
 CENTER, RIGHT = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT
@@ -73,7 +73,8 @@ def header(composer: Composer, circular: Mapping[str, Any], labels: Labels, fron
     composer.blank(2)  # 空二行
     red_rule(composer.paragraph(front.number, indent=False, align=CENTER, grid=False))
     composer.blank(2)  # 空二行 under the red line
-    composer.paragraph(front.title, TITLE, indent=False, align=CENTER, keep=True)
+    title = "\n".join(title_lines(front.title)) if composer.lang == "zh" else front.title
+    composer.paragraph(title, TITLE, indent=False, align=CENTER, keep=True)
     composer.blank()  # 空一行
     composer.paragraph(front.recipients, indent=False, keep=True)
     composer.paragraph(sentences.opening(circular, labels, front.scope))

@@ -44,7 +44,7 @@ def test_docx_opens_with_masthead_number_title_and_recipients(circular):
 def test_docx_of_one_units_subtree_says_so_in_its_title_and_number():
     masthead, number, title, recipients, body = opening_paragraphs(word(unit_edition()))
     assert number.text == "整改办〔2026〕12号-BJ"
-    assert title.text == "关于北京分公司整改工作进展情况的通报（第12期）"
+    assert title.text.replace("\n", "") == "关于北京分公司整改工作进展情况的通报（第12期）"  # in two lines
     assert "北京分公司" in body.text
 
 
@@ -98,4 +98,22 @@ def test_a_subtree_whose_unit_has_no_name_is_named_by_its_code():
     edition = unit_edition()
     edition["scope"]["name"] = None
     _, _, title, _, _ = opening_paragraphs(word(edition))
-    assert title.text == "关于BJ整改工作进展情况的通报（第12期）"
+    assert title.text.replace("\n", "") == "关于BJ整改工作进展情况的通报（第12期）"
+
+
+def test_a_long_title_turns_its_line_between_whole_words_and_never_splits_the_issue_number():
+    title = opening_paragraphs(word(unit_edition()))[2]
+    lines = title.text.split("\n")
+    assert "".join(lines) == "关于北京分公司整改工作进展情况的通报（第12期）"
+    assert lines == ["关于北京分公司整改工作", "进展情况的通报（第12期）"]  # 11 and 12 characters, both within 20
+
+
+@pytest.mark.parametrize("name", ["中", "内蒙古自治区分公司", "新疆生产建设兵团第十三师分公司财务部"])
+def test_every_title_line_fits_the_type_area_or_the_title_is_left_whole(name):
+    from projections.reports.front_matter import TITLE_LINE, title_lines
+
+    title = f"关于{name}整改工作进展情况的通报（第8期）"
+    lines = title_lines(title)
+    assert "".join(lines) == title
+    assert all(len(line) <= TITLE_LINE for line in lines) or lines == [title]
+    assert not any(line.startswith("期") or line.endswith("（第") for line in lines)
