@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from itertools import cycle
 from typing import Any
@@ -396,3 +397,14 @@ def shown(circular: dict[str, Any], fmt: str, lang: str = "zh") -> str:
     if fmt == "xlsx":
         return workbook_text(workbook(circular, lang))
     return "\n".join(",".join(row) for row in csv_rows(circular, lang))
+
+
+@pytest.fixture
+def view(store_url: str) -> Iterator[Any]:
+    """The read model's view over the test's store, closed afterwards."""
+    from service.config import load_settings
+    from service.read_store import open_view
+
+    read_model = open_view(load_settings({"RECTIFY_DATABASE_URL": store_url}))
+    yield read_model
+    read_model.datastore.close()

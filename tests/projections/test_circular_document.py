@@ -17,7 +17,6 @@ from projections.view import wait_for
 from projections.weeks import Week
 from service.application import Rectify
 from service.config import build_application, load_settings
-from service.read_store import open_view
 from tests.projections.test_circular_matches_replay import INSPECTOR, REVIEWER, at, issue, register_units, warn
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -81,13 +80,6 @@ def rectify(clock, store_url: str) -> Iterator[Rectify]:
     register_units(application)
     yield application
     application.close()
-
-
-@pytest.fixture
-def view(store_url: str) -> Iterator[Any]:
-    read_model = open_view(load_settings({"RECTIFY_DATABASE_URL": store_url}))
-    yield read_model
-    read_model.datastore.close()
 
 
 def served(application: Rectify, view: Any, week: Week, scope: str | None = None, **options: Any) -> dict[str, Any]:

@@ -461,13 +461,6 @@ def rectify(store_url: str) -> Iterator[Rectify]:
 
 
 @pytest.fixture
-def view(store_url: str) -> Iterator[Any]:
-    read_model = open_view(load_settings({"RECTIFY_DATABASE_URL": store_url}))
-    yield read_model
-    read_model.datastore.close()
-
-
-@pytest.fixture
 def week_a() -> Week:
     """A week three weeks back: it and the two after it lie wholly in the past."""
     return Week.containing(datetime.now(ZONE) - timedelta(weeks=3), ZONE)

@@ -26,7 +26,6 @@ from projections.view import wait_for
 from projections.weeks import Week
 from service.application import Rectify
 from service.config import build_application, load_settings
-from service.read_store import open_view
 from tests.projections.test_circular_matches_replay import REVIEWER, SETUP, at, issue
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -137,13 +136,6 @@ def rectify(clock, store_url: str) -> Iterator[Rectify]:
         application.register_unit(SETUP, code=code, name=name, parent=parent)
     yield application
     application.close()
-
-
-@pytest.fixture
-def view(store_url: str) -> Iterator[Any]:
-    read_model = open_view(load_settings({"RECTIFY_DATABASE_URL": store_url}))
-    yield read_model
-    read_model.datastore.close()
 
 
 def issued(application: Rectify, unit: str, count: int, closed: int) -> None:
