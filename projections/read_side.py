@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from domain.errors import OccurredInFuture, OutsideUnitScope, UnknownUnit
+from domain.errors import OccurredInFuture, UnknownUnit
 from domain.lifecycle import IN_PROGRESS, is_overdue, sql_in
 from domain.values import Actor, Role, Severity, Source, Status, WarningLevel
 from domain.warnings import WarningThresholds, warning_level
@@ -83,11 +83,12 @@ class ReadSide:
         """The unit codes a query covers: the asked unit's subtree, within a unit token's own (None: all)."""
         tree = unit_tree(self.view.unit_facts())
         parents = {code: node["parent"] for code, node in tree.items()}
-        if unit is not None and unit not in tree:
+        # A unit outside a unit token's subtree is, for that token, not registered: the same answer
+        # as for a code nobody registered, so a unit cannot learn the others' codes by asking.
+        outside = actor.role is Role.UNIT and unit in tree and actor.unit not in lineage(unit, parents)
+        if unit is not None and (unit not in tree or outside):
             raise UnknownUnit(f"unit {unit} is not registered")
         if actor.role is Role.UNIT:
-            if unit is not None and actor.unit not in lineage(unit, parents):
-                raise OutsideUnitScope(f"unit {unit} is outside the scope of {actor.unit}")
             unit = unit or actor.unit
         if unit is None:
             return None

@@ -16,7 +16,6 @@ from domain.errors import (
     DuplicateReference,
     FindingNotFound,
     IdempotencyKeyReused,
-    OutsideUnitScope,
     VersionMismatch,
 )
 from domain.finding import Finding
@@ -245,13 +244,12 @@ class Rectify(Organisation, Accounts, Application[UUID]):
 
     def _finding(self, id: UUID, actor: Actor) -> Finding:
         finding = load(self.repository, id, Finding)
-        if finding is None:
+        # Outside a unit token's subtree a finding does not exist for it: ids follow sequential
+        # references, so any other answer would let a unit count the others' findings.
+        if finding is None or not self.in_scope(actor, finding.unit):
             raise FindingNotFound(f"no finding with id {id}")
-        self.require_scope(actor, finding.unit)
         return finding
 
-    def require_scope(self, actor: Actor, unit: str) -> None:
-        """Unit tokens reach only their own unit and the units below it."""
-        if actor.role is Role.UNIT and actor.unit not in self.ancestry(unit, include_self=True):
-            # Not found rather than forbidden would hide existence; the contract asks for 403.
-            raise OutsideUnitScope(f"unit {unit} is outside the scope of {actor.unit}")
+    def in_scope(self, actor: Actor, unit: str) -> bool:
+        """Unit tokens reach only their own unit and the units below it; other roles reach every unit."""
+        return actor.role is not Role.UNIT or actor.unit in self.ancestry(unit, include_self=True)

@@ -20,7 +20,6 @@ logger = logging.getLogger(__name__)
 STATUS: dict[type[errors.RectifyError], int] = {
     errors.NotAuthenticated: 401,
     errors.RoleNotPermitted: 403,
-    errors.OutsideUnitScope: 403,
     errors.NotFound: 404,
     errors.VersionMismatch: 412,
     errors.IdempotencyKeyReused: 422,

@@ -66,7 +66,7 @@ def test_a_unit_token_lists_only_its_subtree_and_is_refused_other_units(client, 
     theirs = issue(unit="SH")
     assert [i["reference"] for i in listed(client, auth["bj"], theirs["position"])["items"]] == [mine["reference"]]
     response = client.get(f"{API}/findings", query_string={"unit": "SH"}, headers=auth["bj"])
-    assert_error(response, 403, "outside_unit_scope")
+    assert_error(response, 422, "unknown_unit", field="unit")
 
 
 def test_bad_list_arguments_are_422_naming_the_argument(client, auth, projector):
