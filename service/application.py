@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, cast
@@ -39,6 +41,9 @@ from service.stores import IdempotencyRecord, RectifyRecorder
 from service.transcodings import EnumTranscoder, register_domain_transcodings
 
 Change = Callable[[Finding, datetime, datetime], None]
+
+# How often a command without If-Match is tried when other requests keep changing its finding first.
+CHANGE_ATTEMPTS = 8
 
 
 class Rectify(Organisation, Accounts, Application[UUID]):
@@ -198,6 +203,17 @@ class Rectify(Organisation, Accounts, Application[UUID]):
     # The machinery every command shares.
 
     def _change(self, id: UUID, actor: Actor, options: CommandOptions, change: Change) -> CommandResult:
+        """Run a command; without If-Match a lost race is run again on the new version, its rules checked again."""
+        if options.expected_version is not None:
+            return self._change_once(id, actor, options, change)  # the client named its version: 412/409 are its
+        for attempt in range(CHANGE_ATTEMPTS - 1):
+            try:
+                return self._change_once(id, actor, options, change)
+            except ConcurrentChange:
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # so the losers do not collide again in step
+        return self._change_once(id, actor, options, change)
+
+    def _change_once(self, id: UUID, actor: Actor, options: CommandOptions, change: Change) -> CommandResult:
         if replay := self._replay(options.idempotency):
             return replay
         finding = self._finding(id, actor)

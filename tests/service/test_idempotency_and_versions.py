@@ -225,15 +225,45 @@ def test_concurrent_commands_from_one_version_never_both_succeed(client, auth, i
     assert [e["version"] for e in history(client, auth, finding)] == [1, 2]
 
 
-def test_concurrent_commands_without_if_match_are_all_recorded_in_turn_or_refused(auth, issue, application, store_url):
+RACERS = 8
+REASSIGNMENTS = 6
+
+
+def test_racing_commands_without_if_match_are_all_recorded_in_turn(auth, issue, application, store_url):
+    findings = [issue(), issue()]
+    before = last_position(application)
+    workers = [another_worker(store_url) for _ in range(RACERS)]
+    clients = [worker.__enter__() for worker in workers]
+
+    def reassign_in_turn(worker: FlaskClient) -> list:
+        return [
+            command(worker, findings[n % 2], "assign", auth["bj"], assignee=f"person-{id(worker)}-{n}")
+            for n in range(REASSIGNMENTS)
+        ]
+
+    try:
+        answers = race(clients, reassign_in_turn)
+    finally:
+        for worker in workers:
+            worker.__exit__(None, None, None)
+    assert all(not isinstance(answer, Exception) for answer in answers), answers
+    statuses = [response.status_code for answers_of_one in answers for response in answers_of_one]
+    refused = [
+        response.get_json() for answers_of_one in answers for response in answers_of_one if response.status_code != 200
+    ]
+    assert statuses == [200] * RACERS * REASSIGNMENTS, refused
+    assert last_position(application) == before + RACERS * REASSIGNMENTS
+    versions = sorted(response.get_json()["version"] for answers_of_one in answers for response in answers_of_one)
+    assert versions == sorted(list(range(2, 2 + RACERS * REASSIGNMENTS // 2)) * 2)
+
+
+def test_a_racing_command_is_judged_again_on_the_version_it_lost_to(client, auth, issue, application, store_url):
     finding = issue()
     before = last_position(application)
     with another_worker(store_url) as a, another_worker(store_url) as b:
-        answers = race([a, b], lambda worker: command(worker, finding, "escalate", auth["inspector"], note="督办"))
+        answers = race([a, b], lambda worker: command(worker, finding, "withdraw", auth["inspector"], reason="错发"))
     assert all(not isinstance(answer, Exception) for answer in answers), answers
-    succeeded = [answer for answer in answers if answer.status_code == 200]
-    for answer in answers:
-        if answer.status_code != 200:
-            assert_error(answer, 409, "concurrent_change")
-    assert last_position(application) == before + len(succeeded)
-    assert {answer.get_json()["version"] for answer in succeeded} == set(range(2, 2 + len(succeeded)))
+    assert sorted(answer.status_code for answer in answers) == [200, 409], [a.get_json() for a in answers]
+    refused = next(answer for answer in answers if answer.status_code == 409)
+    assert refused.get_json()["code"] != "concurrent_change", refused.get_json()  # withdrawn already, not a race
+    assert last_position(application) == before + 1
