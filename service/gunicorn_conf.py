@@ -1,15 +1,26 @@
 """Gunicorn settings for `rectify serve`; the bind address and worker count come from its command line."""
 
+from __future__ import annotations
+
 import os
 import subprocess
 import sys
+import threading
+import time
 from typing import Any
 
 # Each worker imports `wsgi` after the fork and builds its own application and store
 # connections; a preloaded app would share one connection pool between processes.
 preload_app = False
 
-worker_class = "sync"
+# Threaded workers: a sync worker reads one request at a time, so a few clients that send half a request
+# and wait hold every worker. A gthread worker waits for a connection's first bytes in its event loop and
+# keeps idle keep-alive connections there, so only clients that are mid-request take a thread; with
+# `threads` per worker, dozens of slow clients still leave threads free. gevent would take any number, but
+# its monkey-patching does not reach SQLite's C calls nor psycopg's C wait loop, and threads need no
+# patching: the application, its connection pool and SQLite connections are all thread-safe.
+worker_class = "gthread"
+threads = int(os.environ.get("RECTIFY_THREADS", "64"))
 
 # A request that takes longer than this is stuck (a store lock, a runaway report).
 timeout = 30
@@ -25,27 +36,68 @@ errorlog = "-"
 # two services of one user would fight over it, and nothing here uses it (older versions ignore this name).
 control_socket_disable = True
 
+# A projector that keeps exiting is started again after 1, 2, 4 … up to this many seconds; one that ran
+# longer than STEADY seconds counts as having worked, and the next restart waits a second again.
+MAX_BACKOFF = 10.0
+STEADY = 30.0
 
-# The projector runs beside the workers: started once the master is ready, stopped when it exits.
-# It is a process of its own (not a worker thread) so exactly one feeds the read model, whatever the
-# number of workers; a second `rectify serve` on the same store finds its projector waiting on the lock.
-_projector: dict[str, subprocess.Popen[bytes]] = {}
+
+class ProjectorSupervisor:
+    """Runs `rectify project` beside the workers, restarting it whenever it exits, until the master stops.
+
+    One projector, not a thread in each worker, so exactly one feeds the read model. It is told the master's
+    pid and exits when the master dies (see service/cli/projecting.py), so no orphan keeps the lock.
+    """
+
+    def __init__(self, log: Any):
+        self.log = log
+        self.stopping = threading.Event()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.thread = threading.Thread(target=self.supervise, name="projector-supervisor", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def supervise(self) -> None:
+        backoff = 1.0
+        while not self.stopping.is_set():
+            started = time.monotonic()
+            env = {**os.environ, "RECTIFY_PROJECTOR_PARENT": str(os.getpid())}
+            self.process = subprocess.Popen([sys.executable, "-m", "service.cli", "project"], env=env)
+            self.log.info("projector started (pid %s)", self.process.pid)
+            # gunicorn's SIGCHLD handler may reap it first: then wait() sees no status, and says 0.
+            code = self.process.wait()
+            if self.stopping.is_set():
+                return
+            backoff = 1.0 if time.monotonic() - started > STEADY else backoff
+            self.log.warning("projector (pid %s) exited with %s; restarting in %.0f s", self.process.pid, code, backoff)
+            self.stopping.wait(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        self.log.info("projector stopped")
+
+
+_supervisor: dict[str, ProjectorSupervisor] = {}
 
 
 def when_ready(server: Any) -> None:
     if os.environ.get("RECTIFY_SERVE_PROJECTOR", "1") == "0":
         return
-    _projector["process"] = subprocess.Popen([sys.executable, "-m", "service.cli", "project"])
-    server.log.info("projector started (pid %s)", _projector["process"].pid)
+    supervisor = _supervisor["projector"] = ProjectorSupervisor(server.log)
+    supervisor.start()
 
 
 def on_exit(server: Any) -> None:
-    process = _projector.pop("process", None)
-    if process is None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    server.log.info("projector stopped")
+    supervisor = _supervisor.pop("projector", None)
+    if supervisor is not None:
+        supervisor.stop()

@@ -1,23 +1,49 @@
-"""`/healthz`: is the service up and can it reach its store."""
+"""`/healthz` (is the process up) and `/readyz` (can it reach its store, how far behind is the read model)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from eventsourcing.persistence import PersistenceError
 from flask import Blueprint, current_app, jsonify
 
 from service.errors import error_body
+from service.stores.outage import PAUSE, StoreUnreachable
+
+logger = logging.getLogger(__name__)
 
 blp = Blueprint("health", __name__)
 
 
 @blp.get("/healthz")
 def healthz() -> Any:
-    """Answer 200 with the last position when the store answers, 503 when it does not."""
+    """Liveness: answers 200 as long as the worker serves requests; never touches the store."""
+    return jsonify({"status": "ok"})
+
+
+@blp.get("/readyz")
+def readyz() -> Any:
+    """Readiness: 200 with the log's head, the read model's position and its lag; 503 when the store is away."""
     try:
-        position = current_app.extensions["rectify"].recorder.max_notification_id() or 0
-    except Exception as error:  # noqa: BLE001 - any store failure means unhealthy, never a 500
-        response = jsonify(error_body("store_unavailable", f"the event store does not answer: {error}"))
-        response.status_code = 503
-        return response
-    return jsonify({"status": "ok", "position": position})
+        head = current_app.extensions["rectify"].recorder.max_notification_id() or 0
+        position = current_app.extensions["read_side"].position()
+    except PersistenceError as error:  # the driver's words go to the log, never to the client
+        logger.warning("not ready: %s", error)
+        return unavailable()
+    figures = {"head": head, "position": position, "lag": head - position}
+    return jsonify({"status": "ready", "store": "reachable", **figures})
+
+
+@blp.app_errorhandler(StoreUnreachable)
+def store_unreachable(error: StoreUnreachable) -> Any:
+    """Any request that needs the store while it is away: 503 at once, with when to try again."""
+    logger.warning("store unreachable: %s", error)
+    return unavailable()
+
+
+def unavailable() -> Any:
+    response = jsonify(error_body("store_unavailable", "the event store is unreachable; try again shortly"))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(max(1, round(PAUSE)))
+    return response

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import threading
+import time
 from typing import Any
 
 from service.config import load_settings
@@ -35,7 +37,32 @@ def project(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    if parent := os.environ.get("RECTIFY_PROJECTOR_PARENT", "").strip():
+        watch_parent(int(parent), stop)
     run_projector(
         settings, stop, lambda line: print(line, flush=True), rebuild=args.rebuild, until_caught_up=args.until_caught_up
     )
     return 0
+
+
+# How often a supervised projector looks for its parent, and how long it then has to stop before it is ended.
+PARENT_CHECK_EVERY = 0.5
+STOP_GRACE = 5.0
+
+
+def watch_parent(parent: int, stop: threading.Event) -> None:
+    """Stop when the process that started this one is gone (`rectify serve`'s master, SIGKILLed say).
+
+    An orphan would keep the projector lock, and the next server's projector would wait on it for ever.
+    Once orphaned, a process's parent becomes another (init or a subreaper), which `getppid` shows.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_EVERY)
+        print(f"parent process {parent} is gone: stopping", flush=True)
+        stop.set()
+        time.sleep(STOP_GRACE)
+        os._exit(1)  # still here (waiting on the lock, say): nothing is half written that a restart redoes
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()

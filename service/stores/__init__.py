@@ -78,13 +78,14 @@ def _postgres_env(url: str) -> dict[str, str]:
     if not parts.hostname or not parts.path.strip("/"):
         raise InvalidDatabaseUrl(f"PostgreSQL URL needs a host and a database name: {url!r}")
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": "service.stores.outage:RectifyPostgresFactory",
         "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")),
         "POSTGRES_HOST": parts.hostname,
         "POSTGRES_PORT": str(parts.port or 5432),
         "POSTGRES_USER": unquote(parts.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
-        "POSTGRES_CONNECT_TIMEOUT": "5",
+        # How long a request waits for a connection before its 503 (`?connect_timeout=N` in the URL).
+        "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", ["5"])[0],
         "POSTGRES_LOCK_TIMEOUT": "10",
         "POSTGRES_POOL_SIZE": "2",
         "POSTGRES_MAX_OVERFLOW": "8",
