@@ -4,6 +4,10 @@ The library retries an `OperationalError` ten times, and each try waits the whol
 pooled connection: with the store gone a request would take ten times that, and gunicorn would kill the
 worker. Once a connection could not be had, this datastore refuses for a short pause without trying (an
 error the library does not retry), then lets one request try again, so the service recovers by itself.
+
+Building a recorder must not need the store either, or a worker could not boot while it is away: the
+library connects there to look up the composite types its inserts use. That look-up is left, when the
+store does not answer, to the first connection that can be had.
 """
 
 from __future__ import annotations
@@ -14,11 +18,18 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from eventsourcing.persistence import DatabaseError, OperationalError
-from eventsourcing.postgres import PostgresFactory
+from eventsourcing.postgres import PostgresDatastore, PostgresFactory
+from psycopg.types.composite import CompositeInfo, register_composite
 from psycopg_pool import PoolTimeout
+from psycopg_pool.base import AttemptWithBackoff
 
 # How long the store is taken for gone after a failed connection (seconds): what `Retry-After` says.
 PAUSE = 1.0
+
+# psycopg_pool tries to reconnect after 1, 2, 4 … seconds, so after a minute's outage the pool would wait
+# a minute more before it saw the store back. Trying every second instead costs one refused connection a
+# second per worker while the store is away, and brings the service back within a second or two.
+AttemptWithBackoff.DELAY_BACKOFF = 1.0
 
 
 class StoreUnreachable(DatabaseError):
@@ -28,10 +39,28 @@ class StoreUnreachable(DatabaseError):
 class Breaker:
     """Wraps a datastore's `get_connection`: after a connection timed out, refuse at once for PAUSE seconds."""
 
-    def __init__(self, get_connection: Callable[[], AbstractContextManager[Any]], pause: float = PAUSE):
-        self.get_connection = get_connection
+    def __init__(self, datastore: PostgresDatastore, pause: float = PAUSE):
+        self.datastore = datastore
+        self.get_connection: Callable[[], AbstractContextManager[Any]] = datastore.get_connection
+        self.register_type_adapters = datastore.register_type_adapters
         self.pause = pause
         self.refuse_until = 0.0
+
+    def register_or_defer(self) -> None:
+        """The library's type look-up when the store answers; otherwise left to the first connection."""
+        try:
+            self.register_type_adapters()
+        except (OperationalError, StoreUnreachable):
+            pass
+
+    def register_missing_types(self, connection: Any) -> None:
+        datastore = self.datastore
+        for name in datastore.db_type_names - set(datastore.psycopg_type_adapters):
+            info = CompositeInfo.fetch(connection, f"{datastore.schema}.{name}")
+            if info is not None:
+                register_composite(info, connection)
+                datastore.psycopg_type_adapters[name] = info
+                datastore.psycopg_python_types[name] = info.python_type
 
     @contextmanager
     def connection(self) -> Iterator[Any]:
@@ -39,6 +68,7 @@ class Breaker:
             raise StoreUnreachable("the event store was unreachable moments ago")
         try:
             with self.get_connection() as connection:
+                self.register_missing_types(connection)
                 yield connection
         except OperationalError as error:
             if not isinstance(error.__cause__, PoolTimeout):
@@ -47,17 +77,11 @@ class Breaker:
             raise StoreUnreachable("the event store is unreachable") from error
 
 
-def _skip_type_adapters() -> None:
-    """The composite types serve only the library's database functions, which this service leaves off."""
-
-
 class RectifyPostgresFactory(PostgresFactory):
     """The library's PostgreSQL factory, whose datastore needs no connection to be built and fails fast."""
 
     def __init__(self, env: Any):
         super().__init__(env)
-        datastore = self.datastore
-        # The library connects while building a recorder only to register composite types (see above):
-        # skipping it lets a worker boot while the store is away.
-        datastore.register_type_adapters = _skip_type_adapters  # type: ignore[method-assign]
-        datastore.get_connection = Breaker(datastore.get_connection).connection  # type: ignore[method-assign]
+        breaker = Breaker(self.datastore)
+        self.datastore.get_connection = breaker.connection  # type: ignore[method-assign]
+        self.datastore.register_type_adapters = breaker.register_or_defer  # type: ignore[method-assign]

@@ -1,0 +1,112 @@
+"""PostgreSQL goes away under load and comes back: 503s meanwhile (never a hang, never a 500), then recovery."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.reliability.serving import PostgresCluster, Server, finding_body, wait_for
+
+# The cluster's URL asks for a 2 s connect timeout: no answer may take much longer than that.
+SLOWEST_ANSWER = 5.0
+
+
+@pytest.fixture
+def server(tmp_path: Path, postgres_cluster: PostgresCluster) -> Iterator[Server]:
+    running = Server(tmp_path, {**os.environ, "RECTIFY_DATABASE_URL": postgres_cluster.url})
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+
+
+class Load:
+    """A client issuing findings, each with an Idempotency-Key, noting every answer and how long it took."""
+
+    def __init__(self, server: Server, token: str):
+        self.server, self.token = server, token
+        self.answers: list[tuple[str, int, float, str | None]] = []  # key, status, seconds, Retry-After
+        self.acknowledged: dict[str, str] = {}  # key → finding id
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        due = (date.today() + timedelta(days=30)).isoformat()
+        while not self.stopping.is_set():
+            key = uuid.uuid4().hex
+            started = time.monotonic()
+            try:
+                status, body, headers = self.server.call(
+                    "POST",
+                    "/api/v1/findings",
+                    self.token,
+                    finding_body(f"停库演练 {key[:8]}", due),
+                    headers={"Idempotency-Key": key},
+                    timeout=30,
+                )
+            except OSError:
+                status, body, headers = 0, None, {}
+            self.answers.append((key, status, time.monotonic() - started, headers.get("Retry-After")))
+            if status == 201:
+                self.acknowledged[key] = body["id"]
+            time.sleep(0.05)
+
+    def statuses_since(self, count: int) -> list[int]:
+        return [status for _, status, _, _ in self.answers[count:]]
+
+
+def test_postgres_going_away_gives_503s_then_the_service_recovers_by_itself(
+    server: Server, postgres_cluster: PostgresCluster
+) -> None:
+    tokens = server.add_people()
+    load = Load(server, tokens["inspector"])
+    load.thread.start()
+    try:
+        wait_for(lambda: len(load.acknowledged) >= 5, 10, "findings issued before the outage")
+        postgres_cluster.stop()
+        before = len(load.answers)
+        wait_for(lambda: 503 in load.statuses_since(before), 10, "a 503 while the store is away")
+
+        started = time.monotonic()
+        status, body, _ = server.call("GET", "/healthz", timeout=2)
+        assert (status, body) == (200, {"status": "ok"}) and time.monotonic() - started < 0.5
+        status, body, headers = server.call("GET", "/readyz", timeout=SLOWEST_ANSWER)
+        assert status == 503 and headers["Retry-After"] and "psycopg" not in str(body).lower()
+
+        # A worker that dies now is replaced by one that boots without the store.
+        [victim, *_] = server.workers_now()
+        os.kill(victim, signal.SIGKILL)
+        wait_for(lambda: victim not in server.workers_now() and len(server.workers_now()) == 2, 10, "a new worker")
+        assert server.process is not None and server.process.poll() is None
+        time.sleep(1)
+
+        during = len(load.answers)
+        postgres_cluster.start()
+        back = time.monotonic()
+        wait_for(lambda: 201 in load.statuses_since(during), 30, "a finding issued after the store came back")
+        recovered = time.monotonic() - back
+        wait_for(lambda: server.call("GET", "/readyz")[0] == 200, 15, "/readyz to say ready again")
+    finally:
+        load.stopping.set()
+        load.thread.join(timeout=40)
+
+    outage = load.answers[before:during]
+    print(
+        f"store outage: {len(outage)} answers while away, statuses {sorted({a[1] for a in outage})}, "
+        f"slowest {max(a[2] for a in outage):.2f} s; recovered {recovered:.2f} s after the store came back; "
+        f"{len(load.acknowledged)} acknowledged"
+    )
+    assert {status for _, status, _, _ in load.answers} <= {201, 503}
+    assert all(retry_after for _, status, _, retry_after in load.answers if status == 503)
+    assert max(seconds for _, _, seconds, _ in load.answers) < SLOWEST_ANSWER
+    for key, finding in load.acknowledged.items():  # nothing acknowledged was lost
+        assert server.call("GET", f"/api/v1/findings/{finding}", tokens["inspector"])[0] == 200, key
