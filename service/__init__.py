@@ -7,11 +7,14 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
+from service.api_docs import install_api_docs
 from service.application import Rectify
 from service.auth import install_authentication
 from service.config import build_application, load_settings
 from service.errors import register_error_handlers
 from service.read_store import open_read_side
+from service.request_limits import install_request_limits
+from service.request_log import install_request_log
 from service.schemas import ErrorSchema
 
 API_SETTINGS = {
@@ -20,8 +23,6 @@ API_SETTINGS = {
     "OPENAPI_VERSION": "3.0.3",
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
-    "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
     "API_SPEC_OPTIONS": {
         "info": {"description": "Rectification tracking of inspection (巡察) and audit (审计) findings."},
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
@@ -46,6 +47,8 @@ def create_app(config: dict[str, Any] | None = None, application: Rectify | None
     app.json.sort_keys = False  # type: ignore[attr-defined]
     rectify = app.extensions["rectify"] = application or build_application(app.config)
     app.extensions["read_side"] = open_read_side(app.config, rectify)
+    install_request_log(app)  # first: every answer, even a refusal, carries its id and headers
+    install_request_limits(app)  # before authentication, so a refused address is not even checked
     install_authentication(app)
 
     from service.circulars.views import blp as circulars
@@ -59,4 +62,5 @@ def create_app(config: dict[str, Any] | None = None, application: Rectify | None
     api.register_blueprint(units, url_prefix="/api/v1/units")
     api.register_blueprint(circulars, url_prefix="/api/v1/circulars")
     app.register_blueprint(health)
+    install_api_docs(app)  # Swagger UI from installed files (flask-smorest's loads it from a CDN)
     return app

@@ -43,7 +43,7 @@ from service.transcodings import EnumTranscoder, register_domain_transcodings
 Change = Callable[[Finding, datetime, datetime], None]
 
 # How often a command without If-Match is tried when other requests keep changing its finding first.
-CHANGE_ATTEMPTS = 8
+CHANGE_ATTEMPTS = 16
 
 
 class Rectify(Organisation, Accounts, Application[UUID]):
@@ -210,7 +210,8 @@ class Rectify(Organisation, Accounts, Application[UUID]):
             try:
                 return self._change_once(id, actor, options, change)
             except ConcurrentChange:
-                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # so the losers do not collide again in step
+                # A random pause, longer each time, so the losers do not collide again in step.
+                time.sleep(random.uniform(0, min(0.1, 0.004 * 2**attempt)))
         return self._change_once(id, actor, options, change)
 
     def _change_once(self, id: UUID, actor: Actor, options: CommandOptions, change: Change) -> CommandResult:

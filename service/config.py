@@ -39,6 +39,16 @@ DEFAULTS: dict[str, Any] = {
     "RECTIFY_WARN_YELLOW_DAYS": "10",
     # How often the projector sends due warnings itself, in seconds (0: only `rectify warn`).
     "RECTIFY_WARN_EVERY": "0",
+    # The largest request body, in KB: a larger one is a 413 before it is read.
+    "RECTIFY_MAX_BODY_KB": "1024",
+    # Rate limits (`N/second|minute|hour`, or `off`): failed authentications per client address, requests per token.
+    "RECTIFY_RATE_LIMIT_AUTH": "20/minute",
+    "RECTIFY_RATE_LIMIT_TOKEN": "600/minute",
+    # Where the counters live: `memory://` (per worker, each worker allowing its share of the limit) or
+    # a shared flask-limiter storage such as `redis://host:6379` when several hosts serve one store.
+    "RECTIFY_RATE_LIMIT_STORAGE": "memory://",
+    # The number of worker processes sharing one host's memory counters (gunicorn reads it too).
+    "WEB_CONCURRENCY": "1",
 }
 
 

@@ -6,7 +6,8 @@ import logging
 from typing import Any
 
 from eventsourcing.persistence import OperationalError, PersistenceError
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from domain import errors
@@ -36,6 +37,7 @@ HTTP_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     412: "precondition_failed",
+    413: "body_too_large",
     415: "unsupported_media_type",
     422: "invalid_fields",
     429: "too_many_requests",
@@ -95,6 +97,8 @@ def register_error_handlers(app: Flask) -> None:
             message = "invalid fields: " + ", ".join(sorted(map(str, field_errors)))
         elif status == 400 and "_body" in field_errors:
             message = "malformed request: " + "; ".join(map(str, field_errors["_body"]))
+        elif status == 413:
+            message = f"the request body is larger than {current_app.config['MAX_CONTENT_LENGTH'] // 1024} KB"
         response = jsonify(
             error_body(HTTP_CODES.get(status, error.name.lower().replace(" ", "_")), message, field_errors)
         )
@@ -102,6 +106,13 @@ def register_error_handlers(app: Flask) -> None:
         for name, value in error.get_headers() if status == 405 else []:
             if name.lower() == "allow":
                 response.headers[name] = value
+        return response
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(error: RateLimitExceeded) -> Any:
+        response = jsonify(error_body("too_many_requests", f"too many requests ({error.description}); try again later"))
+        response.status_code = 429
+        response.headers["Retry-After"] = error.response.headers["Retry-After"] if error.response else "60"
         return response
 
     @app.errorhandler(InvalidCursor)

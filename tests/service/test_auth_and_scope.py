@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+from flask import Flask
+
 from domain.logs import UNITS_LOG_ID, USERS_LOG_ID
 from domain.values import Role, Source, reference_log_id, unit_id, user_id
+from service import create_app
+from service.application import Rectify
 from tests.service.conftest import finding_body
 from tests.service.helpers import (
     API,
@@ -20,6 +25,13 @@ from tests.service.helpers import (
 )
 
 SECRET = "A" * 43
+
+
+@pytest.fixture
+def app(application: Rectify, store_url: str) -> Flask:
+    """These tests send many wrong tokens from one address on purpose: the limit on that has tests of its own."""
+    settings = {"RECTIFY_DATABASE_URL": store_url, "TESTING": True, "RECTIFY_RATE_LIMIT_AUTH": "off"}
+    return create_app(settings, application=application)
 
 
 def assert_unauthenticated(response) -> dict:

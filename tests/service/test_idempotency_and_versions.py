@@ -229,9 +229,8 @@ RACERS = 8
 REASSIGNMENTS = 6
 
 
-def test_racing_commands_without_if_match_are_all_recorded_in_turn(auth, issue, application, store_url):
+def test_racing_commands_without_if_match_are_all_recorded_in_turn(client, auth, issue, store_url):
     findings = [issue(), issue()]
-    before = last_position(application)
     workers = [another_worker(store_url) for _ in range(RACERS)]
     clients = [worker.__enter__() for worker in workers]
 
@@ -252,7 +251,8 @@ def test_racing_commands_without_if_match_are_all_recorded_in_turn(auth, issue, 
         response.get_json() for answers_of_one in answers for response in answers_of_one if response.status_code != 200
     ]
     assert statuses == [200] * RACERS * REASSIGNMENTS, refused
-    assert last_position(application) == before + RACERS * REASSIGNMENTS
+    for finding in findings:  # every command recorded once (PostgreSQL's positions have gaps where a race was lost)
+        assert len(history(client, auth, finding)) == 1 + RACERS * REASSIGNMENTS // 2
     versions = sorted(response.get_json()["version"] for answers_of_one in answers for response in answers_of_one)
     assert versions == sorted(list(range(2, 2 + RACERS * REASSIGNMENTS // 2)) * 2)
 

@@ -1,0 +1,115 @@
+"""What one client may send: body size, failed authentications per address, requests per token."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from typing import IO, Any, cast
+
+from flask import Flask, Request, Response, request
+from flask_limiter import ApplicationLimit, Limiter, RequestLimit
+from limits import parse
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream, get_input_stream
+
+from service.auth import OPEN_PATHS
+
+OFF = "off"
+
+
+def install_request_limits(app: Flask) -> Limiter:
+    """Bound bodies (413 before parsing) and rate-limit (429 with Retry-After); before authentication runs."""
+    settings = app.config
+    app.config["MAX_CONTENT_LENGTH"] = int(settings["RECTIFY_MAX_BODY_KB"]) * 1024
+    app.request_class = BoundedRequest
+    storage = settings["RECTIFY_RATE_LIMIT_STORAGE"]
+    # Memory counters are per worker process: each worker allows its share, so that together they
+    # allow the configured rate (connections are spread over the workers by the kernel).
+    shares = int(settings["WEB_CONCURRENCY"] or 1) if storage.startswith("memory:") else 1
+    limits = []
+    if (auth_limit := settings["RECTIFY_RATE_LIMIT_AUTH"]) != OFF:
+        limits.append(
+            ApplicationLimit(
+                share_of(auth_limit, shares),
+                key_function=client_address,
+                scope="failed-authentication",
+                exempt_when=is_open,
+                deduct_when=lambda response: response.status_code == 401,
+                on_breach=retry_after,
+            )
+        )
+    if (token_limit := settings["RECTIFY_RATE_LIMIT_TOKEN"]) != OFF:
+        limits.append(
+            ApplicationLimit(
+                share_of(token_limit, shares),
+                key_function=token_digest,
+                scope="token",
+                exempt_when=lambda: is_open() or not token_digest(),
+                on_breach=retry_after,
+            )
+        )
+    return Limiter(
+        key_func=client_address,
+        app=app,
+        application_limits=limits,  # type: ignore[arg-type]
+        storage_uri=storage,
+        strategy="moving-window",
+        enabled=bool(limits),
+    )
+
+
+class StreamedBodyLimit(LimitedStream):
+    """A body without Content-Length (chunked) that refuses to end early at the limit.
+
+    Werkzeug's own stops reading at the limit and hands on what it read, so a cut JSON body would be parsed.
+    """
+
+    def readall(self) -> bytes:
+        body = super().readall()
+        if self.is_exhausted and self._stream.read(1):
+            raise RequestEntityTooLarge()
+        return body
+
+
+class BoundedRequest(Request):
+    """A request whose body, with or without Content-Length, is a 413 past MAX_CONTENT_LENGTH."""
+
+    @cached_property
+    def stream(self) -> IO[bytes]:
+        limit = self.max_content_length
+        if self.content_length is None and "wsgi.input_terminated" in self.environ and limit is not None:
+            return cast(IO[bytes], StreamedBodyLimit(self.environ["wsgi.input"], limit, is_max=True))
+        return get_input_stream(self.environ, max_content_length=limit)
+
+
+def share_of(limit: str, shares: int) -> str:
+    """`20/minute` split between `shares` processes, each allowed at least one."""
+    item = parse(limit)
+    amount = max(1, math.ceil(item.amount / shares))
+    return f"{amount} per {item.multiples} {item.GRANULARITY.name}"
+
+
+def client_address() -> str:
+    """The peer's address (behind a proxy, the proxy's: it must then do its own limiting)."""
+    return request.remote_addr or "unknown"
+
+
+def token_digest() -> str:
+    """A digest of the bearer token, so counters never hold a usable token ("" without one)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return ""
+    return hashlib.sha256(token.strip().encode()).hexdigest()[:32]
+
+
+def is_open() -> bool:
+    """Requests that need no token and are not counted: outside the API, its document and docs page."""
+    return not request.path.startswith("/api/v1/") or request.path.startswith(OPEN_PATHS)
+
+
+def retry_after(limit: RequestLimit) -> Response:
+    """Carries the seconds until the breached window lets a request through, for the 429 answer."""
+    seconds: Any = min(limit.limit.get_expiry(), max(1, math.ceil(limit.reset_at - time.time())))
+    return Response(status=429, headers={"Retry-After": str(seconds)})
