@@ -41,6 +41,7 @@ class Server:
     workers: int = 2
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    seen: set[int] = field(default_factory=set)  # every worker and projector met, to end them even orphaned
 
     @property
     def url(self) -> str:
@@ -80,6 +81,7 @@ class Server:
     def kill(self) -> None:
         """SIGKILL the master (its workers and projector are left to notice) and wait for it."""
         if self.process is not None and self.process.poll() is None:
+            self.seen.update(descendants(self.process.pid))
             self.process.kill()
             self.process.wait(timeout=10)
 
@@ -87,7 +89,7 @@ class Server:
         """Stop the server and every process it left behind, even after a SIGKILL of its master."""
         if self.process is None:
             return
-        family = descendants(self.process.pid)
+        family = self.seen | set(descendants(self.process.pid)) | set(projectors_of(self.folder))
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -95,8 +97,10 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+        table = processes()
         for pid in family:
-            kill_quietly(pid, signal.SIGKILL)
+            if pid in table and ("gunicorn" in table[pid][1] or "service.cli" in table[pid][1]):
+                kill_quietly(pid, signal.SIGKILL)
 
     def call(
         self, method: str, path: str, token: str | None = None, body: Any = None, *, headers: Any = None, timeout=10
@@ -133,10 +137,14 @@ class Server:
         return tokens
 
     def workers_now(self) -> list[int]:
-        return [pid for pid, command in child_pids(self.master).items() if "service.cli project" not in command]
+        found = [pid for pid, command in child_pids(self.master).items() if "service.cli project" not in command]
+        self.seen.update(found)
+        return found
 
     def projectors_now(self) -> list[int]:
-        return [pid for pid, command in child_pids(self.master).items() if "service.cli project" in command]
+        found = [pid for pid, command in child_pids(self.master).items() if "service.cli project" in command]
+        self.seen.update(found)
+        return found
 
 
 def parsed(raw: bytes) -> Any:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import subprocess
 import threading
 import time
 import uuid
@@ -110,3 +112,45 @@ def test_postgres_going_away_gives_503s_then_the_service_recovers_by_itself(
     assert max(seconds for _, _, seconds, _ in load.answers) < SLOWEST_ANSWER
     for key, finding in load.acknowledged.items():  # nothing acknowledged was lost
         assert server.call("GET", f"/api/v1/findings/{finding}", tokens["inspector"])[0] == 200, key
+
+
+@pytest.fixture
+def sqlite_server_running(tmp_path: Path) -> Iterator[Server]:
+    running = Server(tmp_path, {**os.environ, "RECTIFY_DATABASE_URL": f"sqlite:///{tmp_path}/rectify.db"})
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+
+
+def set_immutable(paths: list[Path], on: bool) -> None:
+    """chattr ±i: the tests run as root, whom file modes do not stop, but an immutable file stops anyone."""
+    subprocess.run(["chattr", "+i" if on else "-i", *map(str, paths)], check=True, capture_output=True)
+
+
+def test_a_sqlite_store_that_cannot_be_written_gives_503s_and_the_service_stays_up(
+    sqlite_server_running: Server,
+) -> None:
+    server = sqlite_server_running
+    tokens = server.add_people()
+    due = (date.today() + timedelta(days=30)).isoformat()
+    assert server.call("POST", "/api/v1/findings", tokens["inspector"], finding_body("写入正常", due))[0] == 201
+    # The shared-memory index stays writable: it is mapped into the workers, and a real read-only or full
+    # disk leaves the mapping of pages already there.
+    files = [server.folder / "rectify.db", server.folder / "rectify.db-wal"]
+    if shutil.which("chattr") is None:
+        pytest.skip("needs chattr to make the store file read-only for root")
+    set_immutable(files, True)
+    try:
+        for attempt in range(3):
+            status, body, headers = server.call(
+                "POST", "/api/v1/findings", tokens["inspector"], finding_body(f"只读 {attempt}", due)
+            )
+            assert (status, body["code"]) == (503, "store_unavailable") and headers["Retry-After"], body
+        assert server.call("GET", "/api/v1/findings", tokens["inspector"])[0] == 200  # reads still served
+        assert server.call("GET", "/healthz")[0] == 200
+        assert server.process is not None and server.process.poll() is None
+    finally:
+        set_immutable(files, False)
+    assert server.call("POST", "/api/v1/findings", tokens["inspector"], finding_body("恢复写入", due))[0] == 201
