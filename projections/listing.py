@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,6 +13,10 @@ from domain.lifecycle import overdue_sql
 from projections.view import ReadModelSQL
 
 MAX_PAGE = 200
+MAX_POSITION = 2**63 - 1  # positions are 64-bit integers in both stores
+# A cursor is "p" and a position (at most 19 digits), in URL-safe base64 without padding: 3 to 27 characters.
+CURSOR_PATTERN = re.compile(r"^[A-Za-z0-9_-]{3,27}$")
+CURSOR_TEXT = re.compile(r"^p([0-9]{1,19})$")
 
 
 class InvalidCursor(ValueError):
@@ -37,13 +42,16 @@ def encode_cursor(position: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not text.startswith("p"):
-            raise ValueError(text)
-        return int(text[1:])
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidCursor(f"cursor {cursor!r} was not handed out by this service") from None
+    """The position a cursor stands for; InvalidCursor for anything `encode_cursor` cannot have made."""
+    match = None
+    if CURSOR_PATTERN.match(cursor):
+        try:
+            match = CURSOR_TEXT.match(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii"))
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            match = None
+    if match is None or int(match.group(1)) > MAX_POSITION:
+        raise InvalidCursor("the cursor was not handed out by this service") from None
+    return int(match.group(1))
 
 
 def list_findings(

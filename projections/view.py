@@ -13,6 +13,8 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -68,9 +70,34 @@ def index_statements(t: dict[str, str]) -> list[str]:
     ]
 
 
+# Text no store or report format can hold: C0 controls but tab, line feed and carriage return (PostgreSQL's
+# text refuses NUL, XML 1.0 the others) and lone surrogates (not UTF-8). The HTTP API refuses them, but events
+# recorded before it did hold some, and the view must store whatever the log holds: they become U+FFFD.
+UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+# The columns holding text taken from events (the others hold numbers, dates and names the service makes).
+TEXT_COLUMNS = {
+    "findings": ("reference", "batch", "title", "description", "category", "unit", "assignee", "measures"),
+    "facts": ("unit", "assignee", "measures"),
+    "units": ("code", "name", "parent"),
+}
+
+
+def storable_rows(rows: list[tuple[Any, ...]], columns: Sequence[str], table: str) -> list[tuple[Any, ...]]:
+    """The rows with every character the view cannot hold in their text replaced by U+FFFD.
+
+    Almost no batch has one: its texts are searched in one pass, and rows are copied only if one is found.
+    """
+    texts = itemgetter(*(columns.index(name) for name in TEXT_COLUMNS[table]))
+    if UNSTORABLE.search("".join(filter(None, chain.from_iterable(map(texts, rows))))) is None:
+        return rows
+    return [tuple(UNSTORABLE.sub(REPLACEMENT, v) if isinstance(v, str) else v for v in row) for row in rows]
+
+
 # Raise when the projection fills the same tables differently; a change of the tables' or indexes'
 # statements counts by itself. A projector that finds a view built otherwise rebuilds it from zero.
-PROJECTION_VERSION = 1
+PROJECTION_VERSION = 2  # 2: text the view cannot hold is stored with U+FFFD in its place
 
 
 def layout_fingerprint() -> str:
@@ -209,13 +236,15 @@ class ReadModelSQL:
         """Write a batch and its tracking position in one transaction."""
         with self.write() as cursor:
             if batch.findings:
-                self.upsert(cursor, "findings", FINDING_COLUMNS, list(map(finding_values, batch.findings.values())))
+                rows = list(map(finding_values, batch.findings.values()))
+                self.upsert(cursor, "findings", FINDING_COLUMNS, storable_rows(rows, FINDING_COLUMNS, "findings"))
             if batch.facts:
-                self.insert(cursor, "facts", FACT_COLUMNS, batch.fact_rows())
+                self.insert(cursor, "facts", FACT_COLUMNS, storable_rows(batch.fact_rows(), FACT_COLUMNS, "facts"))
             if batch.successors:
                 cursor.executemany(self._successor_sql(), batch.successors)
             if batch.units:
-                self.insert(cursor, "units", UNIT_COLUMNS, list(map(unit_values, batch.units)))
+                rows = list(map(unit_values, batch.units))
+                self.insert(cursor, "units", UNIT_COLUMNS, storable_rows(rows, UNIT_COLUMNS, "units"))
             self.record(cursor, tracking)
 
     def insert(self, cursor: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:

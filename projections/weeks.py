@@ -6,7 +6,25 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
+# Circulars are asked for weeks of years 2000 to 2999: far enough either way for any finding this service
+# tracks, and every week in it has a previous week and a cut-off the calendar can hold.
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+WEEK_PATTERN = re.compile(r"^([0-9]{4})-W([0-9]{2})$")  # ASCII digits only: `\d` would take ２０２６ too
+
+
+def years_with_53_weeks() -> list[int]:
+    """The years of the range whose ISO calendar has a week 53."""
+    return [year for year in range(FIRST_YEAR, LAST_YEAR + 1) if date(year, 12, 28).isocalendar()[1] == 53]
+
+
+def documented_week_pattern() -> str:
+    """A regular expression matching exactly the weeks `Week.parse` takes (week 53 only in years that have one)."""
+    by_century: dict[str, list[str]] = {}
+    for year in years_with_53_weeks():
+        by_century.setdefault(str(year)[:2], []).append(str(year)[2:])
+    long_years = "|".join(f"{century}(?:{'|'.join(ends)})" for century, ends in by_century.items())
+    millennium = FIRST_YEAR // 1000  # the range is one millennium: its years are this digit and any three
+    return rf"^(?:{millennium}[0-9]{{3}}-W(?:0[1-9]|[1-4][0-9]|5[0-2])|(?:{long_years})-W53)$"
 
 
 class InvalidWeek(ValueError):
@@ -28,6 +46,8 @@ class Week:
         if match is None:
             raise InvalidWeek(f"{text!r} is not an ISO week like 2026-W47")
         year, number = int(match.group(1)), int(match.group(2))
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise InvalidWeek(f"circulars cover the weeks of the years {FIRST_YEAR} to {LAST_YEAR}")
         try:
             date.fromisocalendar(year, number, 1)
         except ValueError:

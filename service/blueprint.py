@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 import flask
@@ -43,10 +45,37 @@ class StrictJSONParser(FlaskParser):
             data = super()._raw_load_json(req)
         except RecursionError:
             abort(400, messages={"json": ["The JSON body is nested too deeply."]})
+        except json.JSONDecodeError:
+            raise  # webargs answers these (an empty body is no body)
+        except ValueError:  # a number past Python's int-string limit, which the decoder raises as a plain ValueError
+            abort(400, messages={"json": ["The JSON body holds a number too long to read."]})
         if data is not core.missing and lone_surrogates(data):
             abort(400, messages={"json": ["The JSON body holds text that is not valid Unicode (a lone surrogate)."]})
         return data
 
 
+DocumentAmendment = Callable[[dict[str, Any]], None]
+
+
 class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint with the strict parser, and amendments to the schemas it documents.
+
+    An amendment says in the OpenAPI document what marshmallow checks but apispec cannot write
+    (a rule across fields): it gets the document's schema components once the views are documented.
+    """
+
     ARGUMENTS_PARSER = StrictJSONParser()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.amendments: list[DocumentAmendment] = []
+
+    def amend_document(self, amendment: DocumentAmendment) -> DocumentAmendment:
+        """Register a function that changes the document's schema components (a decorator)."""
+        self.amendments.append(amendment)
+        return amendment
+
+    def register_views_in_doc(self, api: Any, app: flask.Flask, spec: Any, *, name: str, parameters: Any) -> None:
+        super().register_views_in_doc(api, app, spec, name=name, parameters=parameters)
+        for amendment in self.amendments:
+            amendment(spec.components.schemas)

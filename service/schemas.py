@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 
 class ErrorSchema(Schema):
@@ -16,7 +17,68 @@ class ErrorSchema(Schema):
     errors = fields.Dict(metadata={"description": "Field name to the list of its problems."})
 
 
+class NoArgsSchema(Schema):
+    """No query arguments: any is refused with 422 naming it, as a misspelt filter of the list is."""
+
+    class Meta:
+        unknown = RAISE
+
+
 EARLIEST, LATEST = 1970, 9000
+
+# The input rule for text: no C0 control character but tab, line feed and carriage return (CRLF is how
+# pasted multi-line text arrives), the same three XML 1.0 allows, so every report format can carry the
+# text; NUL could not even be stored in a PostgreSQL text column. Lone surrogates never get this far
+# (the JSON parser refuses them). Python's `re` and the OpenAPI document's regular expressions read
+# these classes alike, so the documented pattern is the check itself.
+CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f"
+NO_CONTROLS = rf"^[^{CONTROLS}]*$"
+# White space, then something else, then anything: the three parts never overlap, so a long text is
+# matched or refused in one pass (no backtracking over every way to split it).
+NOT_BLANK_WITHOUT_CONTROLS = rf"^[^\S{CONTROLS}]*[^\s{CONTROLS}][^{CONTROLS}]*$"
+CONTROLS_MESSAGE = "Must not contain NUL or other control characters (tab, line feed and carriage return are allowed)."
+
+
+def text_rules(max_length: int, *, required: bool) -> list[validate.Validator]:
+    """The validators of a free-text field: its length, no control characters and, if required, not blank."""
+    if required:
+        content = validate.Regexp(
+            NOT_BLANK_WITHOUT_CONTROLS, error="Must not be blank, nor contain NUL or other control characters."
+        )
+    else:
+        content = validate.Regexp(NO_CONTROLS, error=CONTROLS_MESSAGE)
+    return [validate.Length(min=1 if required else 0, max=max_length), content]
+
+
+def query_text(max_length: int, description: str, **kwargs: Any) -> fields.String:
+    """A free-text query parameter: 1 to `max_length` characters, no control characters."""
+    return fields.String(
+        validate=[validate.Length(min=1, max=max_length), validate.Regexp(NO_CONTROLS, error=CONTROLS_MESSAGE)],
+        metadata={"description": description},
+        **kwargs,
+    )
+
+
+def code_field(pattern: re.Pattern[str], description: str, **kwargs: Any) -> fields.String:
+    """A code (a unit's, a reference) in its documented pattern, which allows no control character."""
+    return fields.String(
+        validate=[
+            validate.Length(min=1, max=64),
+            validate.Regexp(pattern, error="Letters, digits and . _ - (and / in references) only, up to 64."),
+        ],
+        metadata={"description": description},
+        **kwargs,
+    )
+
+
+POSITION_MAX = 2**63 - 1  # positions are 64-bit integers in both stores
+
+
+def position_field(description: str) -> fields.Integer:
+    """An optional log position: 0 to 2^63 - 1."""
+    return fields.Integer(
+        load_default=None, validate=validate.Range(min=0, max=POSITION_MAX), metadata={"description": description}
+    )
 
 
 def within_calendar(moment: datetime) -> None:
@@ -29,9 +91,17 @@ def within_calendar(moment: datetime) -> None:
         raise ValidationError(f"Must fall between the years {EARLIEST} and {LATEST}.")
 
 
+# The years the document promises (those inside EARLIEST and LATEST whatever the UTC offset), as a pattern.
+DOCUMENTED_MOMENT = r"^(?:197[1-9]|19[89][0-9]|[2-8][0-9]{3})-"
+
+
 def moment_field(description: str) -> fields.AwareDateTime:
     """An optional ISO 8601 moment with a UTC offset."""
-    return fields.AwareDateTime(load_default=None, validate=within_calendar, metadata={"description": description})
+    return fields.AwareDateTime(
+        load_default=None,
+        validate=within_calendar,
+        metadata={"description": f"{description} Years {EARLIEST} to {LATEST}.", "pattern": DOCUMENTED_MOMENT},
+    )
 
 
 def plain(value: Any) -> Any:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from domain.values import UNIT_CODE_PATTERN
 from projections.circular import LEDGER_SCOPES
-from service.schemas import moment_field
+from projections.weeks import FIRST_YEAR, LAST_YEAR, documented_week_pattern
+from service.schemas import code_field, moment_field, position_field
 
 FORMATS = ("json", "html", "csv", "xlsx", "docx")
 
@@ -14,12 +16,21 @@ class CircularArgsSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    week = fields.String(metadata={"description": "ISO week, e.g. 2026-W47; default: the last finished week."})
-    unit = fields.String(metadata={"description": "Only this unit and the units below it."})
+    week = fields.String(
+        validate=[
+            validate.Length(max=8),
+            validate.Regexp(documented_week_pattern(), error=f"An ISO week of {FIRST_YEAR} to {LAST_YEAR}."),
+        ],
+        metadata={
+            "description": f"ISO week, e.g. 2026-W47, of the years {FIRST_YEAR} to {LAST_YEAR} (week 53 only in years"
+            " that have one); default: the last finished week."
+        },
+    )
+    unit = code_field(UNIT_CODE_PATTERN, "Only this unit and the units below it.")
     format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
     lang = fields.String(load_default="zh", validate=validate.OneOf(("zh", "en")))
     as_known_at = moment_field("Count only events recorded up to this moment (default: now).")
-    min_position = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    min_position = position_field("Wait until the read model has this position.")
     ledger = fields.String(
         load_default=None,
         validate=validate.OneOf(sorted(LEDGER_SCOPES)),

@@ -7,15 +7,14 @@ from typing import Any
 from flask import current_app
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 
-from domain.values import REFERENCE_PATTERN, Outcome, Severity, Source, Status, WarningLevel
-from service.schemas import PlainDict, moment_field
+from domain.values import REFERENCE_PATTERN, UNIT_CODE_PATTERN, Outcome, Severity, Source, Status, WarningLevel
+from projections.listing import CURSOR_PATTERN
+from service.schemas import PlainDict, code_field, moment_field, position_field, query_text, text_rules
 
 
 def text(max_length: int, *, required: bool = True, **kwargs: Any) -> fields.String:
-    """A string field that must carry something besides white space."""
-    length = validate.Length(min=1 if required else 0, max=max_length)
-    not_blank = validate.Regexp(r"\S", error="Must not be blank.") if required else None
-    validators = [length, not_blank] if not_blank else [length]
+    """A free-text field: up to `max_length` characters, no control characters; if required, not blank."""
+    validators = text_rules(max_length, required=required)
     if required:
         return fields.String(required=True, validate=validators, **kwargs)
     return fields.String(load_default="", validate=validators, **kwargs)
@@ -42,7 +41,7 @@ class IssueSchema(CommandSchema):
     description = text(5000, required=False)
     category = text(100, required=False)
     severity = fields.Enum(Severity, by_value=True, required=True)
-    unit = text(64)
+    unit = code_field(UNIT_CODE_PATTERN, "The code of the unit responsible for the fix.", required=True)
     due_date = fields.Date(required=True)
 
     @validates("category")
@@ -141,23 +140,23 @@ class ListArgsSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    unit = fields.String(metadata={"description": "A unit code; its whole subtree is listed."})
+    unit = code_field(UNIT_CODE_PATTERN, "A unit code; its whole subtree is listed.")
     status = fields.Enum(Status, by_value=True)
     source = fields.Enum(Source, by_value=True)
     severity = fields.Enum(Severity, by_value=True)
-    batch = fields.String()
-    assignee = fields.String()
+    batch = query_text(200, "The batch (inspection round or audit project), exactly.")
+    assignee = query_text(100, "The person the finding is assigned to, exactly.")
     overdue = fields.Boolean(metadata={"description": "Open and past the (extended) due date, as of today."})
-    q = fields.String(
-        validate=validate.Length(min=1, max=200), metadata={"description": "Text in reference, title or description."}
+    q = query_text(200, "Text in reference, title or description.")
+    cursor = fields.String(
+        validate=[
+            validate.Length(max=27),
+            validate.Regexp(CURSOR_PATTERN, error="Not a cursor this service handed out."),
+        ],
+        metadata={"description": "From the previous page's next_cursor (opaque: only cursors handed out work)."},
     )
-    cursor = fields.String(metadata={"description": "From the previous page's next_cursor."})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    min_position = fields.Integer(
-        load_default=None,
-        validate=validate.Range(min=0),
-        metadata={"description": "Wait until the read model has this position."},
-    )
+    min_position = position_field("Wait until the read model has this position.")
 
 
 class FindingSummarySchema(FindingSchema):

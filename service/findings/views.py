@@ -13,24 +13,28 @@ from flask import current_app, request, url_for
 from flask.views import MethodView
 from werkzeug.exceptions import BadRequest
 
+from domain.values import Outcome
 from service.application import Rectify
 from service.auth import current_actor
 from service.blueprint import Blueprint
 from service.commands import CommandOptions, CommandResult, Idempotency
 from service.findings import schemas
 from service.reads import read_side
-from service.schemas import ErrorSchema, plain
+from service.schemas import NOT_BLANK_WITHOUT_CONTROLS, ErrorSchema, NoArgsSchema, plain
 
 blp = Blueprint("findings", __name__, description="Findings (整改问题) and their life from issue to closing.")
 
-IF_MATCH = re.compile(r'^\s*(?:\*|(?:W/)?"?(\d+)"?)\s*$')
+# A version has at most 18 ASCII digits (a 5,000-digit one is beyond what Python turns into an int).
+IF_MATCH = re.compile(r'^[ \t]*(?:\*|(?:W/)?"?([0-9]{1,18})"?)[ \t]*$')
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 COMMAND_ERRORS = {
+    400: "The body is not JSON, or a header (If-Match, Idempotency-Key) is malformed.",
     401: "No valid bearer token.",
     404: "No such finding.",
     403: "The role or unit may not do this.",
     409: "A rule of the finding's life is broken, or another request changed it first.",
     412: "If-Match names a version the finding has moved on from.",
+    415: "The body is not sent as application/json.",
     422: "A field is missing or invalid, or the Idempotency-Key was used for another request.",
 }
 
@@ -69,9 +73,11 @@ def answer(result: CommandResult, status: int = 200) -> tuple[dict[str, Any], in
 
 
 COMMAND_HEADERS = [
-    {"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
+    {"in": "header", "name": "If-Match", "required": False,
+     "schema": {"type": "string", "pattern": IF_MATCH.pattern, "maxLength": 40},
      "description": 'The version the command expects, e.g. "3"; 412 and nothing recorded if the finding moved on.'},
-    {"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 200},
+    {"in": "header", "name": "Idempotency-Key", "required": False,
+     "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY.pattern, "minLength": 1, "maxLength": 200},
      "description": "A repeat with the same key and body returns the first answer and records nothing."},
 ]  # fmt: skip
 
@@ -107,9 +113,11 @@ class Findings(MethodView):
 
 @blp.route("/<uuid:finding_id>")
 class Finding(MethodView):
+    @blp.arguments(NoArgsSchema, location="query")
     @blp.response(200, schemas.FindingSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such finding.")
-    def get(self, finding_id: UUID) -> Any:
+    @blp.alt_response(422, schema=ErrorSchema, description="A query argument this answer does not take.")
+    def get(self, _args: dict[str, Any], finding_id: UUID) -> Any:
         """A finding as it stands now"""
         finding = application().get_finding(finding_id, current_actor())
         return finding, 200, {"ETag": f'"{finding["version"]}"'}
@@ -117,9 +125,11 @@ class Finding(MethodView):
 
 @blp.route("/<uuid:finding_id>/history")
 class History(MethodView):
+    @blp.arguments(NoArgsSchema, location="query")
     @blp.response(200, schemas.HistorySchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such finding.")
-    def get(self, finding_id: UUID) -> Any:
+    @blp.alt_response(422, schema=ErrorSchema, description="A query argument this answer does not take.")
+    def get(self, _args: dict[str, Any], finding_id: UUID) -> Any:
         """Every event of a finding, oldest first, as recorded in the store"""
         return application().history(finding_id, current_actor())
 
@@ -147,6 +157,16 @@ def rectify(fields: dict[str, Any], finding_id: UUID) -> Any:
     """Report the fix: measures and evidence (unit)"""
     options, fields = command(fields)
     return answer(application().rectify(finding_id, current_actor(), options, **fields))
+
+
+@blp.amend_document
+def rejection_says_why(components: dict[str, Any]) -> None:
+    """ReviewSchema's rule across fields, in the document: an acceptance, or a comment that is not blank."""
+    not_blank = {"type": "string", "minLength": 1, "pattern": NOT_BLANK_WITHOUT_CONTROLS}
+    components["Review"]["anyOf"] = [
+        {"properties": {"outcome": {"enum": [Outcome.ACCEPTED.value]}}},
+        {"properties": {"comment": not_blank}, "required": ["comment"]},
+    ]
 
 
 @blp.route("/<uuid:finding_id>/review", methods=["POST"])

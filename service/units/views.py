@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from service.auth import current_actor
 from service.blueprint import Blueprint
-from service.schemas import ErrorSchema
+from service.schemas import ErrorSchema, NoArgsSchema
 from service.units.schemas import UnitSchema
 
 blp = Blueprint("units", __name__, description="Units (责任单位) and their tree.")
@@ -17,8 +17,10 @@ blp = Blueprint("units", __name__, description="Units (责任单位) and their t
 
 @blp.route("")
 class Units(MethodView):
+    @blp.arguments(NoArgsSchema, location="query")
     @blp.response(200, UnitSchema(many=True))
-    def get(self) -> Any:
+    @blp.alt_response(422, schema=ErrorSchema, description="A query argument was given: this list takes none.")
+    def get(self, _args: dict[str, Any]) -> Any:
         """Every unit, in the order they were registered"""
         return current_app.extensions["rectify"].list_units()
 
