@@ -63,7 +63,8 @@ class ProjectorSupervisor:
         while not self.stopping.is_set():
             started = time.monotonic()
             env = {**os.environ, "RECTIFY_PROJECTOR_PARENT": str(os.getpid())}
-            self.process = subprocess.Popen([sys.executable, "-m", "service.cli", "project"], env=env)
+            with _spawning:  # see pre_fork
+                self.process = subprocess.Popen([sys.executable, "-m", "service.cli", "project"], env=env)
             self.log.info("projector started (pid %s)", self.process.pid)
             # gunicorn's SIGCHLD handler may reap it first: then wait() sees no status, and says 0.
             code = self.process.wait()
@@ -88,6 +89,16 @@ class ProjectorSupervisor:
 
 
 _supervisor: dict[str, ProjectorSupervisor] = {}
+
+# Held while the projector is being started. Popen waits on a pipe until the new process has exec'd; a
+# worker forked by the master's main thread meanwhile would inherit that pipe and hold it open for its
+# whole life, leaving the supervisor stuck in Popen. The master waits here before each fork.
+_spawning = threading.Lock()
+
+
+def pre_fork(server: Any, worker: Any) -> None:
+    with _spawning:
+        pass
 
 
 def when_ready(server: Any) -> None:

@@ -57,7 +57,7 @@ class Client(threading.Thread):
         self.commands.append(command)
         while not self.stopping.is_set():
             if self.send(command):
-                time.sleep(0.02)  # a busy office, not a benchmark
+                time.sleep(0.05)  # a busy office, not a benchmark
                 return True
             time.sleep(0.2)
         return False
@@ -76,10 +76,12 @@ class Client(threading.Thread):
                     return
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
+@pytest.fixture(params=["sqlite", "postgres"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
     # The load runs well over the per-token limit a person would meet: it measures crashes, not limits.
     running = sqlite_server(tmp_path, RECTIFY_RATE_LIMIT_TOKEN="off", RECTIFY_RATE_LIMIT_AUTH="off")
+    if request.param == "postgres":
+        running.env["RECTIFY_DATABASE_URL"] = request.getfixturevalue("postgres_cluster").url
     try:
         running.start()
         yield running
@@ -110,9 +112,9 @@ def test_sigkills_under_load_lose_nothing_acknowledged_and_double_nothing(server
     for client in clients:
         client.start()
     try:
-        time.sleep(1.5)
+        time.sleep(1)
         os.kill(server.workers_now()[0], signal.SIGKILL)
-        time.sleep(1.5)
+        time.sleep(1)
         workers = server.workers_now()
         server.kill()
         for pid in workers:
@@ -121,7 +123,7 @@ def test_sigkills_under_load_lose_nothing_acknowledged_and_double_nothing(server
         server.start()
         time.sleep(1)
         os.kill(wait_for(server.projectors_now, 10, "the new server's projector")[0], signal.SIGKILL)
-        time.sleep(1.5)
+        time.sleep(1)
     finally:
         for client in clients:
             client.stopping.set()
