@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIND ?= 127.0.0.1:8000
 
-.PHONY: run test test-dates lint demo bench clean
+.PHONY: run test test-dates lint fuzz demo bench clean
 
 $(VENV)/.run-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+# fuzz: schemathesis against the served OpenAPI document, many more cases than `make test` runs, on both stores.
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(VENV)/.dev-installed  ## fuzz the API from its OpenAPI document (RECTIFY_FUZZ_EXAMPLES cases of each kind)
+	RECTIFY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) RECTIFY_FUZZ_STORES=sqlite,postgres \
+		$(VENV)/bin/pytest -q -s -p no:logging tests/reliability/test_fuzz.py
 
 demo: $(VENV)/.run-installed  ## seed a realistic data set into the configured store
 	$(VENV)/bin/rectify demo
