@@ -48,7 +48,7 @@ def create_app(config: dict[str, Any] | None = None, application: Rectify | None
     rectify = app.extensions["rectify"] = application or build_application(app.config)
     app.extensions["read_side"] = open_read_side(app.config, rectify)
     install_request_log(app)  # first: every answer, even a refusal, carries its id and headers
-    install_request_limits(app)  # before authentication, so a refused address is not even checked
+    install_request_limits(app)  # before authentication: a token over its limit is not even looked up
     install_authentication(app)
 
     from service.circulars.views import blp as circulars

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Flask, current_app, g, request
+from werkzeug.exceptions import TooManyRequests
 
 from domain.errors import NotAuthenticated
 from domain.values import Actor
 
 OPEN_PATHS = ("/api/v1/openapi.json", "/api/v1/docs")
+
+
+class TooManyFailedAuthentications(TooManyRequests):
+    """The client's address has failed to authenticate too often lately: a 429 instead of a 401."""
+
+    def __init__(self, description: str, seconds: int) -> None:
+        super().__init__(description=description)
+        self.seconds = seconds  # until the address may try again (werkzeug's own `retry_after` is a header value)
 
 
 def install_authentication(app: Flask) -> None:
@@ -19,9 +31,31 @@ def install_authentication(app: Flask) -> None:
             return  # unknown routes answer 404 whoever asks
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise NotAuthenticated("send Authorization: Bearer <token> (made by `rectify users add`)")
-        g.actor = current_app.extensions["rectify"].authenticate(token.strip())
+        try:
+            if scheme.lower() != "bearer" or not token.strip():
+                raise NotAuthenticated("send Authorization: Bearer <token> (made by `rectify users add`)")
+            g.actor = current_app.extensions["rectify"].authenticate(token.strip())
+        except NotAuthenticated:
+            count_failed_authentication()
+            raise
+
+
+def count_failed_authentication() -> None:
+    """Count a refused token against the client's address; past the limit the answer is a 429, not a 401."""
+    limit = current_app.extensions.get("failed_authentication_limit")
+    if limit is None:
+        return
+    strategy = current_app.extensions["rate_limiter"].limiter
+    identifiers = (client_address(), "failed-authentication")
+    if not strategy.hit(limit, *identifiers):
+        reset_at = strategy.get_window_stats(limit, *identifiers).reset_time
+        seconds = min(limit.get_expiry(), max(1, math.ceil(reset_at - time.time())))
+        raise TooManyFailedAuthentications(f"failed authentications: {limit}", seconds)
+
+
+def client_address() -> str:
+    """The peer's address (behind a proxy, the proxy's: it must then do its own limiting)."""
+    return request.remote_addr or "unknown"
 
 
 def current_actor() -> Actor:

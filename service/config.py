@@ -47,8 +47,9 @@ DEFAULTS: dict[str, Any] = {
     # Where the counters live: `memory://` (per worker, each worker allowing its share of the limit) or
     # a shared flask-limiter storage such as `redis://host:6379` when several hosts serve one store.
     "RECTIFY_RATE_LIMIT_STORAGE": "memory://",
-    # The number of worker processes sharing one host's memory counters (gunicorn reads it too).
-    "WEB_CONCURRENCY": "1",
+    # The worker processes sharing one host's memory counters (gunicorn's own variable for its worker count);
+    # empty: under gunicorn, its `--workers`, else one.
+    "WEB_CONCURRENCY": "",
 }
 
 

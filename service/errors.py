@@ -8,12 +8,13 @@ from typing import Any
 from eventsourcing.persistence import OperationalError, PersistenceError
 from flask import Flask, current_app, jsonify
 from flask_limiter import RateLimitExceeded
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from domain import errors
 from projections.listing import InvalidCursor
 from projections.view import ViewLagging
 from projections.weeks import InvalidWeek
+from service.auth import TooManyFailedAuthentications
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,15 @@ def status_of(error: errors.RectifyError) -> int:
     return 409
 
 
+def retry_after(error: TooManyRequests) -> int:
+    """Seconds until a rate-limited client may try again, as its limit's window says."""
+    if isinstance(error, TooManyFailedAuthentications):
+        return error.seconds
+    if isinstance(error, RateLimitExceeded) and error.response is not None:
+        return int(error.response.headers["Retry-After"])
+    return 60
+
+
 def register_error_handlers(app: Flask) -> None:
     """Map domain, library and HTTP errors onto JSON answers."""
 
@@ -108,11 +118,11 @@ def register_error_handlers(app: Flask) -> None:
                 response.headers[name] = value
         return response
 
-    @app.errorhandler(RateLimitExceeded)
-    def rate_limited(error: RateLimitExceeded) -> Any:
+    @app.errorhandler(TooManyRequests)
+    def rate_limited(error: TooManyRequests) -> Any:
         response = jsonify(error_body("too_many_requests", f"too many requests ({error.description}); try again later"))
         response.status_code = 429
-        response.headers["Retry-After"] = error.response.headers["Retry-After"] if error.response else "60"
+        response.headers["Retry-After"] = str(retry_after(error))
         return response
 
     @app.errorhandler(InvalidCursor)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import math
+import os
+import sys
 import time
 from typing import IO, Any, cast
 
@@ -14,7 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
 
-from service.auth import OPEN_PATHS
+from service.auth import OPEN_PATHS, client_address
 
 OFF = "off"
 
@@ -27,19 +30,12 @@ def install_request_limits(app: Flask) -> Limiter:
     storage = settings["RECTIFY_RATE_LIMIT_STORAGE"]
     # Memory counters are per worker process: each worker allows its share, so that together they
     # allow the configured rate (connections are spread over the workers by the kernel).
-    shares = int(settings["WEB_CONCURRENCY"] or 1) if storage.startswith("memory:") else 1
+    shares = worker_count(settings["WEB_CONCURRENCY"]) if storage.startswith("memory:") else 1
+    # Failed authentications are counted by `service.auth` once a token is refused, so a valid token from the
+    # same address (an office behind one NAT) is never held up by someone else's wrong ones.
+    auth_limit = settings["RECTIFY_RATE_LIMIT_AUTH"]
+    app.extensions["failed_authentication_limit"] = parse(share_of(auth_limit, shares)) if auth_limit != OFF else None
     limits = []
-    if (auth_limit := settings["RECTIFY_RATE_LIMIT_AUTH"]) != OFF:
-        limits.append(
-            ApplicationLimit(
-                share_of(auth_limit, shares),
-                key_function=client_address,
-                scope="failed-authentication",
-                exempt_when=is_open,
-                deduct_when=lambda response: response.status_code == 401,
-                on_breach=retry_after,
-            )
-        )
     if (token_limit := settings["RECTIFY_RATE_LIMIT_TOKEN"]) != OFF:
         limits.append(
             ApplicationLimit(
@@ -50,14 +46,15 @@ def install_request_limits(app: Flask) -> Limiter:
                 on_breach=retry_after,
             )
         )
-    return Limiter(
+    limiter = Limiter(
         key_func=client_address,
         app=app,
         application_limits=limits,  # type: ignore[arg-type]
         storage_uri=storage,
         strategy="moving-window",
-        enabled=bool(limits),
     )
+    app.extensions["rate_limiter"] = limiter
+    return limiter
 
 
 class StreamedBodyLimit(LimitedStream):
@@ -84,16 +81,27 @@ class BoundedRequest(Request):
         return get_input_stream(self.environ, max_content_length=limit)
 
 
+def worker_count(setting: str) -> int:
+    """The worker processes of this host: WEB_CONCURRENCY when set, else gunicorn's `--workers`, else one.
+
+    A gunicorn worker is a fork of the master, so its `sys.argv` is the master's command line, which is
+    where `rectify serve` gives the count.
+    """
+    if setting:
+        return max(1, int(setting))
+    if not os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
+        return 1
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("-w", "--workers", type=int, default=1)
+    known, _ = parser.parse_known_args(sys.argv[1:])
+    return max(1, known.workers)
+
+
 def share_of(limit: str, shares: int) -> str:
     """`20/minute` split between `shares` processes, each allowed at least one."""
     item = parse(limit)
     amount = max(1, math.ceil(item.amount / shares))
     return f"{amount} per {item.multiples} {item.GRANULARITY.name}"
-
-
-def client_address() -> str:
-    """The peer's address (behind a proxy, the proxy's: it must then do its own limiting)."""
-    return request.remote_addr or "unknown"
 
 
 def token_digest() -> str:

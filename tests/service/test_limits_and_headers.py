@@ -100,7 +100,10 @@ def test_failed_authentications_from_one_address_are_limited(auth, application, 
     for _ in range(20):
         assert_error(client.get(f"{API}/units", headers=WRONG), 401)
     assert_rate_limited(client.get(f"{API}/units", headers=WRONG))
-    assert_rate_limited(client.get(f"{API}/units", headers=auth["auditor"]))  # the address, not the token
+    assert_rate_limited(client.get(f"{API}/units"))  # no token at all is a failure too
+    assert_rate_limited(client.post(f"{API}/findings", json=finding_body(), headers=WRONG))
+    # A valid token from the same address (an office behind one NAT) is not held up by someone else's wrong ones.
+    assert client.get(f"{API}/units", headers=auth["auditor"]).status_code == 200
     elsewhere = {"REMOTE_ADDR": "10.9.8.7"}
     assert_error(client.get(f"{API}/units", headers=WRONG, environ_base=elsewhere), 401)
     assert client.get(f"{API}/units", headers=auth["auditor"], environ_base=elsewhere).status_code == 200
@@ -124,6 +127,17 @@ def test_requests_per_token_are_limited_and_other_tokens_go_on(auth, application
 
 def test_each_worker_keeps_its_share_of_a_limit_held_in_memory(auth, application, store_url):
     client = client_with(application, store_url, RECTIFY_RATE_LIMIT_TOKEN="20/minute", WEB_CONCURRENCY="4")
+    for _ in range(5):
+        assert client.get(f"{API}/units", headers=auth["auditor"]).status_code == 200
+    assert_rate_limited(client.get(f"{API}/units", headers=auth["auditor"]))
+
+
+def test_under_gunicorn_the_share_follows_the_worker_count_it_was_started_with(
+    auth, application, store_url, monkeypatch
+):
+    monkeypatch.setenv("SERVER_SOFTWARE", "gunicorn/23.0.0")
+    monkeypatch.setattr("sys.argv", ["gunicorn", "--bind", "127.0.0.1:8000", "--workers", "4", "wsgi:app"])
+    client = client_with(application, store_url, RECTIFY_RATE_LIMIT_TOKEN="20/minute")
     for _ in range(5):
         assert client.get(f"{API}/units", headers=auth["auditor"]).status_code == 200
     assert_rate_limited(client.get(f"{API}/units", headers=auth["auditor"]))
