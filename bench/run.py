@@ -8,6 +8,7 @@ of the speed of merely reading and decoding the same events; a weekly circular
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import time
 from datetime import datetime
@@ -118,7 +119,9 @@ def http_client(settings: dict[str, Any]) -> Any:
 
     # The rate limits are off: the cases measure what a request costs, and send hundreds a minute with one token.
     unlimited = {"TESTING": True, "RECTIFY_RATE_LIMIT_AUTH": "off", "RECTIFY_RATE_LIMIT_TOKEN": "off"}
-    return create_app(settings | unlimited).test_client()
+    client = create_app(settings | unlimited).test_client()
+    logging.getLogger("rectify.requests").setLevel(logging.WARNING)  # a JSON line per request would bury the report
+    return client
 
 
 if __name__ == "__main__":
