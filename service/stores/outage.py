@@ -6,8 +6,8 @@ worker. Once a connection could not be had, this datastore refuses for a short p
 error the library does not retry), then lets one request try again, so the service recovers by itself.
 
 Building a recorder must not need the store either, or a worker could not boot while it is away: the
-library connects there to look up the composite types its inserts use. That look-up is left, when the
-store does not answer, to the first connection that can be had.
+library connects there to look up the composite types its inserts use. That look-up is left to the
+first connection handed out.
 """
 
 from __future__ import annotations
@@ -42,16 +42,11 @@ class Breaker:
     def __init__(self, datastore: PostgresDatastore, pause: float = PAUSE):
         self.datastore = datastore
         self.get_connection: Callable[[], AbstractContextManager[Any]] = datastore.get_connection
-        self.register_type_adapters = datastore.register_type_adapters
         self.pause = pause
         self.refuse_until = 0.0
 
-    def register_or_defer(self) -> None:
-        """The library's type look-up when the store answers; otherwise left to the first connection."""
-        try:
-            self.register_type_adapters()
-        except (OperationalError, StoreUnreachable):
-            pass
+    def register_later(self) -> None:
+        """Instead of the library's type look-up when a recorder is built: done on each connection handed out."""
 
     def register_missing_types(self, connection: Any) -> None:
         datastore = self.datastore
@@ -84,4 +79,4 @@ class RectifyPostgresFactory(PostgresFactory):
         super().__init__(env)
         breaker = Breaker(self.datastore)
         self.datastore.get_connection = breaker.connection  # type: ignore[method-assign]
-        self.datastore.register_type_adapters = breaker.register_or_defer  # type: ignore[method-assign]
+        self.datastore.register_type_adapters = breaker.register_later  # type: ignore[method-assign]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.serving import PostgresCluster, Server, finding_body, wait_for
+from tests.reliability.serving import PostgresCluster, Server, finding_body, free_port, wait_for
 
 # The cluster's URL asks for a 2 s connect timeout: no answer may take much longer than that.
 SLOWEST_ANSWER = 5.0
@@ -153,4 +153,23 @@ def test_a_sqlite_store_that_cannot_be_written_gives_503s_and_the_service_stays_
         assert server.process is not None and server.process.poll() is None
     finally:
         set_immutable(files, False)
-    assert server.call("POST", "/api/v1/findings", tokens["inspector"], finding_body("恢复写入", due))[0] == 201
+    writable = time.monotonic()
+    body = finding_body("恢复写入", due)
+    wait_for(lambda: server.call("POST", "/api/v1/findings", tokens["inspector"], body)[0] == 201, 10, "a write again")
+    print(f"sqlite: writes again {time.monotonic() - writable:.2f} s after the file is writable")
+
+
+def test_the_app_builds_without_its_store_and_answers_503_within_the_connect_timeout() -> None:
+    from service import create_app
+
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/rectify?connect_timeout=1"  # nobody listens there
+    started = time.monotonic()
+    client = create_app({"RECTIFY_DATABASE_URL": url}).test_client()
+    assert time.monotonic() - started < 0.5  # building the app opened no connection
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    for _ in range(2):  # the first waits for a connection, the second is refused at once
+        started = time.monotonic()
+        answer = client.get("/readyz")
+        assert answer.status_code == 503 and answer.headers["Retry-After"] == "1"
+        assert answer.get_json()["code"] == "store_unavailable" and "psycopg" not in answer.get_data(as_text=True)
+        assert time.monotonic() - started < 2
