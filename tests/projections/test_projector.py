@@ -231,6 +231,41 @@ def test_a_second_projector_waits_for_the_first_and_sigterm_stops_each_cleanly(s
     assert view.position() == rectify.recorder.max_notification_id()
 
 
+def test_a_supervised_projector_stops_and_frees_the_lock_when_its_parent_dies(settings, rectify, tmp_path):
+    issue_and_assign(rectify, 1)
+    env = os.environ | {"RECTIFY_DATABASE_URL": settings["RECTIFY_DATABASE_URL"], "PYTHONUNBUFFERED": "1"}
+    log = tmp_path / "orphan.log"
+
+    def said() -> str:
+        return log.read_text() if log.exists() else ""
+
+    # A shell stands for `rectify serve`'s master: it starts the projector, names itself its parent, and is killed.
+    command = f'RECTIFY_PROJECTOR_PARENT=$$ "{sys.executable}" -m service.cli project > "{log}" 2>&1 & echo $!; wait'
+    with subprocess.Popen(["sh", "-c", command], env=env, stdout=subprocess.PIPE, text=True) as parent:
+        assert parent.stdout is not None
+        orphan = int(parent.stdout.readline())
+        try:
+            deadline = time.monotonic() + 20
+            while "projecting from position" not in said() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            parent.kill()
+            parent.wait(timeout=10)
+            deadline = time.monotonic() + 5
+            while os.path.exists(f"/proc/{orphan}") and "stopped at position" not in said():
+                assert time.monotonic() < deadline, "the orphaned projector still runs"
+                time.sleep(0.1)
+            assert "parent process" in said()
+            with start_projector(settings["RECTIFY_DATABASE_URL"]) as successor:  # the lock is free again
+                wait_for_line(successor, "projecting from position", timeout=10)
+                successor.send_signal(signal.SIGTERM)
+                assert successor.wait(timeout=20) == 0
+        finally:
+            try:
+                os.kill(orphan, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 def test_a_projector_killed_mid_batch_resumes_without_skipping_or_double_counting(settings, rectify):
     issue_and_assign(rectify, 60)
     with start_projector(settings["RECTIFY_DATABASE_URL"]) as killed:
