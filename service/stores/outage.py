@@ -12,6 +12,7 @@ first connection handed out.
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -68,8 +69,19 @@ class Breaker:
         except OperationalError as error:
             if not isinstance(error.__cause__, PoolTimeout):
                 raise  # a query's own failure (a lock timeout, a dropped connection): the library may retry it
-            self.refuse_until = time.monotonic() + self.pause
-            raise StoreUnreachable("the event store is unreachable") from error
+            if not self.server_answers():  # every pooled connection busy is no reason to turn others away
+                self.refuse_until = time.monotonic() + self.pause
+            raise StoreUnreachable("no connection to the event store could be had") from error
+
+    def server_answers(self) -> bool:
+        """Whether the server takes a TCP connection at all (a full pool and a store gone both time out)."""
+        kwargs = self.datastore.pool.kwargs
+        kwargs = (kwargs() if callable(kwargs) else kwargs) or {}
+        try:
+            socket.create_connection((kwargs.get("host"), int(kwargs.get("port") or 5432)), timeout=1).close()
+        except OSError:
+            return False
+        return True
 
 
 class RectifyPostgresFactory(PostgresFactory):
