@@ -52,6 +52,10 @@ class ProjectorSupervisor:
     def __init__(self, log: Any):
         self.log = log
         self.stopping = threading.Event()
+        # Held while the projector is being started. Popen waits on a pipe until the new process has
+        # exec'd; a worker forked by the master's main thread meanwhile would inherit that pipe and hold it
+        # open for its whole life, leaving this thread stuck in Popen. The master waits here before each fork.
+        self.spawning = threading.Lock()
         self.process: subprocess.Popen[bytes] | None = None
         self.thread = threading.Thread(target=self.supervise, name="projector-supervisor", daemon=True)
 
@@ -63,7 +67,7 @@ class ProjectorSupervisor:
         while not self.stopping.is_set():
             started = time.monotonic()
             env = {**os.environ, "RECTIFY_PROJECTOR_PARENT": str(os.getpid())}
-            with _spawning:  # see pre_fork
+            with self.spawning:
                 self.process = subprocess.Popen([sys.executable, "-m", "service.cli", "project"], env=env)
             self.log.info("projector started (pid %s)", self.process.pid)
             # gunicorn's SIGCHLD handler may reap it first: then wait() sees no status, and says 0.
@@ -88,27 +92,27 @@ class ProjectorSupervisor:
         self.log.info("projector stopped")
 
 
-_supervisor: dict[str, ProjectorSupervisor] = {}
-
-# Held while the projector is being started. Popen waits on a pipe until the new process has exec'd; a
-# worker forked by the master's main thread meanwhile would inherit that pipe and hold it open for its
-# whole life, leaving the supervisor stuck in Popen. The master waits here before each fork.
-_spawning = threading.Lock()
+# The supervisor is kept on gunicorn's arbiter, not in this module: a HUP reloads this file, and the
+# hooks must still find the supervisor that is running.
+SUPERVISOR = "rectify_projector_supervisor"
 
 
 def pre_fork(server: Any, worker: Any) -> None:
-    with _spawning:
-        pass
+    supervisor = getattr(server, SUPERVISOR, None)
+    if supervisor is not None:
+        with supervisor.spawning:
+            pass
 
 
 def when_ready(server: Any) -> None:
     if os.environ.get("RECTIFY_SERVE_PROJECTOR", "1") == "0":
         return
-    supervisor = _supervisor["projector"] = ProjectorSupervisor(server.log)
+    supervisor = ProjectorSupervisor(server.log)
+    setattr(server, SUPERVISOR, supervisor)
     supervisor.start()
 
 
 def on_exit(server: Any) -> None:
-    supervisor = _supervisor.pop("projector", None)
+    supervisor = getattr(server, SUPERVISOR, None)
     if supervisor is not None:
         supervisor.stop()
