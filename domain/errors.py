@@ -81,10 +81,6 @@ class RoleNotPermitted(RectifyError):
     code = "role_not_permitted"
 
 
-class OutsideUnitScope(RectifyError):
-    code = "outside_unit_scope"
-
-
 class NotAuthenticated(RectifyError):
     code = "not_authenticated"
 

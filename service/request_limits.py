@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import math
-import os
-import sys
 import time
 from typing import IO, Any, cast
 
@@ -82,19 +79,8 @@ class BoundedRequest(Request):
 
 
 def worker_count(setting: str) -> int:
-    """The worker processes of this host: WEB_CONCURRENCY when set, else gunicorn's `--workers`, else one.
-
-    A gunicorn worker is a fork of the master, so its `sys.argv` is the master's command line, which is
-    where `rectify serve` gives the count.
-    """
-    if setting:
-        return max(1, int(setting))
-    if not os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
-        return 1
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("-w", "--workers", type=int, default=1)
-    known, _ = parser.parse_known_args(sys.argv[1:])
-    return max(1, known.workers)
+    """The worker processes of this host: WEB_CONCURRENCY (which `rectify serve` sets to its `--workers`), else one."""
+    return max(1, int(setting)) if setting.strip().isdigit() else 1
 
 
 def share_of(limit: str, shares: int) -> str:

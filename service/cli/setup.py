@@ -32,6 +32,7 @@ def serve(args: argparse.Namespace) -> int:
     print(f"get a token with: {TOKEN_HINT}", flush=True)
     sys.stderr.flush()
     command = gunicorn_command(args.bind, args.workers)
+    os.environ["WEB_CONCURRENCY"] = str(args.workers)  # each worker's share of the rate limits counts on it
     os.execv(command[0], command)
     return 0  # not reached: execv replaces this process
 

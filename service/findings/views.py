@@ -30,12 +30,14 @@ IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 COMMAND_ERRORS = {
     400: "The body is not JSON, or a header (If-Match, Idempotency-Key) is malformed.",
     401: "No valid bearer token.",
-    404: "No such finding.",
-    403: "The role or unit may not do this.",
+    403: "The role may not do this.",
+    404: "No such finding, or one outside a unit token's subtree (answered alike).",
     409: "A rule of the finding's life is broken, or another request changed it first.",
     412: "If-Match names a version the finding has moved on from.",
     415: "The body is not sent as application/json.",
+    413: "The body is larger than RECTIFY_MAX_BODY_KB.",
     422: "A field is missing or invalid, or the Idempotency-Key was used for another request.",
+    429: "Too many requests on this token, or failed authentications from this address (see Retry-After).",
 }
 
 

@@ -132,17 +132,6 @@ def test_each_worker_keeps_its_share_of_a_limit_held_in_memory(auth, application
     assert_rate_limited(client.get(f"{API}/units", headers=auth["auditor"]))
 
 
-def test_under_gunicorn_the_share_follows_the_worker_count_it_was_started_with(
-    auth, application, store_url, monkeypatch
-):
-    monkeypatch.setenv("SERVER_SOFTWARE", "gunicorn/23.0.0")
-    monkeypatch.setattr("sys.argv", ["gunicorn", "--bind", "127.0.0.1:8000", "--workers", "4", "wsgi:app"])
-    client = client_with(application, store_url, RECTIFY_RATE_LIMIT_TOKEN="20/minute")
-    for _ in range(5):
-        assert client.get(f"{API}/units", headers=auth["auditor"]).status_code == 200
-    assert_rate_limited(client.get(f"{API}/units", headers=auth["auditor"]))
-
-
 def test_off_turns_either_limit_off(auth, application, store_url):
     client = client_with(
         application, store_url, RECTIFY_RATE_LIMIT_AUTH="off", RECTIFY_RATE_LIMIT_TOKEN="off", WEB_CONCURRENCY="8"
