@@ -220,7 +220,7 @@ def test_serve_initialises_the_store_then_execs_gunicorn_without_preload(
 ) -> None:
     executed: list[list[str]] = []
     monkeypatch.setattr(cli.os, "execv", lambda path, argv: executed.append(argv))
-    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)  # serve sets it; monkeypatch restores it afterwards
+    monkeypatch.setenv("WEB_CONCURRENCY", "1")  # serve sets it: noted here so that monkeypatch restores it after
     status, out, _ = run(capsys, "serve", "--bind", "127.0.0.1:8123", "--workers", "3")
     assert cli.os.environ["WEB_CONCURRENCY"] == "3"  # each worker's share of the rate limits counts on it
     assert status == 0 and (tmp_path / "cli.db").exists()

@@ -21,8 +21,8 @@ WRONG = {"Authorization": "Bearer rfy_wrong"}
 
 
 def client_with(application: Rectify, store_url: str, **settings: str) -> FlaskClient:
-    """A test client of an app with these settings over the fixtures' store."""
-    config = {"RECTIFY_DATABASE_URL": store_url, "TESTING": True, **settings}
+    """A test client of an app with these settings over the fixtures' store (one worker unless they say more)."""
+    config = {"RECTIFY_DATABASE_URL": store_url, "TESTING": True, "WEB_CONCURRENCY": "1", **settings}
     return create_app(config, application=application).test_client()
 
 
