@@ -18,6 +18,7 @@ from domain.errors import (
     DuplicateReference,
     FindingNotFound,
     IdempotencyKeyReused,
+    OccurredInFuture,
     VersionMismatch,
 )
 from domain.finding import Finding
@@ -188,6 +189,25 @@ class Rectify(Organisation, Accounts, Application[UUID]):
         """A finding's current state."""
         finding = self._finding(id, actor)
         return self.finding_state(finding)
+
+    def finding_as_of(
+        self, id: UUID, actor: Actor, *, as_of: datetime | None = None, version: int | None = None
+    ) -> dict[str, Any]:
+        """A finding as the log knew it at a recorded moment, or at a version; overdue for that moment's date."""
+        if as_of is not None and as_of > self.clock():
+            raise OccurredInFuture("as_of is in the future", field="as_of")
+        recorded = {
+            n.originator_version: cast(Finding.Event, self.mapper.to_domain_event(n)).timestamp
+            for n in self.store.select_positioned_events(id)
+        }
+        if as_of is not None:
+            version = max((v for v, at in recorded.items() if at <= as_of), default=None)
+        finding = load(self.repository, id, Finding, version) if version in recorded else None
+        # Not known then, not yet that far, or outside a unit token's subtree: all alike "no such finding".
+        if finding is None or finding.version != version or not self.in_scope(actor, finding.unit):
+            raise FindingNotFound(f"no finding with id {id} at that moment or version")
+        moment = as_of or recorded[finding.version]
+        return finding_values(finding, moment.astimezone(self.timezone).date())
 
     def history(self, id: UUID, actor: Actor) -> dict[str, Any]:
         """A finding's state and every one of its events from the store, oldest first."""

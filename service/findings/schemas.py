@@ -9,7 +9,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from domain.values import REFERENCE_PATTERN, UNIT_CODE_PATTERN, Outcome, Severity, Source, Status, WarningLevel
 from projections.listing import CURSOR_PATTERN
-from service.schemas import PlainDict, code_field, moment_field, position_field, query_text, text_rules
+from service.schemas import POSITION_MAX, PlainDict, code_field, moment_field, position_field, query_text, text_rules
 
 
 def text(max_length: int, *, required: bool = True, **kwargs: Any) -> fields.String:
@@ -111,6 +111,25 @@ class FindingSchema(Schema):
     extensions = fields.Integer()
     warnings = fields.List(fields.Enum(WarningLevel, by_value=True))
     version = fields.Integer()
+
+
+class FindingArgsSchema(Schema):
+    """Query arguments of one finding: as the log knew it at a recorded moment, or at a version."""
+
+    class Meta:
+        unknown = RAISE
+
+    as_of = moment_field("The finding as known at this recorded moment (ISO 8601 with offset, not in the future).")
+    version = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=POSITION_MAX),
+        metadata={"description": "The finding at this version, 1 to 2^63 - 1 (404 beyond its last)."},
+    )
+
+    @validates_schema
+    def one_of_as_of_and_version(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("as_of") is not None and data.get("version") is not None:
+            raise ValidationError("Give as_of or version, not both.", field_name="version")
 
 
 class CommandResultSchema(FindingSchema):

@@ -115,13 +115,16 @@ class Findings(MethodView):
 
 @blp.route("/<uuid:finding_id>")
 class Finding(MethodView):
-    @blp.arguments(NoArgsSchema, location="query")
+    @blp.arguments(schemas.FindingArgsSchema, location="query")
     @blp.response(200, schemas.FindingSchema)
-    @blp.alt_response(404, schema=ErrorSchema, description="No such finding.")
-    @blp.alt_response(422, schema=ErrorSchema, description="A query argument this answer does not take.")
-    def get(self, _args: dict[str, Any], finding_id: UUID) -> Any:
-        """A finding as it stands now"""
-        finding = application().get_finding(finding_id, current_actor())
+    @blp.alt_response(404, schema=ErrorSchema, description="No such finding, not yet at as_of, or not at version.")
+    @blp.alt_response(422, schema=ErrorSchema, description="An unknown argument, as_of in the future, or both given.")
+    def get(self, args: dict[str, Any], finding_id: UUID) -> Any:
+        """A finding as it stands now, or as the log knew it (as_of, version)"""
+        if args["as_of"] is None and args["version"] is None:
+            finding = application().get_finding(finding_id, current_actor())
+        else:
+            finding = application().finding_as_of(finding_id, current_actor(), **args)
         return finding, 200, {"ETag": f'"{finding["version"]}"'}
 
 
