@@ -9,7 +9,7 @@ import sys
 from eventsourcing.persistence import PersistenceError
 
 from domain.errors import RectifyError
-from service.cli import demo, people, projecting, reports, setup
+from service.cli import demo, findings, people, projecting, reports, setup
 from service.cli.common import USER_ROLES, CommandError
 from service.stores import InvalidDatabaseUrl
 
@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_users_parser(commands.add_parser("users", help="add, list and revoke users"))
     projecting.add_parser(commands)
     reports.add_parsers(commands)
+    findings.add_parser(commands)
     units = commands.add_parser("units", help="register units").add_subparsers(required=True, metavar="ACTION")
     add_unit = units.add_parser("add", help="register a unit in the organisation tree")
     add_unit.add_argument("code")

@@ -63,13 +63,13 @@ def write_circular(args: argparse.Namespace) -> int:
     return 0
 
 
-def parse_moment(text: str) -> datetime:
+def parse_moment(text: str, option: str = "--as-known-at") -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"--as-known-at must be an ISO 8601 moment with offset, not {text!r}") from None
+        raise CommandError(f"{option} must be an ISO 8601 moment with offset, not {text!r}") from None
     if moment.tzinfo is None:
-        raise CommandError("--as-known-at needs a UTC offset, e.g. 2026-11-23T09:00:00+08:00")
+        raise CommandError(f"{option} needs a UTC offset, e.g. 2026-11-23T09:00:00+08:00")
     return moment
 
 

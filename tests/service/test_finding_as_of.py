@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from uuid import uuid4
 
 import pytest
 
+from service.cli import main
 from tests.service.conftest import finding_body
 from tests.service.helpers import API, assert_error, command, ok
 
@@ -119,3 +121,44 @@ def test_as_of_in_the_future_is_refused_as_other_moments_in_the_future_are(clien
 )
 def test_malformed_moments_and_versions_are_refused_naming_the_argument(client, auth, finding, query, field):
     assert_error(as_of(client, auth["auditor"], finding, **query), 422, "invalid_fields", field)
+
+
+# The same questions on the command line: `rectify finding ID [--as-of T | --version N]`.
+
+
+@pytest.fixture
+def on_the_command_line(store_url, monkeypatch):
+    monkeypatch.setenv("RECTIFY_DATABASE_URL", store_url)
+
+
+def test_the_command_line_prints_the_finding_as_of_a_moment_or_at_a_version(
+    client, auth, finding, on_the_command_line, capsys
+):
+    served = ok(as_of(client, auth["auditor"], finding, version=2))
+    capsys.readouterr()  # the request log's line
+    for argv in (["--as-of", "2026-05-24T23:59:59+08:00"], ["--version", "2"]):
+        assert main(["finding", finding["reference"], *argv]) == 0
+        printed = json.loads(capsys.readouterr().out)
+        assert printed == served
+        assert (printed["version"], printed["status"], printed["overdue"]) == (2, "assigned", True)
+    assert main(["finding", finding["id"]]) == 0
+    assert json.loads(capsys.readouterr().out)["version"] == 3
+
+
+@pytest.mark.parametrize(
+    ("argv", "status", "message"),
+    [
+        pytest.param(["--as-of", "2026-05-11T09:59:59+08:00"], 1, "no finding", id="before-it-was-issued"),
+        pytest.param(["--as-of", "2026-06-02T00:00:00+08:00"], 1, "in the future", id="in-the-future"),
+        pytest.param(["--as-of", "2026-05-22T10:00:00"], 1, "--as-of needs a UTC offset", id="without-offset"),
+        pytest.param(["--version", "4"], 1, "no finding", id="version-beyond-the-last"),
+        pytest.param(["--version", "0"], 1, "--version must be 1 or more", id="version-zero"),
+        pytest.param(["--version", "1", "--as-of", ISSUED], 2, "not allowed with", id="both"),
+    ],
+)
+def test_the_command_line_refuses_what_the_api_refuses_in_one_line(
+    finding, on_the_command_line, capsys, argv, status, message
+):
+    assert main(["finding", finding["reference"], *argv]) == status
+    out, err = capsys.readouterr()
+    assert out == "" and message in err
