@@ -11,10 +11,12 @@ from typing import Any
 from domain.warnings import WarningThresholds
 from service.application import Rectify
 from service.read_store import open_view
-from service.stores import DEFAULT_DATABASE_URL, sqlite_path, store_env
+from service.stores import DEFAULT_DATABASE_URL, check_log_readable, sqlite_path, store_env
 
 DEFAULTS: dict[str, Any] = {
     "RECTIFY_DATABASE_URL": DEFAULT_DATABASE_URL,
+    # The AES key (base64, `rectify keygen`) that encrypts each stored event's state; empty: stored in the clear.
+    "RECTIFY_CIPHER_KEY": "",
     "RECTIFY_TIMEZONE": "Asia/Shanghai",
     # Empty means any category is accepted; otherwise a comma-separated list.
     "RECTIFY_CATEGORIES": "",
@@ -65,9 +67,26 @@ def build_application(
     settings: dict[str, Any], *, create_tables: bool = False, clock: Callable[[], datetime] | None = None
 ) -> Rectify:
     """The application over the configured store, on `clock` (default: the system's); tables made only when asked."""
-    env = store_env(settings["RECTIFY_DATABASE_URL"], create_tables=create_tables)
+    key = settings.get("RECTIFY_CIPHER_KEY", "")
+    env = store_env(settings["RECTIFY_DATABASE_URL"], create_tables=create_tables, cipher_key=key)
     env["RECTIFY_TIMEZONE"] = settings["RECTIFY_TIMEZONE"]
     return Rectify(env=env, clock=clock)
+
+
+def check_cipher_key(settings: dict[str, Any], application: Rectify | None = None) -> None:
+    """Refuse a store that RECTIFY_CIPHER_KEY cannot read (written with another key, or none) before any write.
+
+    Opens a connection, so the commands call it, not `build_application` (a web worker starts without its store).
+    """
+    url = settings["RECTIFY_DATABASE_URL"]
+    if application is None and url.startswith("sqlite:") and not sqlite_path(url).exists():
+        return  # nothing stored yet, and opening it would make the file
+    opened = application or build_application(settings)
+    try:
+        check_log_readable(opened.recorder, opened.mapper, key_set=bool(settings.get("RECTIFY_CIPHER_KEY", "").strip()))
+    finally:
+        if application is None:
+            opened.close()
 
 
 def initialise_store(settings: dict[str, Any]) -> None:
@@ -77,7 +96,10 @@ def initialise_store(settings: dict[str, Any]) -> None:
         Path(sqlite_path(url)).parent.mkdir(parents=True, exist_ok=True)
     application = build_application(settings, create_tables=True)
     application.recorder.max_notification_id()  # opens a connection: SQLite switches to WAL here
-    application.close()
+    try:
+        check_cipher_key(settings, application)
+    finally:
+        application.close()
     open_view(settings, create_tables=True).position()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from eventsourcing.persistence import OperationalError, PersistenceError
+from eventsourcing.persistence import MapperDeserialisationError, OperationalError, PersistenceError
 from flask import Flask, current_app, jsonify
 from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, TooManyRequests
@@ -152,5 +152,14 @@ def register_error_handlers(app: Flask) -> None:
     def store_error(error: PersistenceError) -> Any:
         logger.exception("store error")
         response = jsonify(error_body("store_error", "the event store failed to answer"))
+        response.status_code = 503
+        return response
+
+    @app.errorhandler(MapperDeserialisationError)
+    def event_unreadable(error: MapperDeserialisationError) -> Any:
+        # Not the client's doing and not passing: a key other than the event's (RECTIFY_CIPHER_KEY), or a damaged row.
+        logger.error("stored event unreadable: %s", error)
+        message = "a stored event cannot be decrypted or decoded with this server's RECTIFY_CIPHER_KEY"
+        response = jsonify(error_body("event_unreadable", message))
         response.status_code = 503
         return response

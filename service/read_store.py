@@ -31,7 +31,7 @@ def view_class(database_url: str) -> type[ReadModelSQL]:
 def projection_env(settings: dict[str, Any], *, create_tables: bool = False) -> dict[str, str]:
     """The library's settings for the application and, under the projection's prefix, its view."""
     url = settings["RECTIFY_DATABASE_URL"]
-    env = store_env(url, create_tables=create_tables)
+    env = store_env(url, create_tables=create_tables, cipher_key=settings.get("RECTIFY_CIPHER_KEY", ""))
     env["RECTIFY_TIMEZONE"] = settings["RECTIFY_TIMEZONE"]
     prefix = ReadModel.name.upper()
     env[f"{prefix}_CREATE_TABLE"] = "y" if create_tables else "n"

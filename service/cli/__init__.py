@@ -6,12 +6,13 @@ import argparse
 import os
 import sys
 
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
 from domain.errors import RectifyError
-from service.cli import demo, findings, people, projecting, reports, setup
+from service.cli import demo, findings, keys, people, projecting, reports, setup
 from service.cli.common import USER_ROLES, CommandError
-from service.stores import InvalidDatabaseUrl
+from service.config import check_cipher_key, load_settings
+from service.stores import CipherKeyError, InvalidDatabaseUrl
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,9 +23,13 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as stop:  # argparse has printed the usage error or the help
         return stop.code if isinstance(stop.code, int) else 2
     try:
+        if args.handler not in (keys.keygen, setup.init, setup.serve):  # init and serve check as they initialise
+            check_cipher_key(load_settings())
         return args.handler(args)
-    except (CommandError, RectifyError, InvalidDatabaseUrl, OSError) as error:
+    except (CommandError, RectifyError, InvalidDatabaseUrl, CipherKeyError, OSError) as error:
         return fail(str(error))
+    except MapperDeserialisationError as error:
+        return fail(f"a stored event cannot be read (is RECTIFY_CIPHER_KEY the key it was written with?): {error}")
     except PersistenceError as error:
         return fail(f"the event store failed: {error} (check RECTIFY_DATABASE_URL; has `rectify init` run?)")
     except KeyboardInterrupt:
@@ -60,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--weeks", type=positive, default=8, help="how far back the findings go (default 8)")
     demo_parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
     demo_parser.set_defaults(handler=demo.demo_command)
+    keys.add_parser(commands)
     return parser
 
 

@@ -7,19 +7,31 @@ nothing, across workers and restarts) and events read back with their positions.
 
 from __future__ import annotations
 
+import binascii
+from base64 import b64decode
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    Mapper,
+    MapperDeserialisationError,
+    Notification,
+    PersistenceError,
+)
 
 DEFAULT_DATABASE_URL = "sqlite:///var/rectify.db"
 
 
 class InvalidDatabaseUrl(ValueError):
     """RECTIFY_DATABASE_URL names no store this service can use."""
+
+
+class CipherKeyError(ValueError):
+    """RECTIFY_CIPHER_KEY is malformed, or is not the key the stored events were written with."""
 
 
 @dataclass(frozen=True)
@@ -40,10 +52,10 @@ class RectifyRecorder(Protocol):
     def select_positioned_events(self, originator_id: UUID) -> list[Notification]: ...
 
 
-def store_env(url: str, *, create_tables: bool = False) -> dict[str, str]:
-    """The library's settings for a database URL (`sqlite:///…`, `postgresql://…`, `memory:`)."""
+def store_env(url: str, *, create_tables: bool = False, cipher_key: str = "") -> dict[str, str]:
+    """The library's settings for a database URL (`sqlite:///…`, `postgresql://…`, `memory:`) and a cipher key."""
     scheme = url.split(":", 1)[0].lower()
-    env = {"CREATE_TABLE": "y" if create_tables else "n"}
+    env = {"CREATE_TABLE": "y" if create_tables else "n"} | cipher_env(cipher_key)
     if scheme == "memory":
         return env | {
             "PERSISTENCE_MODULE": "service.stores.popo",
@@ -54,6 +66,49 @@ def store_env(url: str, *, create_tables: bool = False) -> dict[str, str]:
     if scheme in ("postgresql", "postgres"):
         return env | _postgres_env(url)
     raise InvalidDatabaseUrl(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://…")
+
+
+def cipher_env(key: str) -> dict[str, str]:
+    """The library's AES cipher (GCM) over each stored event's state when a key is set, and no cipher when not.
+
+    The library also reads the process environment, where the application's prefixed
+    names (`RECTIFY_CIPHER_KEY`) win over its plain ones: both are set, so this setting decides.
+    """
+    key = key.strip()
+    if key and key_size(key) not in (16, 24, 32):
+        raise CipherKeyError("RECTIFY_CIPHER_KEY must be 16, 24 or 32 bytes in base64: make one with `rectify keygen`")
+    settings = {"CIPHER_TOPIC": "eventsourcing.cipher:AESCipher" if key else "", "CIPHER_KEY": key}
+    return settings | {f"RECTIFY_{name}": value for name, value in settings.items()}
+
+
+def key_size(key: str) -> int:
+    """How many bytes a base64 key holds (0 when it is not base64)."""
+    try:
+        return len(b64decode(key, validate=True))
+    except (binascii.Error, ValueError):
+        return 0
+
+
+def check_log_readable(recorder: ApplicationRecorder, mapper: Mapper[Any], *, key_set: bool) -> None:
+    """Decode the log's first event, so a store written with another key (or none) is refused before any use.
+
+    An unreachable or uninitialised store is left to the command or request that uses it.
+    """
+    try:
+        first = recorder.select_notifications(start=1, limit=1)
+    except PersistenceError:
+        return
+    if not first:
+        return
+    try:
+        mapper.to_domain_event(first[0])
+    except MapperDeserialisationError as error:
+        reason = (
+            "RECTIFY_CIPHER_KEY is not the key the stored events were written with (or they were written without one)"
+            if key_set
+            else "the stored events are encrypted: set RECTIFY_CIPHER_KEY to the key they were written with"
+        )
+        raise CipherKeyError(f"{reason}; the event at position {first[0].id} cannot be read") from error
 
 
 def sqlite_path(url: str) -> Path:
