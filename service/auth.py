@@ -6,6 +6,7 @@ import math
 import time
 
 from flask import Flask, current_app, g, request
+from limits import RateLimitItem
 from werkzeug.exceptions import TooManyRequests
 
 from domain.errors import NotAuthenticated
@@ -29,12 +30,10 @@ def install_authentication(app: Flask) -> None:
     def authenticate() -> None:
         if request.url_rule is None or not request.path.startswith("/api/v1/") or request.path.startswith(OPEN_PATHS):
             return  # unknown routes answer 404 whoever asks
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
         try:
-            if scheme.lower() != "bearer" or not token.strip():
+            if not (token := bearer_token()):
                 raise NotAuthenticated("send Authorization: Bearer <token> (made by `rectify users add`)")
-            g.actor = current_app.extensions["rectify"].authenticate(token.strip())
+            g.actor = current_app.extensions["rectify"].authenticate(token)
         except NotAuthenticated:
             count_failed_authentication()
             raise
@@ -49,8 +48,22 @@ def count_failed_authentication() -> None:
     identifiers = (client_address(), "failed-authentication")
     if not strategy.hit(limit, *identifiers):
         reset_at = strategy.get_window_stats(limit, *identifiers).reset_time
-        seconds = min(limit.get_expiry(), max(1, math.ceil(reset_at - time.time())))
-        raise TooManyFailedAuthentications(f"failed authentications: {limit}", seconds)
+        raise TooManyFailedAuthentications(f"failed authentications: {limit}", seconds_to_reset(limit, reset_at))
+
+
+def seconds_to_reset(limit: RateLimitItem, reset_at: float) -> int:
+    """Whole seconds, at least one, until a limit's window lets a request through (what Retry-After says).
+
+    `reset_at` is the rate-limit library's window end, kept in epoch seconds of the system clock, so it is
+    compared with that clock: the application's clock dates records, it does not run the counters.
+    """
+    return min(limit.get_expiry(), max(1, math.ceil(reset_at - time.time())))
+
+
+def bearer_token() -> str:
+    """The request's bearer token ("" without one)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 def client_address() -> str:

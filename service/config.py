@@ -11,7 +11,7 @@ from typing import Any
 from domain.warnings import WarningThresholds
 from service.application import Rectify
 from service.read_store import open_view
-from service.stores import DEFAULT_DATABASE_URL, check_log_readable, sqlite_path, store_env
+from service.stores import DEFAULT_DATABASE_URL, application_env, check_log_readable, sqlite_path
 
 DEFAULTS: dict[str, Any] = {
     "RECTIFY_DATABASE_URL": DEFAULT_DATABASE_URL,
@@ -49,8 +49,8 @@ DEFAULTS: dict[str, Any] = {
     # Where the counters live: `memory://` (per worker, each worker allowing its share of the limit) or
     # a shared flask-limiter storage such as `redis://host:6379` when several hosts serve one store.
     "RECTIFY_RATE_LIMIT_STORAGE": "memory://",
-    # The worker processes sharing one host's memory counters (gunicorn's own variable for its worker count);
-    # empty: under gunicorn, its `--workers`, else one.
+    # The worker processes sharing one host's memory counters (gunicorn's own variable for its worker count,
+    # which `rectify serve` sets to its --workers); empty: one.
     "WEB_CONCURRENCY": "",
 }
 
@@ -67,10 +67,7 @@ def build_application(
     settings: dict[str, Any], *, create_tables: bool = False, clock: Callable[[], datetime] | None = None
 ) -> Rectify:
     """The application over the configured store, on `clock` (default: the system's); tables made only when asked."""
-    key = settings.get("RECTIFY_CIPHER_KEY", "")
-    env = store_env(settings["RECTIFY_DATABASE_URL"], create_tables=create_tables, cipher_key=key)
-    env["RECTIFY_TIMEZONE"] = settings["RECTIFY_TIMEZONE"]
-    return Rectify(env=env, clock=clock)
+    return Rectify(env=application_env(settings, create_tables=create_tables), clock=clock)
 
 
 def check_cipher_key(settings: dict[str, Any], application: Rectify | None = None) -> None:

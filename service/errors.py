@@ -15,6 +15,7 @@ from projections.listing import InvalidCursor
 from projections.view import ViewLagging
 from projections.weeks import InvalidWeek
 from service.auth import TooManyFailedAuthentications
+from service.stores.outage import PAUSE, StoreUnreachable
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,14 @@ def retry_after(error: TooManyRequests) -> int:
     return 60
 
 
+def store_unavailable_answer() -> Any:
+    """503 while the store is busy or away, with when to try again (a store that refused is left alone that long)."""
+    response = jsonify(error_body("store_unavailable", "the event store is busy or unreachable; try again shortly"))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(max(1, round(PAUSE)))
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     """Map domain, library and HTTP errors onto JSON answers."""
 
@@ -141,12 +150,10 @@ def register_error_handlers(app: Flask) -> None:
         return response
 
     @app.errorhandler(OperationalError)
-    def store_unavailable(error: OperationalError) -> Any:
-        logger.warning("store unavailable: %s", error)
-        response = jsonify(error_body("store_unavailable", "the event store is busy or unreachable; try again"))
-        response.status_code = 503
-        response.headers["Retry-After"] = "1"
-        return response
+    @app.errorhandler(StoreUnreachable)
+    def store_unavailable(error: OperationalError | StoreUnreachable) -> Any:
+        logger.warning("store unavailable: %s", error)  # the driver's words go to the log, never to the client
+        return store_unavailable_answer()
 
     @app.errorhandler(PersistenceError)
     def store_error(error: PersistenceError) -> Any:

@@ -8,8 +8,7 @@ from typing import Any
 from eventsourcing.persistence import PersistenceError
 from flask import Blueprint, current_app, jsonify
 
-from service.errors import error_body
-from service.stores.outage import PAUSE, StoreUnreachable
+from service.errors import store_unavailable_answer
 
 logger = logging.getLogger(__name__)
 
@@ -30,20 +29,6 @@ def readyz() -> Any:
         position = current_app.extensions["read_side"].position()
     except PersistenceError as error:  # the driver's words go to the log, never to the client
         logger.warning("not ready: %s", error)
-        return unavailable()
+        return store_unavailable_answer()
     figures = {"head": head, "position": position, "lag": head - position}
     return jsonify({"status": "ready", "store": "reachable", **figures})
-
-
-@blp.app_errorhandler(StoreUnreachable)
-def store_unreachable(error: StoreUnreachable) -> Any:
-    """Any request that needs the store while it is away: 503 at once, with when to try again."""
-    logger.warning("store unreachable: %s", error)
-    return unavailable()
-
-
-def unavailable() -> Any:
-    response = jsonify(error_body("store_unavailable", "the event store is unreachable; try again shortly"))
-    response.status_code = 503
-    response.headers["Retry-After"] = str(max(1, round(PAUSE)))
-    return response

@@ -15,7 +15,7 @@ from projections.runtime import BatchingProjectionRunner
 from projections.stores import PostgresReadModelView, SQLiteReadModelView
 from projections.view import ReadModelSQL
 from service.application import Rectify
-from service.stores import sqlite_path, store_env
+from service.stores import application_env, sqlite_path
 
 
 def views_path(database_url: str) -> Path:
@@ -31,8 +31,7 @@ def view_class(database_url: str) -> type[ReadModelSQL]:
 def projection_env(settings: dict[str, Any], *, create_tables: bool = False) -> dict[str, str]:
     """The library's settings for the application and, under the projection's prefix, its view."""
     url = settings["RECTIFY_DATABASE_URL"]
-    env = store_env(url, create_tables=create_tables, cipher_key=settings.get("RECTIFY_CIPHER_KEY", ""))
-    env["RECTIFY_TIMEZONE"] = settings["RECTIFY_TIMEZONE"]
+    env = application_env(settings, create_tables=create_tables)
     prefix = ReadModel.name.upper()
     env[f"{prefix}_CREATE_TABLE"] = "y" if create_tables else "n"
     if url.startswith("sqlite:"):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-import time
-from typing import IO, Any, cast
+from typing import IO, cast
 
 from flask import Flask, Request, Response, request
 from flask_limiter import ApplicationLimit, Limiter, RequestLimit
@@ -14,7 +13,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
 
-from service.auth import OPEN_PATHS, client_address
+from service.auth import OPEN_PATHS, bearer_token, client_address, seconds_to_reset
 
 OFF = "off"
 
@@ -92,10 +91,8 @@ def share_of(limit: str, shares: int) -> str:
 
 def token_digest() -> str:
     """A digest of the bearer token, so counters never hold a usable token ("" without one)."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return ""
-    return hashlib.sha256(token.strip().encode()).hexdigest()[:32]
+    token = bearer_token()
+    return hashlib.sha256(token.encode()).hexdigest()[:32] if token else ""
 
 
 def is_open() -> bool:
@@ -105,5 +102,4 @@ def is_open() -> bool:
 
 def retry_after(limit: RequestLimit) -> Response:
     """Carries the seconds until the breached window lets a request through, for the 429 answer."""
-    seconds: Any = min(limit.limit.get_expiry(), max(1, math.ceil(limit.reset_at - time.time())))
-    return Response(status=429, headers={"Retry-After": str(seconds)})
+    return Response(status=429, headers={"Retry-After": str(seconds_to_reset(limit.limit, limit.reset_at))})

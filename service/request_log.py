@@ -8,10 +8,9 @@ import re
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 logger = logging.getLogger("rectify.requests")
 
@@ -74,7 +73,7 @@ def log_line(response: Response, request_id: str) -> dict[str, Any]:
     actor = g.get("actor")
     started = g.get("started")
     return {
-        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "time": current_app.extensions["rectify"].clock().isoformat(timespec="milliseconds"),
         "request_id": request_id,
         "user": actor.name if actor is not None else None,
         "method": request.method,

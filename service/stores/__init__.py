@@ -52,6 +52,14 @@ class RectifyRecorder(Protocol):
     def select_positioned_events(self, originator_id: UUID) -> list[Notification]: ...
 
 
+def application_env(settings: dict[str, Any], *, create_tables: bool = False) -> dict[str, str]:
+    """The library's settings of the application over the configured store: its URL, cipher key and time zone."""
+    url, key = settings["RECTIFY_DATABASE_URL"], settings.get("RECTIFY_CIPHER_KEY", "")
+    return store_env(url, create_tables=create_tables, cipher_key=key) | {
+        "RECTIFY_TIMEZONE": settings["RECTIFY_TIMEZONE"]
+    }
+
+
 def store_env(url: str, *, create_tables: bool = False, cipher_key: str = "") -> dict[str, str]:
     """The library's settings for a database URL (`sqlite:///…`, `postgresql://…`, `memory:`) and a cipher key."""
     scheme = url.split(":", 1)[0].lower()

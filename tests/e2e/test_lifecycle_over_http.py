@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.reliability.serving import child_pids
+
 pytestmark = pytest.mark.e2e
 
 RECTIFY = [sys.executable, "-m", "service.cli"]
@@ -126,20 +128,6 @@ def tokens(server: Server) -> dict[str, str]:
 def last_line(output: str, prefix: str) -> str:
     """The last printed line that starts with `prefix`."""
     return [line for line in output.splitlines() if line.startswith(prefix)][-1]
-
-
-def child_pids(master: int) -> dict[int, str]:
-    """The processes whose parent is the gunicorn master, with their command lines, read from /proc."""
-    children = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue  # the process ended while we looked
-        if int(fields[1]) == master:
-            children[int(stat.parent.name)] = command
-    return children
 
 
 def worker_pids(master: int) -> list[int]:
