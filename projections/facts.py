@@ -9,8 +9,9 @@ a rebuild makes hundreds of thousands of them.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from operator import attrgetter
 from typing import Any
 
@@ -160,6 +161,46 @@ class UnitFact:
     recorded_at: int
 
 
+# An audit entry is one finding or unit event as recorded, for the audit query: a tuple in the order of
+# AUDIT_COLUMNS. A unit event has no finding: its unit is the unit's own code.
+AUDIT_COLUMNS = (
+    "position",
+    "finding_id",
+    "reference",
+    "unit",
+    "type",
+    "actor",
+    "role",
+    "occurred_at",
+    "recorded_at",
+    "data",
+)
+# What every event carries besides its own fields (the audit entry's other columns say the last two).
+ENVELOPE = frozenset(("originator_id", "originator_version", "timestamp", "originator_topic", "actor", "occurred_at"))
+
+
+def audit_entry(event: Any, position: int, finding: FindingRow | None, unit: str, role: str | None) -> tuple[Any, ...]:
+    """The audit entry of an event: who did what to which finding (None: a unit event), when, and its own fields."""
+    data = {name: value for name, value in vars(event).items() if name not in ENVELOPE}
+    return (
+        position,
+        finding.id if finding else None,
+        finding.reference if finding else None,
+        unit,
+        type(event).__name__,
+        event.actor,
+        role,
+        micros(event.occurred_at),
+        micros(event.timestamp),
+        json.dumps(data, ensure_ascii=False, default=json_value),
+    )
+
+
+def json_value(value: Any) -> Any:
+    """Dates and moments in ISO 8601; anything else JSON does not know, as text."""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
 def columns(cls: type) -> list[str]:
     """The column names of a row class, in order."""
     return [field.name for field in fields(cls)]
@@ -167,5 +208,6 @@ def columns(cls: type) -> list[str]:
 
 FINDING_COLUMNS, UNIT_COLUMNS = columns(FindingRow), columns(UnitFact)
 FACT_COLUMNS = [*FACT_FIELDS, *SUCCESSOR_COLUMNS]
+USER_COLUMNS = ("name", "role", "unit", "position")  # who may act, and as what: a name's role never changes
 finding_values = attrgetter(*FINDING_COLUMNS)
 unit_values = attrgetter(*UNIT_COLUMNS)

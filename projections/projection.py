@@ -12,8 +12,9 @@ from eventsourcing.projection import Projection
 
 from domain.finding import Finding
 from domain.unit import Unit
-from domain.values import Status, unit_id
-from projections.facts import FindingRow, UnitFact, fact_of, issued_row, micros, moved_on
+from domain.user import User
+from domain.values import SYSTEM_ACTOR, Status, unit_id
+from projections.facts import FindingRow, UnitFact, audit_entry, fact_of, issued_row, micros, moved_on
 from projections.view import Batch, ReadModelSQL
 
 BATCH_SIZE = 10_000  # events a batch holds while following the log
@@ -23,10 +24,11 @@ CACHE_LIMIT = 200_000
 # The library makes these classes from the aggregates' @event methods, where a type checker cannot see them.
 F: Any = Finding
 U: Any = Unit
+P: Any = User  # people
 
 
 class ReadModel(Projection[Any]):
-    """Findings as they stand, the facts the circular counts, and the unit tree's history."""
+    """Findings as they stand, the facts the circular counts, the unit tree's history, and the audit entries."""
 
     name = "ReadModel"
 
@@ -36,6 +38,8 @@ class ReadModel(Projection[Any]):
         self.tracking: Tracking | None = None
         self.rows: dict[str, FindingRow] = {}
         self.units: dict[str, UnitFact] = {}
+        self.roles: dict[str, str] = {}
+        self.roles_loaded = False  # whether `roles` holds the users the view had before this projection started
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -50,6 +54,7 @@ class ReadModel(Projection[Any]):
         self.rows[row.id] = row
         self.batch.findings[row.id] = row
         self.batch.facts[tracking.notification_id] = fact_of(row, domain_event, tracking.notification_id)
+        self._audit(domain_event, tracking, row, row.unit)
         self.tracking = tracking
 
     @process_event.register(F.Assigned)
@@ -112,6 +117,15 @@ class ReadModel(Projection[Any]):
         known = self._unit(domain_event.originator_id)
         self._keep_unit(domain_event, tracking, known.code, known.name, domain_event.parent)
 
+    # Users: their roles, which the audit entries name beside the actor.
+
+    @process_event.register(P.Added)
+    def _user_added(self, domain_event: Any, tracking: Tracking) -> None:
+        role = str(domain_event.role)
+        self.roles[domain_event.name] = role
+        self.batch.users.append((domain_event.name, role, domain_event.unit, tracking.notification_id))
+        self.tracking = tracking
+
     # Writing.
 
     @property
@@ -143,13 +157,25 @@ class ReadModel(Projection[Any]):
         fact = fact_of(row, event, position, outcome, level)
         self.batch.facts[position] = fact
         self.batch.link(previous_position, fact)
+        self._audit(event, tracking, row, row.unit)
         self.tracking = tracking
 
     def _keep_unit(self, event: Any, tracking: Tracking, code: str, name: str, parent: str | None) -> None:
         fact = UnitFact(tracking.notification_id, code, name, parent, micros(event.timestamp))
         self.units[str(event.originator_id)] = fact
         self.batch.units.append(fact)
+        self._audit(event, tracking, None, code)
         self.tracking = tracking
+
+    def _audit(self, event: Any, tracking: Tracking, finding: FindingRow | None, unit: str) -> None:
+        self.batch.audit.append(audit_entry(event, tracking.notification_id, finding, unit, self._role(event.actor)))
+
+    def _role(self, actor: str) -> str | None:
+        """The role of the user who acted (None: no user, such as the command line at the server)."""
+        if actor not in self.roles and not self.roles_loaded:
+            self.roles = self.view.user_roles() | self.roles
+            self.roles_loaded = True
+        return self.roles.get(actor, SYSTEM_ACTOR.role.value if actor == SYSTEM_ACTOR.name else None)
 
     def _row(self, finding_id: str) -> FindingRow:
         if finding_id not in self.rows:

@@ -15,6 +15,7 @@ from domain.errors import OccurredInFuture, UnknownUnit
 from domain.lifecycle import IN_PROGRESS, is_overdue, sql_in
 from domain.values import Actor, Role, Severity, Source, Status, WarningLevel
 from domain.warnings import WarningThresholds, warning_level
+from projections.audit import AuditFilter, AuditPage, audit_entry, audit_rows
 from projections.circular import CircularSettings, weekly_circular
 from projections.circular_units import unit_tree
 from projections.facts import moment
@@ -100,6 +101,12 @@ class ReadSide:
         units = self.units_in_scope(actor, unit)
         rows, next_cursor = list_findings(self.view, FindingFilter(units=units, **where), today, cursor, limit)
         return FindingPage([finding_summary(row, today) for row in rows], next_cursor, self.position())
+
+    def audit(self, actor: Actor, /, *, unit: str | None, cursor: str | None, limit: int, **where: Any) -> AuditPage:
+        """A page of audit entries within the actor's scope (a unit token sees its subtree's), in log order."""
+        units = self.units_in_scope(actor, unit)
+        rows, next_cursor = audit_rows(self.view, AuditFilter(units=units, **where), cursor, limit)
+        return AuditPage([audit_entry(row, self.zone) for row in rows], next_cursor, self.position())
 
     def week(self, label: str | None) -> Week:
         """The week `2026-W47`, or by default the last week that has ended (Monday's circular covers it)."""

@@ -14,6 +14,7 @@ from psycopg.sql import SQL, Composed
 from projections.view import (
     APPLICATION_NAME,
     FILTERED_COLUMNS,
+    VIEW_TABLES,
     ReadModelSQL,
     index_statements,
     pyformat,
@@ -28,6 +29,8 @@ class SQLiteReadModelView(SQLiteTrackingRecorder, ReadModelSQL):
         "findings": "findings",
         "facts": "finding_facts",
         "units": "unit_facts",
+        "audit": "audit_entries",
+        "users": "users",
         "layout": "view_layout",
         "prefix": "",
     }
@@ -72,13 +75,13 @@ class SQLiteReadModelView(SQLiteTrackingRecorder, ReadModelSQL):
         # Renaming is instant; dropping walks every page. The caller drops the renamed tables later
         # (`drop_replaced`), in one step that leaves the interpreter to the threads loading the new ones.
         # (`reset` has made the tables first, and with them dropped any an interrupted rebuild set aside.)
-        for table in ("findings", "facts", "units"):
+        for table in VIEW_TABLES:
             cursor.execute(f"ALTER TABLE {self.tables[table]} RENAME TO {self.tables[table]}_replaced")
         cursor.execute("DELETE FROM tracking WHERE application_name = ?", (APPLICATION_NAME,))
 
     def drop_replaced(self) -> None:
         with self.write() as cursor:
-            for table in ("findings", "facts", "units"):
+            for table in VIEW_TABLES:
                 cursor.execute(f"DROP TABLE IF EXISTS {self.tables[table]}_replaced")
 
 
@@ -96,6 +99,8 @@ class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
             "findings": f"{schema}{prefix}_findings",
             "facts": f"{schema}{prefix}_facts",
             "units": f"{schema}{prefix}_units",
+            "audit": f"{schema}{prefix}_audit",
+            "users": f"{schema}{prefix}_users",
             "layout": f"{schema}{prefix}_layout",
             "prefix": f"{prefix}_",
         }
@@ -151,12 +156,12 @@ class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
         # transaction: the pool's connections are in autocommit mode. Statistics are gathered for
         # the columns queries filter on: sampling the long texts too would take longer than the rest.
         with self.datastore.get_connection() as connection:
-            for table in ("findings", "facts", "units"):
+            for table in VIEW_TABLES:
                 connection.execute(f"VACUUM {self.tables[table]}")
                 connection.execute(f"ANALYZE {self.tables[table]} ({', '.join(FILTERED_COLUMNS[table])})")
 
     def drop(self, cursor: Any) -> None:
-        tables = ", ".join(self.tables[table] for table in ("findings", "facts", "units"))
+        tables = ", ".join(self.tables[table] for table in VIEW_TABLES)
         cursor.execute(f"DROP TABLE IF EXISTS {tables}")
         cursor.execute(
             f'DELETE FROM "{self.datastore.schema}".{self.tracking_table_name} WHERE application_name = %s',

@@ -20,12 +20,14 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 
 from projections.facts import (
+    AUDIT_COLUMNS,
     FACT_COLUMNS,
     FINDING_COLUMNS,
     NO_SUCCESSOR,
     OCCURRED_AT,
     RECORDED_AT,
     UNIT_COLUMNS,
+    USER_COLUMNS,
     Fact,
     FindingRow,
     UnitFact,
@@ -34,6 +36,7 @@ from projections.facts import (
 )
 
 APPLICATION_NAME = "Rectify"
+VIEW_TABLES = ("findings", "facts", "units", "audit", "users")  # the tables a rebuild drops and loads anew
 
 
 def table_statements(t: dict[str, str], big: str) -> list[str]:
@@ -53,6 +56,11 @@ def table_statements(t: dict[str, str], big: str) -> list[str]:
         f"level TEXT, warning TEXT, next_occurred_at {big}, next_recorded_at {big})",
         f"CREATE TABLE IF NOT EXISTS {t['units']} (position {big} PRIMARY KEY, code TEXT NOT NULL, "
         f"name TEXT NOT NULL, parent TEXT, recorded_at {big} NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {t['audit']} (position {big} PRIMARY KEY, finding_id TEXT, reference TEXT, "
+        "unit TEXT NOT NULL, type TEXT NOT NULL, actor TEXT NOT NULL, role TEXT, "
+        f"occurred_at {big} NOT NULL, recorded_at {big} NOT NULL, data TEXT NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {t['users']} (name TEXT PRIMARY KEY, role TEXT NOT NULL, unit TEXT, "
+        f"position {big} NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS {t['layout']} (fingerprint TEXT NOT NULL)",
     ]
 
@@ -67,6 +75,15 @@ def index_statements(t: dict[str, str]) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_state ON {t['facts']} (next_occurred_at, occurred_at, "
         "recorded_at, unit, source, severity, status, due_date, warning, position)",
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_next_recorded ON {t['facts']} (next_recorded_at)",
+        # The audit query's filters, each an index range read in position order (the pages' order).
+        f"CREATE INDEX IF NOT EXISTS {t['prefix']}audit_actor ON {t['audit']} (actor, position)",
+        f"CREATE INDEX IF NOT EXISTS {t['prefix']}audit_unit ON {t['audit']} (unit, position)",
+        f"CREATE INDEX IF NOT EXISTS {t['prefix']}audit_type ON {t['audit']} (type, position)",
+        f"CREATE INDEX IF NOT EXISTS {t['prefix']}audit_finding ON {t['audit']} (finding_id, position)",
+        f"CREATE INDEX IF NOT EXISTS {t['prefix']}audit_recorded ON {t['audit']} (recorded_at)",
+        f"CREATE INDEX IF NOT EXISTS {t['prefix']}audit_occurred ON {t['audit']} (occurred_at)",
+        # backdated_over: the few entries recorded long after they happened, found without reading the others.
+        f"CREATE INDEX IF NOT EXISTS {t['prefix']}audit_backdated ON {t['audit']} ((recorded_at - occurred_at))",
     ]
 
 
@@ -81,6 +98,8 @@ TEXT_COLUMNS = {
     "findings": ("reference", "batch", "title", "description", "category", "unit", "assignee", "measures"),
     "facts": ("unit", "assignee", "measures"),
     "units": ("code", "name", "parent"),
+    "audit": ("reference", "unit", "actor", "data"),
+    "users": ("name", "unit"),
 }
 
 
@@ -97,12 +116,12 @@ def storable_rows(rows: list[tuple[Any, ...]], columns: Sequence[str], table: st
 
 # Raise when the projection fills the same tables differently; a change of the tables' or indexes'
 # statements counts by itself. A projector that finds a view built otherwise rebuilds it from zero.
-PROJECTION_VERSION = 2  # 2: text the view cannot hold is stored with U+FFFD in its place
+PROJECTION_VERSION = 3  # 2: text the view cannot hold is stored with U+FFFD in its place; 3: audit entries
 
 
 def layout_fingerprint() -> str:
     """What the view's layout and filling are, in a few characters: recorded with the rows by a rebuild."""
-    names = {"findings": "findings", "facts": "facts", "units": "units", "layout": "layout", "prefix": ""}
+    names = {table: table for table in (*VIEW_TABLES, "layout")} | {"prefix": ""}
     text = "\n".join([*table_statements(names, "BIG"), *index_statements(names), f"projection {PROJECTION_VERSION}"])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -123,6 +142,8 @@ FILTERED_COLUMNS = {
         "status",
     ),
     "units": ("position", "recorded_at"),
+    "audit": ("position", "finding_id", "unit", "type", "actor", "occurred_at", "recorded_at"),
+    "users": ("name",),
 }
 
 
@@ -135,6 +156,8 @@ class Batch:
     followed: dict[int, tuple[int, int]] = field(default_factory=dict)  # successor times of this batch's facts
     successors: list[tuple[int, int, int]] = field(default_factory=list)  # and of facts written before
     units: list[UnitFact] = field(default_factory=list)
+    audit: list[tuple[Any, ...]] = field(default_factory=list)  # one entry per finding or unit event
+    users: list[tuple[Any, ...]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.facts) + len(self.units)
@@ -245,6 +268,10 @@ class ReadModelSQL:
             if batch.units:
                 rows = list(map(unit_values, batch.units))
                 self.insert(cursor, "units", UNIT_COLUMNS, storable_rows(rows, UNIT_COLUMNS, "units"))
+            if batch.audit:
+                self.insert(cursor, "audit", AUDIT_COLUMNS, storable_rows(batch.audit, AUDIT_COLUMNS, "audit"))
+            if batch.users:
+                self.insert(cursor, "users", USER_COLUMNS, storable_rows(batch.users, USER_COLUMNS, "users"))
             self.record(cursor, tracking)
 
     def insert(self, cursor: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
@@ -296,6 +323,10 @@ class ReadModelSQL:
         else:
             rows = self.select("SELECT * FROM {units} WHERE recorded_at <= :k ORDER BY position", {"k": known_at})
         return [UnitFact(**row) for row in rows]
+
+    def user_roles(self) -> dict[str, str]:
+        """Every user's role, by name."""
+        return {row["name"]: row["role"] for row in self.select("SELECT name, role FROM {users}")}
 
     def position(self) -> int:
         """The position of the last event this view has processed (0 before any)."""

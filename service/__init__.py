@@ -51,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None, application: Rectify | None
     install_request_limits(app)  # before authentication: a token over its limit is not even looked up
     install_authentication(app)
 
+    from service.audit.views import blp as audit
     from service.circulars.views import blp as circulars
     from service.findings.views import blp as findings
     from service.health import blp as health
@@ -61,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None, application: Rectify | None
     api.register_blueprint(findings, url_prefix="/api/v1/findings")
     api.register_blueprint(units, url_prefix="/api/v1/units")
     api.register_blueprint(circulars, url_prefix="/api/v1/circulars")
+    api.register_blueprint(audit, url_prefix="/api/v1/audit")
     app.register_blueprint(health)
     install_api_docs(app)  # Swagger UI from installed files (flask-smorest's loads it from a CDN)
     return app

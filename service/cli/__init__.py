@@ -9,7 +9,7 @@ import sys
 from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
 from domain.errors import RectifyError
-from service.cli import demo, findings, keys, people, projecting, reports, setup
+from service.cli import audit, demo, findings, keys, people, projecting, reports, setup
 from service.cli.common import USER_ROLES, CommandError
 from service.config import check_cipher_key, load_settings
 from service.stores import CipherKeyError, InvalidDatabaseUrl
@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_users_parser(commands.add_parser("users", help="add, list and revoke users"))
     projecting.add_parser(commands)
     reports.add_parsers(commands)
+    audit.add_parser(commands)
     findings.add_parser(commands)
     units = commands.add_parser("units", help="register units").add_subparsers(required=True, metavar="ACTION")
     add_unit = units.add_parser("add", help="register a unit in the organisation tree")
