@@ -14,7 +14,17 @@ from domain.finding import Finding
 from domain.unit import Unit
 from domain.user import User
 from domain.values import SYSTEM_ACTOR, Status, unit_id
-from projections.facts import FindingRow, UnitFact, audit_entry, fact_of, issued_row, micros, moved_on
+from projections.facts import (
+    OCCURRED_AT,
+    RECORDED_AT,
+    FindingRow,
+    UnitFact,
+    audit_entry,
+    fact_of,
+    issued_row,
+    micros,
+    moved_on,
+)
 from projections.view import Batch, ReadModelSQL
 
 BATCH_SIZE = 10_000  # events a batch holds while following the log
@@ -53,8 +63,8 @@ class ReadModel(Projection[Any]):
         row = issued_row(domain_event, tracking.notification_id)
         self.rows[row.id] = row
         self.batch.findings[row.id] = row
-        self.batch.facts[tracking.notification_id] = fact_of(row, domain_event, tracking.notification_id)
-        self._audit(domain_event, tracking, row, row.unit)
+        fact = self.batch.facts[tracking.notification_id] = fact_of(row, domain_event, tracking.notification_id)
+        self._audit(domain_event, tracking.notification_id, row, row.unit, fact[OCCURRED_AT], fact[RECORDED_AT])
         self.tracking = tracking
 
     @process_event.register(F.Assigned)
@@ -157,25 +167,30 @@ class ReadModel(Projection[Any]):
         fact = fact_of(row, event, position, outcome, level)
         self.batch.facts[position] = fact
         self.batch.link(previous_position, fact)
-        self._audit(event, tracking, row, row.unit)
+        self._audit(event, position, row, row.unit, fact[OCCURRED_AT], fact[RECORDED_AT])
         self.tracking = tracking
 
     def _keep_unit(self, event: Any, tracking: Tracking, code: str, name: str, parent: str | None) -> None:
         fact = UnitFact(tracking.notification_id, code, name, parent, micros(event.timestamp))
         self.units[str(event.originator_id)] = fact
         self.batch.units.append(fact)
-        self._audit(event, tracking, None, code)
+        self._audit(event, tracking.notification_id, None, code, micros(event.occurred_at), fact.recorded_at)
         self.tracking = tracking
 
-    def _audit(self, event: Any, tracking: Tracking, finding: FindingRow | None, unit: str) -> None:
-        self.batch.audit.append(audit_entry(event, tracking.notification_id, finding, unit, self._role(event.actor)))
+    def _audit(
+        self, event: Any, position: int, finding: FindingRow | None, unit: str, occurred: int, recorded: int
+    ) -> None:
+        role = self._role(event.actor)
+        self.batch.audit.append(audit_entry(event, position, finding, unit, role, occurred, recorded))
 
     def _role(self, actor: str) -> str | None:
         """The role of the user who acted (None: no user, such as the command line at the server)."""
-        if actor not in self.roles and not self.roles_loaded:
+        role = self.roles.get(actor)
+        if role is None and not self.roles_loaded:
             self.roles = self.view.user_roles() | self.roles
             self.roles_loaded = True
-        return self.roles.get(actor, SYSTEM_ACTOR.role.value if actor == SYSTEM_ACTOR.name else None)
+            role = self.roles.get(actor)
+        return role if role is not None or actor != SYSTEM_ACTOR.name else SYSTEM_ACTOR.role.value
 
     def _row(self, finding_id: str) -> FindingRow:
         if finding_id not in self.rows:
