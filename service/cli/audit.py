@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
 from marshmallow import ValidationError
 
-from projections.audit import ENTRY_TYPES, MAX_PAGE, every_entry
+from projections.audit import ENTRY_TYPES, MAX_PAGE, AuditPage, every_entry
 from projections.read_side import ReadSide
 from service.audit.export import audit_csv
 from service.audit.schemas import AuditArgsSchema
@@ -82,10 +82,10 @@ def filters(args: argparse.Namespace) -> dict[str, Any]:
     return {name: loaded[name] for name in FILTERS if name in loaded}
 
 
-def pages(side: ReadSide, unit: str | None, where: dict[str, Any]) -> tuple[Any, Any]:
+def pages(side: ReadSide, unit: str | None, where: dict[str, Any]) -> tuple[AuditPage, Callable[[str], AuditPage]]:
     """The first page (read now, so that an unknown unit fails before anything is written) and the next ones."""
 
-    def page(cursor: str | None) -> Any:
+    def page(cursor: str | None) -> AuditPage:
         return side.audit(CLI_ACTOR, unit=unit, cursor=cursor, limit=MAX_PAGE, **where)
 
     return page(None), page
