@@ -226,6 +226,6 @@ def columns(cls: type) -> list[str]:
 
 FINDING_COLUMNS, UNIT_COLUMNS = columns(FindingRow), columns(UnitFact)
 FACT_COLUMNS = [*FACT_FIELDS, *SUCCESSOR_COLUMNS]
-USER_COLUMNS = ("name", "role", "unit", "position")  # who may act, and as what: a name's role never changes
+USER_COLUMNS = ("position", "name", "role", "unit")  # who may act, and as what: a name's role never changes
 finding_values = attrgetter(*FINDING_COLUMNS)
 unit_values = attrgetter(*UNIT_COLUMNS)

@@ -133,7 +133,7 @@ class ReadModel(Projection[Any]):
     def _user_added(self, domain_event: Any, tracking: Tracking) -> None:
         role = str(domain_event.role)
         self.roles[domain_event.name] = role
-        self.batch.users.append((domain_event.name, role, domain_event.unit, tracking.notification_id))
+        self.batch.users.append((tracking.notification_id, domain_event.name, role, domain_event.unit))
         self.tracking = tracking
 
     # Writing.

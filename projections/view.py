@@ -59,8 +59,9 @@ def table_statements(t: dict[str, str], big: str) -> list[str]:
         f"CREATE TABLE IF NOT EXISTS {t['audit']} (position {big} PRIMARY KEY, finding_id TEXT, reference TEXT, "
         "unit TEXT NOT NULL, type TEXT NOT NULL, actor TEXT NOT NULL, role TEXT, "
         f"occurred_at {big} NOT NULL, recorded_at {big} NOT NULL, data TEXT NOT NULL)",
-        f"CREATE TABLE IF NOT EXISTS {t['users']} (name TEXT PRIMARY KEY, role TEXT NOT NULL, unit TEXT, "
-        f"position {big} NOT NULL)",
+        # Keyed by position: two names that differ only in characters the view cannot store must not collide.
+        f"CREATE TABLE IF NOT EXISTS {t['users']} (position {big} PRIMARY KEY, name TEXT NOT NULL, "
+        "role TEXT NOT NULL, unit TEXT)",
         f"CREATE TABLE IF NOT EXISTS {t['layout']} (fingerprint TEXT NOT NULL)",
     ]
 
@@ -143,7 +144,7 @@ FILTERED_COLUMNS = {
     ),
     "units": ("position", "recorded_at"),
     "audit": ("position", "finding_id", "unit", "type", "actor", "occurred_at", "recorded_at"),
-    "users": ("name",),
+    "users": ("position",),
 }
 
 
@@ -326,7 +327,7 @@ class ReadModelSQL:
 
     def user_roles(self) -> dict[str, str]:
         """Every user's role, by name."""
-        return {row["name"]: row["role"] for row in self.select("SELECT name, role FROM {users}")}
+        return {row["name"]: row["role"] for row in self.select("SELECT name, role FROM {users} ORDER BY position")}
 
     def position(self) -> int:
         """The position of the last event this view has processed (0 before any)."""

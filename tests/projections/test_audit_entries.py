@@ -120,3 +120,13 @@ def test_a_rebuild_writes_the_same_entries_as_following_the_log(settings, rectif
     assert every_entry(settings, rectify) == followed
     assert [(e["type"], e["finding_id"]) for e in followed[1:]] == [("Issued", first), ("Issued", second),
                                                                      ("Escalated", first)]  # fmt: skip
+
+
+def test_users_whose_names_differ_only_in_characters_the_view_cannot_store_do_not_stop_the_projector(settings, rectify):
+    rectify.register_unit(Actor("setup", Role.ADMIN), code="HQ", name="集团公司")
+    rectify.add_user("wang\x01", Role.INSPECTOR)
+    rectify.add_user("wang\x02", Role.REVIEWER)
+    catch_up(settings)
+    later = issue(rectify, Actor("li", Role.INSPECTOR), "之后的问题")
+    catch_up(settings)
+    assert [e["finding_id"] for e in every_entry(settings, rectify, type="Issued")] == [later]
