@@ -102,3 +102,9 @@ class UnknownUnit(RectifyError):
 
     code = "unknown_unit"
     field = "unit"
+
+
+class RecordBroken(RectifyError):
+    """An aggregate's stored events are not in sequence: one was removed from the store (or put in)."""
+
+    code = "record_broken"

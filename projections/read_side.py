@@ -18,9 +18,12 @@ from domain.warnings import WarningThresholds, warning_level
 from projections.audit import AuditFilter, AuditPage, audit_entry, audit_rows
 from projections.circular import CircularSettings, weekly_circular
 from projections.circular_units import unit_tree
-from projections.facts import moment
+from projections.facts import micros, moment
 from projections.figures import lineage
 from projections.listing import FindingFilter, list_findings
+from projections.seal_store import SealStore
+from projections.sealer import marks
+from projections.sealing import Mark
 from projections.view import ReadModelSQL, wait_for
 from projections.weeks import Week
 
@@ -52,12 +55,14 @@ class ReadSide:
         self,
         view: ReadModelSQL,
         *,
+        seals: SealStore | None = None,
         zone: tzinfo,
         clock: Callable[[], datetime],
         circular_settings: CircularSettings | None = None,
         read_wait: float = 3.0,
     ):
         self.view = view
+        self.seals = seals
         self.zone = zone
         self.clock = clock
         self.circular_settings = circular_settings or CircularSettings()
@@ -134,7 +139,34 @@ class ReadSide:
         the_week = self.week(week)
         units = self.units_in_scope(actor, unit)
         scope = unit or (actor.unit if units is not None else None)
-        return weekly_circular(self.view, the_week, known_at, scope, self.circular_settings, ledger=ledger)
+        circular = weekly_circular(self.view, the_week, known_at, scope, self.circular_settings, ledger=ledger)
+        return circular | {"seal": self.seal_covering(self.position_known_at(known_at))}
+
+    def position_known_at(self, known_at: datetime) -> int:
+        """The position of the last event of a finding or unit the view knows recorded by a moment (0: none)."""
+        at = {"k": micros(known_at)}
+        found = [
+            self.view.select(f"SELECT MAX(position) AS p FROM {{{table}}} WHERE recorded_at <= :k", at)[0]["p"] or 0
+            for table in ("facts", "units")
+        ]
+        return max(found)
+
+    def seal_covering(self, position: int) -> dict[str, Any] | None:
+        """The seal of the log up to a position, once the sealer has reached it (ViewLagging if not in time).
+
+        An answer built from the log up to `position` carries it: printed, it is a checkpoint of the log.
+        """
+        if self.seals is None or position == 0:
+            return None
+        wait_for(self.seals, position, self.read_wait)
+        seal = self.seals.last(up_to=position)
+        return {"position": seal.position, "seal": seal.seal} if seal else None
+
+    def seal_marks(self, records: list[Any]) -> dict[int, tuple[str | None, Mark]]:
+        """Each stored record's kept seal, and whether it still matches it, by position."""
+        if self.seals is None:
+            return {record.id: (None, Mark.UNSEALED) for record in records}
+        return marks(records, self.seals)  # no waiting: those the sealer has not reached are marked so
 
     def due_warnings(self, thresholds: WarningThresholds) -> list[DueWarning]:
         """Every warning due today and not yet recorded for the finding's current deadline, oldest finding first."""

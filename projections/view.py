@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
-from typing import Any
+from typing import Any, Protocol
 
 from eventsourcing.persistence import Tracking
 
@@ -338,7 +338,13 @@ class ViewLagging(Exception):
     """The view did not reach a position in time."""
 
 
-def wait_for(view: ReadModelSQL, position: int | None, timeout: float) -> None:
+class Positioned(Protocol):
+    """Anything that follows the log and can say how far it has got."""
+
+    def position(self) -> int: ...
+
+
+def wait_for(view: Positioned, position: int | None, timeout: float) -> None:
     """Return once the view has processed `position`; poll briefly so a caught-up view answers at once."""
     if position is None:
         return

@@ -55,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None, application: Rectify | None
     from service.circulars.views import blp as circulars
     from service.findings.views import blp as findings
     from service.health import blp as health
+    from service.integrity.views import blp as integrity
     from service.units.views import blp as units
 
     api = RectifyApi(app)
@@ -62,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None, application: Rectify | None
     api.register_blueprint(findings, url_prefix="/api/v1/findings")
     api.register_blueprint(units, url_prefix="/api/v1/units")
     api.register_blueprint(circulars, url_prefix="/api/v1/circulars")
+    api.register_blueprint(integrity, url_prefix="/api/v1/audit")
     api.register_blueprint(audit, url_prefix="/api/v1/audit")
     app.register_blueprint(health)
     install_api_docs(app)  # Swagger UI from installed files (flask-smorest's loads it from a CDN)

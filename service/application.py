@@ -11,7 +11,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from eventsourcing.application import Application, EventSourcedLog
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Transcoder
 
 from domain.errors import (
     ConcurrentChange,
@@ -42,6 +42,8 @@ from service.stores import IdempotencyRecord, RectifyRecorder
 from service.transcodings import EnumTranscoder, register_domain_transcodings
 
 Change = Callable[[Finding, datetime, datetime], None]
+# Each stored record's kept seal and whether it still matches it, by position (the read side's `seal_marks`).
+SealMarks = Callable[[list[Notification]], dict[int, tuple[str | None, Any]]]
 
 # How often a command without If-Match is tried when other requests keep changing its finding first.
 CHANGE_ATTEMPTS = 16
@@ -209,12 +211,28 @@ class Rectify(Organisation, Accounts, Application[UUID]):
         moment = as_of or recorded[finding.version]
         return finding_values(finding, moment.astimezone(self.timezone).date())
 
-    def history(self, id: UUID, actor: Actor) -> dict[str, Any]:
-        """A finding's state and every one of its events from the store, oldest first."""
-        finding = self._finding(id, actor)
+    def history(self, id: UUID, actor: Actor, seal_marks: SealMarks | None = None) -> dict[str, Any]:
+        """A finding's state and every one of its events from the store, oldest first, each checked against its seal.
+
+        A finding whose record lost an event still answers: its state as far as the record is
+        intact, and the versions that are missing.
+        """
         notifications = self.store.select_positioned_events(id)
-        events = [history_entry(n, cast(Finding.Event, self.mapper.to_domain_event(n))) for n in notifications]
-        return {"finding": self.finding_state(finding), "events": events}
+        versions = [n.originator_version for n in notifications]
+        missing = sorted(set(range(1, max(versions, default=0) + 1)) - set(versions))
+        intact = min(missing) - 1 if missing else None  # the last version before the first gap
+        if intact == 0 and notifications and actor.role is not Role.UNIT:
+            state = None  # its first event is gone: no state, and no unit a unit token's scope could be checked on
+        else:
+            state = self.finding_state(self._finding(id, actor, intact))
+        marks = seal_marks(notifications) if seal_marks else {}
+        events = [
+            history_entry(n, cast(Finding.Event, self.mapper.to_domain_event(n)), *marks.get(n.id, (None, None)))
+            for n in notifications
+        ]
+        sealed = [event for event in events if event["seal"]]
+        seal = {"position": sealed[-1]["position"], "seal": sealed[-1]["seal"]} if sealed else None
+        return {"finding": state, "events": events, "missing_versions": missing, "seal": seal}
 
     def finding_state(self, finding: Finding) -> dict[str, Any]:
         """The plain values that answer for a finding, overdue worked out for today."""
@@ -279,8 +297,8 @@ class Rectify(Organisation, Accounts, Application[UUID]):
         position = next(n.id for n in positions if n.originator_version == record.originator_version)
         return CommandResult(self.finding_state(finding), finding.version, position, replayed=True)
 
-    def _finding(self, id: UUID, actor: Actor) -> Finding:
-        finding = load(self.repository, id, Finding)
+    def _finding(self, id: UUID, actor: Actor, version: int | None = None) -> Finding:
+        finding = load(self.repository, id, Finding, version)
         # Outside a unit token's subtree a finding does not exist for it: ids follow sequential
         # references, so any other answer would let a unit count the others' findings.
         if finding is None or not self.in_scope(actor, finding.unit):

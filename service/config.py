@@ -10,7 +10,7 @@ from typing import Any
 
 from domain.warnings import WarningThresholds
 from service.application import Rectify
-from service.read_store import open_view
+from service.read_store import open_seals, open_view
 from service.stores import DEFAULT_DATABASE_URL, application_env, check_log_readable, sqlite_path
 
 DEFAULTS: dict[str, Any] = {
@@ -41,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "RECTIFY_WARN_YELLOW_DAYS": "10",
     # How often the projector sends due warnings itself, in seconds (0: only `rectify warn`).
     "RECTIFY_WARN_EVERY": "0",
+    "RECTIFY_VERIFY_EVERY": "3600",
     # The largest request body, in KB: a larger one is a 413 before it is read.
     "RECTIFY_MAX_BODY_KB": "1024",
     # Rate limits (`N/second|minute|hour`, or `off`): failed authentications per client address, requests per token.
@@ -97,7 +98,9 @@ def initialise_store(settings: dict[str, Any]) -> None:
         check_cipher_key(settings, application)
     finally:
         application.close()
-    open_view(settings, create_tables=True).position()
+    view = open_view(settings, create_tables=True)
+    open_seals(settings, create_tables=True, beside=view).position()
+    view.datastore.close()
 
 
 def warning_thresholds(settings: dict[str, Any]) -> WarningThresholds:

@@ -40,8 +40,10 @@ def finding_values(finding: Finding, today: date) -> dict[str, Any]:
     }
 
 
-def history_entry(notification: Notification, domain_event: Finding.Event) -> dict[str, Any]:
-    """One event of a finding's history: who, when, what, and where it stands in the log."""
+def history_entry(
+    notification: Notification, domain_event: Finding.Event, seal: str | None = None, integrity: Any = None
+) -> dict[str, Any]:
+    """One event of a finding's history: who, when, what, where it stands in the log, and its seal."""
     data = dict(vars(domain_event))
     for key in ("originator_id", "originator_version", "timestamp", "originator_topic"):
         data.pop(key, None)
@@ -53,4 +55,6 @@ def history_entry(notification: Notification, domain_event: Finding.Event) -> di
         "version": notification.originator_version,
         "position": notification.id,
         "data": data,
+        "seal": seal,
+        "integrity": integrity,
     }

@@ -1,4 +1,4 @@
-"""`/healthz` (is the process up) and `/readyz` (can it reach its store, how far behind is the read model)."""
+"""`/healthz` (is the process up) and `/readyz` (can it reach its store, how far behind are the view and the seals)."""
 
 from __future__ import annotations
 
@@ -26,9 +26,13 @@ def readyz() -> Any:
     """Readiness: 200 with the log's head, the read model's position and its lag; 503 when the store is away."""
     try:
         head = current_app.extensions["rectify"].recorder.max_notification_id() or 0
-        position = current_app.extensions["read_side"].position()
+        read_side = current_app.extensions["read_side"]
+        position = read_side.position()
+        sealed, last_check = read_side.seals.position(), read_side.seals.last_check()
     except PersistenceError as error:  # the driver's words go to the log, never to the client
         logger.warning("not ready: %s", error)
         return store_unavailable_answer()
     figures = {"head": head, "position": position, "lag": head - position}
-    return jsonify({"status": "ready", "store": "reachable", **figures})
+    # A broken chain does not stop the service from serving: it is reported here, and in the projector's log.
+    seals = {"position": sealed, "lag": head - sealed, "last_check": last_check}
+    return jsonify({"status": "ready", "store": "reachable", **figures, "seals": seals})

@@ -7,7 +7,9 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository, project_aggregate
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, OriginatorVersionError
+
+from domain.errors import RecordBroken
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -20,9 +22,17 @@ def load(repository: Repository[UUID], aggregate_id: UUID, cls: type[A], version
         # Ids in tokens and URLs come from clients: they may name a log or another kind of aggregate.
         if not events or not all(isinstance(event, cls.Event) for event in events):
             return None
+        if initial is None and events[0].originator_version != 1:  # its first event was removed
+            raise OriginatorVersionError(events[0].originator_version, 1)
         return project_aggregate(initial, events)
 
     try:
         return repository.get(aggregate_id, version=version, projector_func=project)
     except AggregateNotFoundError:
         return None
+    except OriginatorVersionError as error:  # the store was changed under the service: say so, never a 500
+        found, expected = error.args[:2]
+        raise RecordBroken(
+            f"event {expected} of {aggregate_id} is missing from the store (the next recorded is {found}): "
+            "the store was changed outside the service; see the history and run `rectify verify`"
+        ) from None

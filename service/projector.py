@@ -12,10 +12,12 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from projections.seal_store import SealStore
+from projections.sealer import verify
 from projections.view import ReadModelSQL
 from service.application import Rectify
 from service.config import build_application, warning_thresholds
-from service.read_store import open_read_side, open_view, start_runner, views_path
+from service.read_store import open_read_side, open_seals, open_view, start_runner, start_sealer, views_path
 from service.warnings import send_due_warnings
 
 Say = Callable[[str], None]
@@ -78,7 +80,13 @@ def run_projector(
             say("the read model was emptied; rebuilding from position 0" if built_before else "building the read model")
         head = log_head(settings)
         warnings = WarningSchedule(settings, say)
-        with start_runner(settings, bulk_until=head if rebuild else 0) as runner, collector_paused(rebuild) as resume:
+        seals = open_seals(settings, create_tables=True, beside=view)
+        checks = ChainCheckSchedule(settings, seals, say)
+        with (
+            start_runner(settings, bulk_until=head if rebuild else 0) as runner,
+            start_sealer(settings, runner.app) as sealer,
+            collector_paused(rebuild) as resume,
+        ):
             say(f"projecting from position {view.position()} (log at {head})")
             view.drop_replaced()  # what the reset set aside goes while the runner loads the new tables
             rebuilding = rebuild
@@ -86,6 +94,7 @@ def run_projector(
                 if runner.progress.flushed.wait(timeout=0.5):  # a write wakes the loop: no need to poll the view
                     runner.progress.flushed.clear()
                 runner.run_forever(timeout=0)  # raises what stopped the runner's threads, if anything did
+                sealer.raise_if_stopped()
                 position = view.position()
                 if rebuilding and position >= head:
                     resume()
@@ -98,6 +107,7 @@ def run_projector(
                     say(f"rebuilding: {runner.progress.seen:,} of {head:,} events projected, {position:,} written")
                 else:  # a view half rebuilt would only offer stale candidates
                     warnings.run_if_due(runner.app, view)
+                checks.run_if_due(runner.app)
             say(f"stopped at position {view.position()}")
 
 
@@ -141,6 +151,33 @@ class WarningSchedule:
         read_side = open_read_side(self.settings, application, view)
         for sent in send_due_warnings(application, read_side, self.thresholds):
             self.say(f"warned {sent.reference} ({sent.unit}): {sent.level}, due {sent.due_date}")
+
+
+class ChainCheckSchedule:
+    """Checks the seal chain against the log every RECTIFY_VERIFY_EVERY seconds (never when 0), and keeps the verdict.
+
+    The verdict goes to the log and to the seal store, where `/readyz` reads it.
+    """
+
+    def __init__(self, settings: dict[str, Any], seals: SealStore, say: Say):
+        self.every = float(settings["RECTIFY_VERIFY_EVERY"])
+        self.seals = seals
+        self.say = say
+        self.next_run = time.monotonic() + min(self.every, 60)  # first after start-up has settled
+
+    def run_if_due(self, application: Rectify) -> None:
+        if self.every <= 0 or time.monotonic() < self.next_run:
+            return
+        self.next_run = time.monotonic() + self.every
+        started = time.monotonic()
+        verdict = verify(application.recorder, self.seals)
+        answer = verdict.answer()
+        self.seals.keep_check(application.clock().isoformat(timespec="seconds"), answer)
+        took = f"in {time.monotonic() - started:.1f} s"
+        if verdict.ok:
+            self.say(f"seal chain intact over {verdict.checked:,} records {took}")
+        else:
+            self.say(f"SEAL CHAIN BROKEN at position {verdict.position}: {verdict.problem} ({took})")
 
 
 def status(settings: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -12,6 +14,8 @@ from projections.circular import CircularSettings
 from projections.projection import ReadModel
 from projections.read_side import ReadSide
 from projections.runtime import BatchingProjectionRunner
+from projections.seal_store import PostgresSealStore, SealStore, SQLiteSealStore
+from projections.sealer import Sealer
 from projections.stores import PostgresReadModelView, SQLiteReadModelView
 from projections.view import ReadModelSQL
 from service.application import Rectify
@@ -22,6 +26,36 @@ def views_path(database_url: str) -> Path:
     """The SQLite file of the read model, beside the events file (`rectify.db` → `rectify.views.db`)."""
     events = sqlite_path(database_url)
     return events.with_name(f"{events.stem}.views{events.suffix or '.db'}")
+
+
+def seals_path(database_url: str) -> Path:
+    """The SQLite file of the seals, beside the events file (`rectify.db` → `rectify.seals.db`)."""
+    events = sqlite_path(database_url)
+    return events.with_name(f"{events.stem}.seals{events.suffix or '.db'}")
+
+
+SEALS = "Seals"  # the seal store's name: its settings' prefix, and its PostgreSQL tables' (`seals`, …)
+
+
+def open_seals(settings: dict[str, Any], *, create_tables: bool = False, beside: Any = None) -> SealStore:
+    """The store of the log's seals, for reading (the web workers) or for the sealer.
+
+    `beside`: a recorder or view already connected to the same PostgreSQL database, whose
+    connections the seals share (a pool of their own would hold connections for nothing).
+    """
+    url = settings["RECTIFY_DATABASE_URL"]
+    if not url.startswith("sqlite:") and beside is not None:
+        store = PostgresSealStore(beside.datastore, tracking_table_name=f"{SEALS.lower()}_tracking")
+        if create_tables:
+            store.create_table()
+        return store
+    env = application_env(settings, create_tables=create_tables)
+    env[f"{SEALS.upper()}_CREATE_TABLE"] = "y" if create_tables else "n"
+    if url.startswith("sqlite:"):
+        env[f"{SEALS.upper()}_SQLITE_DBNAME"] = str(seals_path(url))
+    factory = InfrastructureFactory.construct(Environment(SEALS, env))
+    store_class = SQLiteSealStore if url.startswith("sqlite:") else PostgresSealStore
+    return cast(SealStore, factory.tracking_recorder(store_class))
 
 
 def view_class(database_url: str) -> type[ReadModelSQL]:
@@ -71,9 +105,11 @@ def circular_settings(settings: dict[str, Any]) -> CircularSettings:
 
 
 def open_read_side(settings: dict[str, Any], application: Rectify, view: ReadModelSQL | None = None) -> ReadSide:
-    """The read side over the configured store's view, on the application's clock and time zone."""
+    """The read side over the configured store's view and seals, on the application's clock and time zone."""
+    view = view or open_view(settings)
     return ReadSide(
-        view or open_view(settings),
+        view,
+        seals=open_seals(settings, beside=view),
         zone=application.timezone,
         clock=application.clock,
         circular_settings=circular_settings(settings),
@@ -93,3 +129,17 @@ def start_runner(settings: dict[str, Any], *, bulk_until: int = 0) -> BatchingPr
         env=projection_env(settings),
         bulk_until=bulk_until,
     )
+
+
+@contextmanager
+def start_sealer(settings: dict[str, Any], application: Rectify) -> Iterator[Sealer]:
+    """Seal each record of the log as it is stored, in a thread of this process, until the block ends."""
+    with Sealer(application.recorder, open_seals(settings, beside=application.recorder)) as sealer:
+        yield sealer
+
+
+@contextmanager
+def following(settings: dict[str, Any]) -> Iterator[BatchingProjectionRunner]:
+    """The read model's runner and the sealer, both following the log in threads of this process."""
+    with start_runner(settings) as runner, start_sealer(settings, runner.app):
+        yield runner

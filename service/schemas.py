@@ -124,3 +124,10 @@ class PlainDict(fields.Dict):
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         return plain(value)
+
+
+class SealSchema(Schema):
+    """The seal of the log up to a position: an answer carrying it can be checked against the log later."""
+
+    position = fields.Integer(metadata={"description": "The last position of the log the answer covers."})
+    seal = fields.String(metadata={"description": "The chain's sha256 seal at that position, in hex."})

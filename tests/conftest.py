@@ -114,7 +114,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
 def projector(store_url: str) -> Iterator[object]:
     """The read-model projector following the store, in threads of the test process."""
     from service.config import load_settings
-    from service.read_store import start_runner
+    from service.read_store import following
 
-    with start_runner(load_settings({"RECTIFY_DATABASE_URL": store_url})) as runner:
+    with following(load_settings({"RECTIFY_DATABASE_URL": store_url})) as runner:
         yield runner

@@ -29,7 +29,7 @@ from projections.reports.docx_layout import (
 )
 from projections.reports.docx_parts import attachment, attachment_name, problems, progress
 from projections.reports.front_matter import FrontMatter, front_matter, title_lines
-from projections.reports.labels import Labels, xml_text
+from projections.reports.labels import Labels, seal_token, xml_text
 
 CENTER, RIGHT = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT
 
@@ -60,7 +60,7 @@ def describe(document: WordDocument, circular: Mapping[str, Any], labels: Labels
     properties.author = properties.last_modified_by = xml_text(front.issuer)
     properties.created = properties.modified = datetime.fromisoformat(circular["as_known_at"]).astimezone(UTC)
     moment = labels.moment(circular["as_known_at"], circular["cutoff"])
-    properties.comments = labels("generated", moment=moment, seal=circular.get("seal") or "—")
+    properties.comments = labels("generated", moment=moment, seal=seal_token(circular) or "—")
 
 
 def header(composer: Composer, circular: Mapping[str, Any], labels: Labels, front: FrontMatter) -> None:
@@ -109,7 +109,7 @@ def signature(composer: Composer, circular: Mapping[str, Any], labels: Labels, f
     composer.blank(2)
     for line in (front.issuer, front.issued_on):
         composer.paragraph(line, indent=False, align=RIGHT, grid=False).paragraph_format.right_indent = INDENT
-    if circular.get("seal"):
+    if seal := seal_token(circular):
         moment = labels.moment(circular["as_known_at"], circular["cutoff"])
         composer.blank()
-        composer.paragraph(labels("generated", moment=moment, seal=circular["seal"]), NOTE, indent=False)
+        composer.paragraph(labels("generated", moment=moment, seal=seal), NOTE, indent=False)

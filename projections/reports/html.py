@@ -11,7 +11,7 @@ import jinja2
 
 from projections.reports import sentences
 from projections.reports.front_matter import front_matter
-from projections.reports.labels import Labels
+from projections.reports.labels import Labels, seal_token
 from projections.reports.ranking import RankingRow, listed, ranking_rows, warnings
 from projections.reports.rates import percent, points, rate_trend, rounded, threshold, trend
 
@@ -135,6 +135,6 @@ def category_rows(circular: Mapping[str, Any], labels: Labels) -> list[dict[str,
 def provenance(circular: Mapping[str, Any], labels: Labels) -> str:
     """Where the figures came from: the moment they were known, and the seal of the log when there is one."""
     moment = labels.moment(circular["as_known_at"], circular["cutoff"])
-    if circular.get("seal"):
-        return labels("generated", moment=moment, seal=circular["seal"])
+    if seal := seal_token(circular):
+        return labels("generated", moment=moment, seal=seal)
     return labels("known", moment=moment)

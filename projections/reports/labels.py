@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -55,6 +56,7 @@ LABEL_TEXT: dict[str, dict[str, Any]] = {
         "sheet_title": "{scope}{name}　截至{end}（数据截至{known}）", "sheet_scope": "{name}",
         "period": "统计周期：{period}", "points": "{n}个百分点", "page_footer": "第 &P 页，共 &N 页",
         "generated": "本通报依据截至{moment}记录的数据生成，数据校验码：{seal}", "known": "数据截至{moment}",
+        "seal_note": "数据校验码：{seal}",
         "warn_short": {"red": "红", "yellow": "黄", "green": "绿"}, "warning_column": "{colour}预警",
     },
     "en": {
@@ -84,6 +86,7 @@ LABEL_TEXT: dict[str, dict[str, Any]] = {
         "sheet_scope": "{name}: ", "period": "Period: {period}", "points": "{n} pts",
         "page_footer": "Page &P of &N",
         "generated": "Built from the records known at {moment}; seal: {seal}", "known": "Data as known at {moment}",
+        "seal_note": "Seal: {seal}",
         "warn_short": {"red": "Red", "yellow": "Yellow", "green": "Green"}, "warning_column": "{colour} warnings",
     },
 }  # fmt: skip
@@ -177,6 +180,15 @@ class Labels:
     def ledger_headers(self) -> list[str]:
         """The ledger's header row."""
         return [self(column) for column in LEDGER_COLUMNS]
+
+
+def seal_token(circular: Mapping[str, Any]) -> str | None:
+    """The seal of the log a circular was built from, as printed: `12345:9f86d0…` (position, then the seal).
+
+    `rectify verify --checkpoint` and `GET /audit/verify?position=&seal=` take it back.
+    """
+    seal = circular.get("seal")
+    return f"{seal['position']}:{seal['seal']}" if seal else None
 
 
 def xml_text(text: str) -> str:

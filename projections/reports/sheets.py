@@ -9,7 +9,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from projections.reports.labels import Labels, xml_text
+from projections.reports.labels import Labels, seal_token, xml_text
 
 TITLE_FONT = Font(bold=True, size=14)
 HEADER_FONT = Font(bold=True)
@@ -23,13 +23,15 @@ HEADER_ROW = 2  # under the title row
 def sheet_title(circular: Mapping[str, Any], labels: Labels, name: str) -> str:
     """「未销号问题清单　截至2026年11月22日（数据截至2026年11月23日09:00）」, with the unit of a subtree's edition."""
     unit = (circular["scope"].get("name") or circular["scope"]["unit"]) if circular["scope"].get("unit") else None
-    return labels(
+    title = labels(
         "sheet_title",
         scope=labels("sheet_scope", name=unit) if unit else "",
         name=name,
         end=labels.full_date(circular["end"]),
         known=labels.moment(circular["as_known_at"], circular["cutoff"]),
     )
+    seal = seal_token(circular)
+    return f"{title}\n{labels('seal_note', seal=seal)}" if seal else title
 
 
 def start_sheet(sheet: Worksheet, title: str, headers: Sequence[str], widths: Sequence[float], labels: Labels) -> None:
@@ -37,8 +39,9 @@ def start_sheet(sheet: Worksheet, title: str, headers: Sequence[str], widths: Se
     last = get_column_letter(len(headers))
     sheet.append([xml_text(title)])
     sheet.merge_cells(f"A1:{last}1")
-    sheet["A1"].font, sheet["A1"].alignment = TITLE_FONT, Alignment(horizontal="center", vertical="center")
-    sheet.row_dimensions[1].height = 28
+    sheet["A1"].font = TITLE_FONT
+    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    sheet.row_dimensions[1].height = 28 if "\n" not in title else 48  # the seal's line under the title
     sheet.append(list(headers))
     sheet.row_dimensions[HEADER_ROW].height = 32  # two lines: an English header wraps between its words
     for column, (cell, width) in enumerate(zip(sheet[HEADER_ROW], widths, strict=True), start=1):

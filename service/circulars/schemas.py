@@ -7,7 +7,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from domain.values import UNIT_CODE_PATTERN
 from projections.circular import LEDGER_SCOPES
 from projections.weeks import FIRST_YEAR, LAST_YEAR, documented_week_pattern
-from service.schemas import code_field, moment_field, position_field
+from service.schemas import SealSchema, code_field, moment_field, position_field
 
 FORMATS = ("json", "html", "csv", "xlsx", "docx")
 
@@ -67,4 +67,4 @@ class CircularSchema(Schema):
     watch_list = fields.List(fields.String())
     document_number = fields.String()
     settings = fields.Dict()
-    seal = fields.String(allow_none=True)
+    seal = fields.Nested(SealSchema, allow_none=True)

@@ -9,7 +9,7 @@ import sys
 from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
 from domain.errors import RectifyError
-from service.cli import audit, demo, findings, keys, people, projecting, reports, setup
+from service.cli import audit, demo, findings, integrity, keys, people, projecting, reports, setup
 from service.cli.common import USER_ROLES, CommandError
 from service.config import check_cipher_key, load_settings
 from service.stores import CipherKeyError, InvalidDatabaseUrl
@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
     demo_parser.set_defaults(handler=demo.demo_command)
     keys.add_parser(commands)
+    integrity.add_parser(commands)
     return parser
 
 

@@ -9,7 +9,17 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from domain.values import REFERENCE_PATTERN, UNIT_CODE_PATTERN, Outcome, Severity, Source, Status, WarningLevel
 from projections.listing import CURSOR_PATTERN
-from service.schemas import POSITION_MAX, PlainDict, code_field, moment_field, position_field, query_text, text_rules
+from projections.sealing import Mark
+from service.schemas import (
+    POSITION_MAX,
+    PlainDict,
+    SealSchema,
+    code_field,
+    moment_field,
+    position_field,
+    query_text,
+    text_rules,
+)
 
 
 def text(max_length: int, *, required: bool = True, **kwargs: Any) -> fields.String:
@@ -146,11 +156,25 @@ class EventSchema(Schema):
     version = fields.Integer()
     position = fields.Integer()
     data = PlainDict()
+    seal = fields.String(allow_none=True, metadata={"description": "The event's seal in the chain (none: not yet)."})
+    integrity = fields.String(
+        validate=validate.OneOf([mark.value for mark in Mark]),
+        metadata={
+            "description": "sealed: the stored event is the one sealed; edited: changed since; inserted: put in "
+            "where nothing was sealed; unsealed: not reached by the sealer yet."
+        },
+    )
 
 
 class HistorySchema(Schema):
-    finding = fields.Nested(FindingSchema)
+    finding = fields.Nested(
+        FindingSchema, allow_none=True, metadata={"description": "As it stands (as far as its record is intact)."}
+    )
     events = fields.List(fields.Nested(EventSchema))
+    missing_versions = fields.List(
+        fields.Integer(), metadata={"description": "Versions of the finding no longer in the store (removed)."}
+    )
+    seal = fields.Nested(SealSchema, allow_none=True, metadata={"description": "The seal of its last event."})
 
 
 class ListArgsSchema(Schema):

@@ -136,7 +136,7 @@ class History(MethodView):
     @blp.alt_response(422, schema=ErrorSchema, description="A query argument this answer does not take.")
     def get(self, _args: dict[str, Any], finding_id: UUID) -> Any:
         """Every event of a finding, oldest first, as recorded in the store"""
-        return application().history(finding_id, current_actor())
+        return application().history(finding_id, current_actor(), read_side().seal_marks)
 
 
 def command(fields: dict[str, Any]) -> tuple[CommandOptions, dict[str, Any]]:

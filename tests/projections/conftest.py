@@ -127,7 +127,7 @@ SETTINGS = {
     "document_prefix_en": "Rectification Office", "recipients_en": "All units",
     "masthead_en": "Rectification Leading Group Office",
 }  # fmt: skip
-SEAL = "9f2c4e1ab07d3c5e8f61a2b4c9d0e7f3a5b6c8d9e0f1a2b3c4d5e6f708192a3b"
+SEAL = {"position": 4817, "seal": "9f2c4e1ab07d3c5e8f61a2b4c9d0e7f3a5b6c8d9e0f1a2b3c4d5e6f708192a3b"}
 
 
 def figures(state: tuple[int, ...], week: tuple[int, ...], warnings: tuple[int, ...]) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from projections.view import wait_for
 from projections.weeks import Week
 from service.application import CommandOptions, Rectify
 from service.config import build_application, initialise_store, load_settings
-from service.read_store import open_view, start_runner
+from service.read_store import following, open_view
 from tests.conftest import POSTGRES_URL
 from tests.projections import reference
 
@@ -178,7 +178,7 @@ def running(kind: str, second_root: bool) -> Iterator[tuple[Rectify, Any]]:
         register_units(application, second_root)
         view = open_view(store_settings)
         try:
-            with start_runner(store_settings):
+            with following(store_settings):
                 yield application, view
         finally:
             view.datastore.close()

@@ -273,17 +273,30 @@ def test_renderers_cope_with_a_circular_with_nothing_in_it(circular):
     assert 'class="ref"' not in page and page.count('<p class="empty">无</p>') == 2
 
 
-def test_docx_notes_the_seal_of_the_log_it_was_built_from(circular):
-    note = "本通报依据截至2026年11月23日09:00记录的数据生成，数据校验码：" + circular["seal"]
+def printed_seal(circular):
+    return f"{circular['seal']['position']}:{circular['seal']['seal']}"
+
+
+def test_docx_notes_the_seal_of_the_log_it_was_built_from_in_its_text_and_properties(circular):
+    note = "本通报依据截至2026年11月23日09:00记录的数据生成，数据校验码：" + printed_seal(circular)
     assert note in texts(word(circular))
+    assert printed_seal(circular) in word(circular).core_properties.comments
     circular["seal"] = None
     assert not [line for line in texts(word(circular)) if "校验码" in line]
 
 
 def test_page_notes_the_seal_when_there_is_one(circular):
-    assert circular["seal"] in render_html(circular)
+    assert printed_seal(circular) in render_html(circular)
     circular["seal"] = None
     assert "校验码" not in render_html(circular)
+
+
+def test_every_sheet_of_the_workbook_carries_the_seal_in_its_title_row(circular):
+    workbook = openpyxl.load_workbook(io.BytesIO(render_xlsx(circular)))
+    assert all(printed_seal(circular) in sheet["A1"].value for sheet in workbook.worksheets)
+    circular["seal"] = None
+    workbook = openpyxl.load_workbook(io.BytesIO(render_xlsx(circular)))
+    assert not any("校验码" in sheet["A1"].value for sheet in workbook.worksheets)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

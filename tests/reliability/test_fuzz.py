@@ -30,7 +30,7 @@ from domain.values import Actor, Role, Severity, Source
 from service import create_app
 from service.application import CommandOptions
 from service.config import build_application, initialise_store, load_settings
-from service.read_store import start_runner
+from service.read_store import following
 from tests.conftest import POSTGRES_URL
 
 EXAMPLES = int(os.environ.get("RECTIFY_FUZZ_EXAMPLES", "120"))
@@ -118,7 +118,7 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
         application = build_application(settings_)
         tokens, findings = seeded(application)
         app = create_app(settings_ | {"TESTING": True}, application=application)
-        with start_runner(settings_):
+        with following(settings_):
             yield Served(app, tokens, findings)
         application.close()
 

@@ -24,10 +24,11 @@ from service import create_app
 from service.application import Rectify
 from service.cli import main
 from service.config import build_application, check_cipher_key, initialise_store, load_settings
-from service.read_store import start_runner
+from service.read_store import following
 from service.stores import CipherKeyError, sqlite_path
 from tests.service.conftest import SETUP
 from tests.service.helpers import API, assert_error, assigned, command, ok
+from tests.service.tampering import sealed
 
 TITLE = "小金库资金账外循环"
 DESCRIPTION = "经查，财务部以会议费名义套取资金38.6万元存放于账外。"
@@ -133,6 +134,18 @@ def test_stored_events_hold_no_plain_text_while_the_api_answers_in_the_clear(
         assert not [state for state in states for form in plain_forms(text) if form in state], text
 
 
+def test_the_seal_chain_covers_the_encrypted_bytes_as_stored(client, auth, application, issue, store_url, key):
+    """Encrypted again with the same key the event reads the same, but it is not the record that was sealed."""
+    closed = a_finding_through_its_life(client, auth, application, issue)
+    head = sealed(application, store_url)
+    assert ok(client.get(f"{API}/audit/verify", headers=auth["auditor"]))["checked"] == head
+    reencrypt_last_event(store_url, key, key)
+    verdict = ok(client.get(f"{API}/audit/verify", headers=auth["auditor"]))
+    assert (verdict["ok"], verdict["position"], verdict["problem"]) == (False, head, "edited")
+    history = ok(client.get(f"{API}/findings/{closed['id']}/history", headers=auth["auditor"]))
+    assert history["events"][-1]["data"]["comment"] == "整改到位" and history["events"][-1]["integrity"] == "edited"
+
+
 def test_without_a_key_the_same_texts_are_stored_in_the_clear(store_url: str) -> None:
     """The check above would find them: it looks at the right bytes."""
     with closing(build_application(load_settings({"RECTIFY_DATABASE_URL": store_url}))) as rectify:
@@ -147,7 +160,7 @@ def test_the_projector_builds_the_list_and_the_circular_from_the_encrypted_log(
     client, auth, application, issue, settings
 ) -> None:
     closed = a_finding_through_its_life(client, auth, application, issue)
-    with start_runner(settings):
+    with following(settings):
         listed = ok(client.get(f"{API}/findings?q=小金库&min_position={closed['position']}", headers=auth["auditor"]))
         week = Week.containing(datetime.now(ZoneInfo("Asia/Shanghai")), ZoneInfo("Asia/Shanghai")).label
         query = {"week": week, "min_position": closed["position"], "ledger": "all"}

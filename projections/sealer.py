@@ -1,0 +1,99 @@
+"""Sealing the log as it grows, and checking the chain against the log: both read the stored records.
+
+The library's projection runner hands a projection decoded events; the seal covers
+the bytes as stored, so the sealer follows the recorder's own subscription, and keeps
+each batch of seals and the position it reaches in one transaction, as the runner does.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from itertools import takewhile
+from typing import Any
+
+from eventsourcing.persistence import ApplicationRecorder, Notification
+
+from projections.seal_store import SealStore
+from projections.sealing import GENESIS, Mark, Progress, Seal, Verdict, check_chain, mark_of, seal_of
+
+BATCH_SIZE = 1000
+PAGE_SIZE = 2000
+
+
+class Sealer:
+    """Seals each new record of the log, in a thread of its own, until stopped."""
+
+    def __init__(self, recorder: ApplicationRecorder, store: SealStore):
+        self.store = store
+        last = store.last()
+        self.previous = last.seal if last else GENESIS
+        self.subscription: Any = recorder.subscribe(gt=store.position())
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._follow, name="sealer", daemon=True)
+
+    def __enter__(self) -> Sealer:
+        self.subscription.__enter__()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.subscription.stop()
+        self.thread.join()
+        self.subscription.__exit__(*exc)
+
+    def raise_if_stopped(self) -> None:
+        """Raise what stopped the sealing thread, if something did."""
+        if self.error is not None:
+            raise self.error
+
+    def _follow(self) -> None:
+        pending: list[Seal] = []
+        try:
+            for record in self.subscription:
+                self.previous = seal_of(self.previous, record)
+                pending.append(Seal(record.id, self.previous))
+                if len(pending) >= BATCH_SIZE or not self.subscription.has_buffered():
+                    self.store.append(pending)
+                    pending = []
+        except BaseException as error:
+            self.error = error
+
+
+def stored_records(recorder: ApplicationRecorder, *, page: int = PAGE_SIZE) -> Iterator[Notification]:
+    """Every stored record in position order, read a page at a time."""
+    after = 0
+    while True:
+        records = recorder.select_notifications(start=after, limit=page, inclusive_of_start=False)
+        yield from records
+        if len(records) < page:
+            return
+        after = records[-1].id
+
+
+def verify(
+    recorder: ApplicationRecorder,
+    store: SealStore,
+    *,
+    checkpoints: Mapping[int, str] | None = None,
+    progress: Progress | None = None,
+) -> Verdict:
+    """Recompute the chain from the stored records and compare it with the kept seals.
+
+    Only seals kept when the check starts are compared, so a record sealed while it
+    runs is counted as not yet sealed rather than taken for a missing one.
+    """
+    sealed_up_to = store.position()
+    seals = takewhile(lambda seal: seal.position <= sealed_up_to, store.all())
+    return check_chain(stored_records(recorder), seals, checkpoints=checkpoints, progress=progress)
+
+
+def marks(records: list[Notification], store: SealStore) -> dict[int, tuple[str | None, Mark]]:
+    """Each record's kept seal and whether the record still matches it, by position (for one finding's history)."""
+    sealed_up_to = store.position()
+    found: dict[int, tuple[str | None, Mark]] = {}
+    for record in records:
+        kept = store.between(record.id, record.id).get(record.id)
+        previous = store.last(up_to=record.id - 1) if kept is not None else None
+        found[record.id] = (kept, mark_of(record, kept, previous.seal if previous else None, sealed_up_to))
+    return found

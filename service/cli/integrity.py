@@ -1,0 +1,61 @@
+"""`rectify verify`: recompute the seal chain from the stored records; the exit status says whether it holds."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from typing import Any
+
+from projections.sealer import verify
+from service.cli.common import CommandError, opened_store
+from service.config import load_settings
+from service.read_store import open_seals
+
+PRINTED_SEAL = re.compile(r"^(\d{1,19}):([0-9a-f]{64})$")
+
+
+def add_parser(commands: Any) -> None:
+    """The `verify` command and its options."""
+    parser = commands.add_parser("verify", help="check the log against its seal chain (exit status 1 if broken)")
+    parser.add_argument(
+        "--checkpoint",
+        action="append",
+        default=[],
+        metavar="POSITION:SEAL",
+        help="a seal printed on a circular (数据校验码), which the chain must still give; may be repeated",
+    )
+    parser.set_defaults(handler=verify_command)
+
+
+def verify_command(args: argparse.Namespace) -> int:
+    """Walk the log and the seals once, reporting progress on stderr, and print the verdict."""
+    checkpoints = dict(map(printed_seal, args.checkpoint))
+    with opened_store() as application:
+        seals = open_seals(load_settings(), beside=application.recorder)
+        total = seals.position()
+        started = time.monotonic()
+
+        def progress(checked: int) -> None:
+            rate = checked / max(time.monotonic() - started, 1e-6)
+            print(f"checked {checked:,} of {total:,} sealed records ({rate:,.0f}/s)", file=sys.stderr, flush=True)
+
+        verdict = verify(application.recorder, seals, checkpoints=checkpoints, progress=progress)
+    took = time.monotonic() - started
+    if verdict.ok:
+        head = f"; head {verdict.head.position}:{verdict.head.seal}" if verdict.head else ""
+        pending = f"; {verdict.unsealed:,} records not sealed yet" if verdict.unsealed else ""
+        confirmed = f"; {len(checkpoints)} printed seal(s) confirmed" if checkpoints else ""
+        print(f"intact: {verdict.checked:,} records in {took:.1f} s{head}{confirmed}{pending}")
+        return 0
+    print(f"BROKEN at position {verdict.position}: {verdict.problem} ({verdict.checked:,} records intact before it)")
+    return 1
+
+
+def printed_seal(text: str) -> tuple[int, str]:
+    """`12345:9f86…` as printed on a circular: the position and the seal."""
+    match = PRINTED_SEAL.match(text.strip().lower())
+    if match is None:
+        raise CommandError(f"a checkpoint is POSITION:SEAL as printed on a circular (64 hex digits), not {text!r}")
+    return int(match[1]), match[2]

@@ -1,0 +1,1 @@
+"""Checking the log against its seals: `/api/v1/audit/verify`."""
