@@ -11,7 +11,16 @@ import pytest
 
 from service.audit import views
 from service.audit.export import COLUMNS
-from tests.service.helpers import API, NEVER_500, assert_error, assigned, command, last_position, ok
+from tests.service.helpers import (
+    API,
+    NEVER_500,
+    assert_error,
+    assigned,
+    command,
+    days_from_today,
+    last_position,
+    ok,
+)
 
 
 def audit(client, headers, position, **query):
@@ -38,8 +47,9 @@ def moment(text: str) -> datetime:
 
 
 def test_each_event_is_an_entry_saying_who_did_what_to_which_finding_and_when(client, auth, issue, projector):
-    finding = issue(occurred_at="2026-01-05T09:00:00+08:00", due_date="2026-12-31")
-    moved = ok(command(client, finding, "assign", auth["bj"], assignee="王芳", occurred_at="2026-01-06T10:00:00+08:00"))
+    due_date, occurred_at = days_from_today(90), days_ago(19)
+    finding = issue(occurred_at=days_ago(20), due_date=due_date)
+    moved = ok(command(client, finding, "assign", auth["bj"], assignee="王芳", occurred_at=occurred_at))
     items = entries(client, auth["auditor"], moved["position"], finding=finding["reference"])
     assert [(i["type"], i["actor"], i["role"], i["unit"]) for i in items] == [
         ("Issued", "inspector", "inspector", "BJ-01"),
@@ -49,10 +59,10 @@ def test_each_event_is_an_entry_saying_who_did_what_to_which_finding_and_when(cl
     assert {i["finding_id"] for i in items} == {finding["id"]}
     assert {i["reference"] for i in items} == {finding["reference"]}
     assert (issued["position"], assign["position"]) == (finding["position"], moved["position"])
-    assert moment(assign["occurred_at"]) == datetime.fromisoformat("2026-01-06T10:00:00+08:00")
+    assert moment(assign["occurred_at"]) == datetime.fromisoformat(occurred_at)
     assert moment(issued["recorded_at"]) <= moment(assign["recorded_at"])
     assert assign["data"] == {"assignee": "王芳", "note": ""}
-    assert issued["data"]["title"] == "公务接待超标准" and issued["data"]["due_date"] == "2026-12-31"
+    assert issued["data"]["title"] == "公务接待超标准" and issued["data"]["due_date"] == due_date
     assert "actor" not in issued["data"] and "originator_id" not in issued["data"]
 
 
