@@ -166,7 +166,8 @@ class ReadSide:
         """Each stored record's kept seal, and whether it still matches it, by position."""
         if self.seals is None:
             return {record.id: (None, Mark.UNSEALED) for record in records}
-        return marks(records, self.seals)  # no waiting: those the sealer has not reached are marked so
+        # No waiting: those the sealer has not reached yet are marked so.
+        return marks([record.id for record in records], records, self.seals)
 
     def due_warnings(self, thresholds: WarningThresholds) -> list[DueWarning]:
         """Every warning due today and not yet recorded for the finding's current deadline, oldest finding first."""

@@ -80,6 +80,15 @@ class SealSQL:
         )
         return {row["position"]: row["seal"] for row in rows}
 
+    def around(self, position: int) -> tuple[str | None, str | None]:
+        """The seal kept for a position (None: none is) and the last one kept before it."""
+        rows = self.select(
+            "SELECT position, seal FROM {seals} WHERE position <= :p ORDER BY position DESC LIMIT 2", {"p": position}
+        )
+        if rows and rows[0]["position"] == position:
+            return rows[0]["seal"], rows[1]["seal"] if len(rows) > 1 else None
+        return None, rows[0]["seal"] if rows else None
+
     def all(self, page: int = PAGE) -> Iterator[Seal]:
         """Every seal in position order, read a page at a time."""
         after = -1

@@ -8,14 +8,14 @@ each batch of seals and the position it reaches in one transaction, as the runne
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import takewhile
-from typing import Any
+from typing import Any, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
 from projections.seal_store import SealStore
-from projections.sealing import GENESIS, Mark, Progress, Seal, Verdict, check_chain, mark_of, seal_of
+from projections.sealing import GENESIS, Mark, Progress, Seal, StoredRecord, Verdict, check_chain, mark_of, seal_of
 
 BATCH_SIZE = 1000
 PAGE_SIZE = 2000
@@ -88,12 +88,21 @@ def verify(
     return check_chain(stored_records(recorder), seals, checkpoints=checkpoints, progress=progress)
 
 
-def marks(records: list[Notification], store: SealStore) -> dict[int, tuple[str | None, Mark]]:
-    """Each record's kept seal and whether the record still matches it, by position (for one finding's history)."""
+class RecordSource(Protocol):
+    """Where stored records can be read by position (the application's recorder)."""
+
+    def select_records(self, positions: Sequence[int]) -> Sequence[Notification]: ...
+
+
+def marks(
+    positions: Sequence[int], records: Sequence[StoredRecord], store: SealStore
+) -> dict[int, tuple[str | None, Mark]]:
+    """Each position's kept seal, and whether the record stored there still matches it (or is gone)."""
+    stored = {record.id: record for record in records}
     sealed_up_to = store.position()
     found: dict[int, tuple[str | None, Mark]] = {}
-    for record in records:
-        kept = store.between(record.id, record.id).get(record.id)
-        previous = store.last(up_to=record.id - 1) if kept is not None else None
-        found[record.id] = (kept, mark_of(record, kept, previous.seal if previous else None, sealed_up_to))
+    for position in positions:
+        kept, previous = store.around(position)
+        record = stored.get(position)
+        found[position] = (kept, Mark.MISSING if record is None else mark_of(record, kept, previous, sealed_up_to))
     return found

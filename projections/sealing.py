@@ -136,6 +136,7 @@ class Mark(StrEnum):
     EDITED = "edited"
     INSERTED = "inserted"  # stored where nothing was sealed, below the sealer's position
     UNSEALED = "unsealed"  # not reached by the sealer yet
+    MISSING = "missing"  # no longer stored (the audit view still holds what it was)
 
 
 def mark_of(record: StoredRecord, seal: str | None, previous: str | None, sealed_up_to: int) -> Mark:

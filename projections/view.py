@@ -181,6 +181,7 @@ class ReadModelSQL:
 
     tables: dict[str, str]
     placeholder = "?"
+    datastore: Any  # the library's datastore the view's store is reached through
 
     def read(self) -> AbstractContextManager[Any]:
         raise NotImplementedError

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -12,6 +14,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from projections.reports.labels import Labels, seal_token, xml_text
 
 TITLE_FONT = Font(bold=True, size=14)
+TITLE_TEXT = InlineFont(b=True, sz=14)
+SEAL_TEXT = InlineFont(sz=9, color="FF595959")
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="FFDDE3EA")
 THIN = Side(style="thin", color="FFB8C0CA")
@@ -37,11 +41,15 @@ def sheet_title(circular: Mapping[str, Any], labels: Labels, name: str) -> str:
 def start_sheet(sheet: Worksheet, title: str, headers: Sequence[str], widths: Sequence[float], labels: Labels) -> None:
     """The title row across the columns, the header row under it, both kept in view and printed on every page."""
     last = get_column_letter(len(headers))
-    sheet.append([xml_text(title)])
+    heading, _, seal_line = xml_text(title).partition("\n")
+    sheet.append([heading])
     sheet.merge_cells(f"A1:{last}1")
     sheet["A1"].font = TITLE_FONT
     sheet["A1"].alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    sheet.row_dimensions[1].height = 28 if "\n" not in title else 48  # the seal's line under the title
+    sheet.row_dimensions[1].height = 28
+    if seal_line:  # the seal of the log, in small type on a line of its own under the title
+        sheet["A1"].value = CellRichText(TextBlock(TITLE_TEXT, heading), TextBlock(SEAL_TEXT, f"\n{seal_line}"))
+        sheet.row_dimensions[1].height = 42
     sheet.append(list(headers))
     sheet.row_dimensions[HEADER_ROW].height = 32  # two lines: an English header wraps between its words
     for column, (cell, width) in enumerate(zip(sheet[HEADER_ROW], widths, strict=True), start=1):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import binascii
 from base64 import b64decode
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -50,6 +51,8 @@ class RectifyRecorder(Protocol):
     def select_idempotency(self, key: str) -> IdempotencyRecord | None: ...
 
     def select_positioned_events(self, originator_id: UUID) -> list[Notification]: ...
+
+    def select_records(self, positions: Sequence[int]) -> list[Notification]: ...
 
 
 def application_env(settings: dict[str, Any], *, create_tables: bool = False) -> dict[str, str]:

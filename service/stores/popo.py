@@ -34,6 +34,12 @@ class POPORectifyRecorder(popo.POPOApplicationRecorder):
         with self._database_lock:
             return self._idempotency.get(key)
 
+    def select_records(self, positions: Sequence[int]) -> list[Notification]:
+        """The stored records at these positions, in position order."""
+        wanted = set(positions)
+        everything = self.select_notifications(start=min(wanted, default=1), limit=len(self._stored_events) or 1)
+        return [n for n in everything if n.id in wanted]
+
     def select_positioned_events(self, originator_id: UUID) -> list[Notification]:
         """One aggregate's events, oldest first, each with its position in the log."""
         with self._database_lock:

@@ -31,6 +31,10 @@ class PostgresRectifyRecorder(PostgresApplicationRecorder):
         )
         self.insert_idempotency_statement = SQL("INSERT INTO {0} VALUES (%s, %s, %s, %s)").format(table)
         self.select_idempotency_statement = SQL("SELECT * FROM {0} WHERE key = %s").format(table)
+        self.select_records_statement = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {0} "
+            "WHERE notification_id = ANY(%s) ORDER BY notification_id"
+        ).format(events)
         self.select_positioned_statement = SQL(
             "SELECT notification_id, originator_version, topic, state FROM {0} "
             "WHERE originator_id = %s ORDER BY originator_version"
@@ -62,6 +66,22 @@ class PostgresRectifyRecorder(PostgresApplicationRecorder):
             Notification(
                 id=row["notification_id"],
                 originator_id=originator_id,
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            for row in rows
+        ]
+
+    def select_records(self, positions: Sequence[int]) -> list[Notification]:
+        """The stored records at these positions (those still there), in position order."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.select_records_statement, (list(positions),))
+            rows = curs.fetchall()
+        return [
+            Notification(
+                id=row["notification_id"],
+                originator_id=row["originator_id"],
                 originator_version=row["originator_version"],
                 topic=row["topic"],
                 state=bytes(row["state"]),

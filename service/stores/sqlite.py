@@ -62,3 +62,24 @@ class SQLiteRectifyRecorder(SQLiteApplicationRecorder):
     def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> PollingSubscription:
         """A polling subscription: the library's SQLite recorder has none."""
         return PollingSubscription(self, gt=gt, topics=topics, interval=self.poll_interval)
+
+    def select_records(self, positions: Sequence[int]) -> list[Notification]:
+        """The stored records at these positions (those still there), in position order."""
+        found: list[Notification] = []
+        for start in range(0, len(positions), 500):
+            chunk = list(positions[start : start + 500])
+            marks = ", ".join("?" for _ in chunk)
+            statement = f"SELECT rowid, * FROM {self.events_table_name} WHERE rowid IN ({marks}) ORDER BY rowid"
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(statement, chunk)
+                found.extend(
+                    Notification(
+                        id=row["rowid"],
+                        originator_id=self.convert_originator_id(row["originator_id"]),
+                        originator_version=row["originator_version"],
+                        topic=row["topic"],
+                        state=row["state"],
+                    )
+                    for row in c.fetchall()
+                )
+        return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import time
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +192,26 @@ def test_the_auditor_guides_own_recomputation_gives_the_served_head(application,
         exec(compile(script, "docs/audit.md", "exec"), {})
     kept = open_seals(load_settings({"RECTIFY_DATABASE_URL": store_url}), beside=application.recorder).last()
     assert printed.getvalue().split() == [str(head), kept.seal]
+
+
+def test_the_projectors_scheduled_check_is_logged_and_shown_by_readyz(client, application, store_url, log) -> None:
+    from service.projector import ChainCheckSchedule
+
+    settings = load_settings({"RECTIFY_DATABASE_URL": store_url, "RECTIFY_VERIFY_EVERY": "0.01"})
+    head = sealed(application, store_url)
+    said: list[str] = []
+    schedule = ChainCheckSchedule(settings, open_seals(settings, beside=application.recorder), said.append)
+    assert ok(client.get("/readyz"))["seals"] == {"position": head, "lag": 0, "last_check": None}
+    time.sleep(0.02)
+    schedule.run_if_due(application)
+    assert said[-1].startswith(f"seal chain intact over {head} records")
+    assert ok(client.get("/readyz"))["seals"]["last_check"]["ok"] is True
+    RawLog(store_url).edit(head - 1, b'"', b"'")
+    time.sleep(0.02)
+    schedule.run_if_due(application)
+    assert said[-1].startswith(f"SEAL CHAIN BROKEN at position {head - 1}: edited")
+    check = ok(client.get("/readyz"))["seals"]["last_check"]
+    assert (check["ok"], check["position"], check["problem"]) == (False, head - 1, "edited")
+    off = ChainCheckSchedule(settings | {"RECTIFY_VERIFY_EVERY": "0"}, schedule.seals, said.append)
+    off.run_if_due(application)
+    assert len(said) == 2
