@@ -85,7 +85,8 @@ def verify(
     """
     sealed_up_to = store.position()
     seals = takewhile(lambda seal: seal.position <= sealed_up_to, store.all())
-    return check_chain(stored_records(recorder), seals, checkpoints=checkpoints, progress=progress)
+    records = stored_records(recorder)
+    return check_chain(records, seals, checkpoints=checkpoints, sealed_up_to=sealed_up_to, progress=progress)
 
 
 class RecordSource(Protocol):

@@ -97,6 +97,7 @@ def check_chain(
     seals: Iterable[Seal],
     *,
     checkpoints: Mapping[int, str] | None = None,
+    sealed_up_to: int = 0,
     progress: Progress | None = None,
     every: int = 100_000,
 ) -> Verdict:
@@ -104,6 +105,8 @@ def check_chain(
 
     Both iterables are in position order. `checkpoints` are seals known from elsewhere
     (a printed circular): the chain must give the same seal at their positions.
+    `sealed_up_to`: how far the sealer says it has sealed; a record at or below it
+    with no seal kept was put there afterwards (or its seal was taken away).
     """
     checkpoints = checkpoints or {}
     stored, kept = iter(records), iter(seals)
@@ -122,6 +125,8 @@ def check_chain(
         if progress is not None and checked % every == 0:
             progress(checked)
         record, seal = next(stored, None), next(kept, None)
+    if record is not None and record.id <= sealed_up_to:
+        return Verdict(checked, head, position=record.id, problem=Problem.INSERTED)
     unchecked = [p for p in checkpoints if head is None or p > head.position]
     if unchecked:
         return Verdict(checked, head, position=min(unchecked), problem=Problem.CHECKPOINT)

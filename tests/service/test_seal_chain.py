@@ -215,3 +215,13 @@ def test_the_projectors_scheduled_check_is_logged_and_shown_by_readyz(client, ap
     off = ChainCheckSchedule(settings | {"RECTIFY_VERIFY_EVERY": "0"}, schedule.seals, said.append)
     off.run_if_due(application)
     assert len(said) == 2
+
+
+def test_seals_taken_from_the_end_of_their_table_show_as_inserted_records(client, auth, application, store_url, log):
+    """Removing the last seals (to hide a record appended behind the service's back) leaves the sealer's position."""
+    head = sealed(application, store_url)
+    seals = open_seals(load_settings({"RECTIFY_DATABASE_URL": store_url}), beside=application.recorder)
+    with seals.transaction(commit=True) as cursor:
+        cursor.execute(f"DELETE FROM {seals.seals_table} WHERE position >= {head - 1}")
+    verdict = verify(client, auth)
+    assert (verdict["ok"], verdict["position"], verdict["problem"]) == (False, head - 1, "inserted")
