@@ -12,17 +12,19 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bench.history import Say
 from bench.peak import PEAK_PREFIX
+from projections.sealer import Sealer, stored_records, verify
 from service.config import build_application
 from service.projector import log_head, run_projector
-from service.read_store import open_view
+from service.read_store import open_seals, open_view
 
 READ_LIMIT = 1000
 
@@ -89,6 +91,54 @@ def read_and_decode(settings: dict[str, Any]) -> Throughput:
         application.close()
 
 
+def seal_history(settings: dict[str, Any]) -> Throughput:
+    """The sealer, as the projector runs it, from an empty seal store until it has sealed the head of the log."""
+    application = build_application(settings)
+    try:
+        recorder = application.recorder
+        store = open_seals(settings, beside=recorder)
+        head = recorder.max_notification_id() or 0
+        started, cpu = time.perf_counter(), time.process_time()
+        with Sealer(recorder, store) as sealer:
+            while store.position() < head:
+                sealer.raise_if_stopped()
+                time.sleep(0.01)
+        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+        if settings["RECTIFY_DATABASE_URL"].startswith("sqlite:"):
+            store.datastore.close()
+        return Throughput(head, seconds, cpu_seconds)
+    finally:
+        application.close()
+
+
+def read_records(settings: dict[str, Any]) -> Throughput:
+    """Every stored record, as `verify` reads them (`stored_records`), without hashing or comparing anything."""
+    application = build_application(settings)
+    try:
+        started, cpu = time.perf_counter(), time.process_time()
+        count = sum(1 for _ in stored_records(application.recorder))
+        return Throughput(count, time.perf_counter() - started, time.process_time() - cpu)
+    finally:
+        application.close()
+
+
+def verify_chain(settings: dict[str, Any]) -> Throughput:
+    """`verify` over the whole log and its seals, as `rectify verify` runs it; the chain must hold."""
+    application = build_application(settings)
+    try:
+        store = open_seals(settings, beside=application.recorder)
+        started, cpu = time.perf_counter(), time.process_time()
+        verdict = verify(application.recorder, store)
+        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+        if settings["RECTIFY_DATABASE_URL"].startswith("sqlite:"):
+            store.datastore.close()
+        if not verdict.ok or verdict.unsealed:
+            raise RuntimeError(f"the chain does not hold over the whole log: {verdict.answer()}")
+        return Throughput(verdict.checked, seconds, cpu_seconds)
+    finally:
+        application.close()
+
+
 def rebuild(settings: dict[str, Any], say: Say) -> Rebuild:
     """A full rebuild from position zero, as `rectify project --rebuild` runs it."""
     head = log_head(settings)
@@ -130,25 +180,41 @@ class CommandRun:
 
     seconds: float
     peak_rss: int  # bytes
+    stdout: str = field(default="", repr=False)
+    stderr: str = field(default="", repr=False)  # without the peak line
 
 
-def run_command(settings: dict[str, Any], *arguments: str) -> CommandRun:
-    """Run `rectify ARGUMENTS` on the store in a process of its own, as a user would, and read its peak memory."""
+def run_command(
+    settings: dict[str, Any], *arguments: str, on_stderr: Callable[[float, str], None] | None = None
+) -> CommandRun:
+    """Run `rectify ARGUMENTS` on the store in a process of its own, as a user would, and read its peak memory.
+
+    `on_stderr` is given each line the command prints on stderr as it prints it, with the
+    seconds since the start (so progress lines can be seen to come while it runs).
+    """
     env = os.environ | {"RECTIFY_DATABASE_URL": settings["RECTIFY_DATABASE_URL"]}
+    said: list[str] = []
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.peak", *arguments],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    seconds = time.perf_counter() - started
-    peak = [line for line in done.stderr.splitlines() if line.startswith(PEAK_PREFIX)]
-    if done.returncode != 0 or not peak:
-        raise RuntimeError(f"rectify {' '.join(arguments)} exited with {done.returncode}: {done.stderr}")
-    return CommandRun(seconds, int(peak[-1].removeprefix(PEAK_PREFIX)) * 1024)
+    with (
+        tempfile.TemporaryFile("w+") as out,
+        subprocess.Popen(
+            [sys.executable, "-m", "bench.peak", *arguments], env=env, stdout=out, stderr=subprocess.PIPE, text=True
+        ) as process,
+    ):
+        assert process.stderr is not None
+        for line in process.stderr:
+            said.append(line.rstrip("\n"))
+            if on_stderr is not None and not line.startswith(PEAK_PREFIX):
+                on_stderr(time.perf_counter() - started, said[-1])
+        status = process.wait()
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        stdout = out.read()
+    peak = [line for line in said if line.startswith(PEAK_PREFIX)]
+    if status != 0 or not peak:
+        raise RuntimeError(f"rectify {' '.join(arguments)} exited with {status}: {chr(10).join(said)}")
+    rest = "\n".join(line for line in said if not line.startswith(PEAK_PREFIX))
+    return CommandRun(seconds, int(peak[-1].removeprefix(PEAK_PREFIX)) * 1024, stdout, rest)
 
 
 def timed(query: Callable[[], Any], runs: int, size: Callable[[Any], int] = len) -> Latency:

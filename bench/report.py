@@ -28,7 +28,7 @@ class Table:
             f"{kind}: {size.findings:,} findings, {size.units} units, {history['events']:,} events in the log, "
             f"{history['finding_events']:,} of them findings' ({commands}); generated in "
             f"{history['generation_seconds']} s on {history['generated_on']}; on disk: events {mb(disk['events'])}, "
-            f"read model {mb(disk['read model'])}"
+            f"read model {mb(disk['read model'])}, seals {mb(disk.get('seals', 0))}"
         )
 
     def throughput(self, kind: str, read: Throughput, built: Rebuild, ratio: float) -> None:
@@ -45,9 +45,20 @@ class Table:
         cpu = f"{built.cpu_rate:,.0f} ev/s"
         self.rows.append((kind, "rebuild, CPU time of this process", cpu, "", f"{cpu_share:.2f} of read's"))
 
-    def command(self, kind: str, name: str, run: CommandRun, idle: CommandRun) -> None:
+    def seals(self, kind: str, sealed: Throughput, read: Throughput, verified: Throughput, ratio: float) -> None:
+        """Sealing the whole history from zero, and checking it against a plain read of the same stored records."""
+        done = f"{sealed.events:,} records in {sealed.seconds:.1f} s; CPU {sealed.cpu_rate:,.0f} ev/s"
+        self.rows.append((kind, "seal the history from zero (Sealer)", f"{sealed.rate:,.0f} ev/s", "", done))
+        cpu = f"{read.events:,} records in {read.seconds:.2f} s; CPU {read.cpu_rate:,.0f} ev/s"
+        self.rows.append((kind, "read stored records (no hashing)", f"{read.rate:,.0f} ev/s", "", cpu))
+        share = verified.rate / read.rate
+        verdict = f"{share:.2f} of read ({verified.seconds:.2f} s) {self.verdict(share >= ratio)}"
+        target = f">= {ratio * read.rate:,.0f} ev/s"
+        self.rows.append((kind, "verify (in process)", f"{verified.rate:,.0f} ev/s", target, verdict))
+
+    def command(self, kind: str, name: str, run: CommandRun, idle: CommandRun, detail: str = "") -> None:
         """A command's time and peak memory, and how much more memory than an idle command (`--status`)."""
-        value = f"{run.seconds:.1f} s, peak memory {mb(run.peak_rss)}"
+        value = f"{run.seconds:.1f} s{detail}, peak memory {mb(run.peak_rss)}"
         against = f"{mb(run.peak_rss - idle.peak_rss)} above an idle command's {mb(idle.peak_rss)}"
         self.rows.append((kind, name, value, "", against))
 

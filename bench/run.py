@@ -2,26 +2,41 @@
 
 Targets (from the issue): rebuilding the read model runs at no less than a third
 of the speed of merely reading and decoding the same events; a weekly circular
-(and a page of the finding list) is served in under 300 ms from the views.
+(and a page of the finding list) is served in under 300 ms from the views;
+checking the seal chain (`verify`) runs at no less than half the speed of merely
+reading the same stored records.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import re
 import statistics
 import time
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.measure import Rebuild, Throughput, read_and_decode, rebuild, run_command, timed
+from bench.measure import (
+    CommandRun,
+    Rebuild,
+    Throughput,
+    read_and_decode,
+    read_records,
+    rebuild,
+    run_command,
+    seal_history,
+    timed,
+    verify_chain,
+)
 from bench.queries import circular_cases, http_cases, listing_cases, weeks_of
 from bench.report import Table, load
-from bench.stores import POSTGRES_URL, Size, disk_sizes, prepared_store
+from bench.stores import POSTGRES_URL, Size, disk_sizes, prepared_store, reset_seals
 from service.read_store import open_view
 
 REBUILD_RATIO = 1 / 3
+VERIFY_RATIO = 1 / 2
 LATENCY_MS = 300.0
 
 
@@ -33,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         settings, history = prepared_store(kind, size, args.postgres_url, say, regenerate=args.regenerate)
         table.note(f"{kind}: {load()} at the start")
         measure_throughput(kind, settings, args.reads, args.rebuilds, table)
-        measure_command(kind, settings, table)
+        idle = measure_command(kind, settings, table)
+        measure_seals(kind, settings, args.postgres_url, size, args.reads, idle, table)
         sizes = disk_sizes(kind, settings["RECTIFY_DATABASE_URL"], args.postgres_url, size.name)
         table.history(kind, size, history, sizes)
         measure_queries(kind, settings, history, size, args.runs, table)
@@ -71,9 +87,7 @@ def measure_throughput(kind: str, settings: dict[str, Any], reads: int, rebuilds
         built.append(rebuild(settings, say))
         say(f"{kind}: rebuilt {built[-1].events} events in {built[-1].seconds:.1f} s ({built[-1].rate:,.0f} ev/s)")
         runs.append(read(kind, settings, len(runs)))
-    baseline = Throughput(
-        runs[0].events, statistics.median(r.seconds for r in runs), statistics.median(r.cpu_seconds for r in runs)
-    )
+    baseline = median_of(runs)
     typical = Rebuild(
         built[0].events,
         statistics.median(b.seconds for b in built),
@@ -83,13 +97,52 @@ def measure_throughput(kind: str, settings: dict[str, Any], reads: int, rebuilds
     table.throughput(kind, baseline, typical, REBUILD_RATIO)
 
 
-def measure_command(kind: str, settings: dict[str, Any], table: Table) -> None:
+def measure_command(kind: str, settings: dict[str, Any], table: Table) -> CommandRun:
     """`rectify project --rebuild` in a process of its own: its time and peak memory, beside an idle command's."""
     say(f"{kind}: running rectify project --rebuild --until-caught-up in a process of its own")
     idle = run_command(settings, "project", "--status")
     built = run_command(settings, "project", "--rebuild", "--until-caught-up")
     say(f"{kind}: the command took {built.seconds:.1f} s, peak memory {built.peak_rss / 1e6:,.0f} MB")
     table.command(kind, "rectify project --rebuild (own process)", built, idle)
+    return idle
+
+
+def measure_seals(
+    kind: str, settings: dict[str, Any], postgres_url: str, size: Size, runs: int, idle: CommandRun, table: Table
+) -> None:
+    """Seal the whole history from zero, then check it: `verify` against a plain read, and `rectify verify`."""
+    say(f"{kind}: sealing the history from zero")
+    reset_seals(kind, settings, postgres_url, size.name)
+    sealed = seal_history(settings)
+    say(f"{kind}: sealed {sealed.events} records in {sealed.seconds:.1f} s ({sealed.rate:,.0f} ev/s)")
+    reads, checks = [], []
+    for n in range(runs):  # in turns, so a change of load shows on both
+        reads.append(read_records(settings))
+        checks.append(verify_chain(settings))
+        say(
+            f"{kind}: read {reads[-1].events} stored records in {reads[-1].seconds:.2f} s, verified them in "
+            f"{checks[-1].seconds:.2f} s (run {n + 1} of {runs})"
+        )
+    table.seals(kind, sealed, median_of(reads), median_of(checks), VERIFY_RATIO)
+    say(f"{kind}: running rectify verify in a process of its own")
+    command = run_command(settings, "verify")
+    say(f"{kind}: rectify verify took {command.seconds:.1f} s, peak memory {command.peak_rss / 1e6:,.0f} MB")
+    say(f"{kind}: it said: {command.stdout.strip()}")
+    table.command(kind, "rectify verify (own process)", command, idle, verify_detail(command, sealed.events))
+
+
+def verify_detail(command: CommandRun, events: int) -> str:
+    """The command's rate over its whole run, and over the check alone (the time it prints itself)."""
+    found = re.search(r" records in ([0-9.]+) s", command.stdout)
+    checking = float(found[1]) if found else 0.0
+    own = f"; checking {checking:.1f} s, {events / checking:,.0f} ev/s" if checking else ""
+    return f" ({events / command.seconds:,.0f} ev/s{own})"
+
+
+def median_of(runs: list[Throughput]) -> Throughput:
+    return Throughput(
+        runs[0].events, statistics.median(r.seconds for r in runs), statistics.median(r.cpu_seconds for r in runs)
+    )
 
 
 def read(kind: str, settings: dict[str, Any], n: int) -> Throughput:

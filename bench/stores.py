@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from bench.history import Say, seed_history
 from service.config import build_application, initialise_store, load_settings
-from service.read_store import views_path
+from service.read_store import SEALS, open_seals, seals_path, views_path
 
 ROOT = Path("var/bench")
 HISTORY_VERSION = 1  # raise when the generated history changes, so kept stores are generated again
@@ -109,21 +109,52 @@ def checkpoint(kind: str, url: str) -> None:
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+def reset_seals(kind: str, settings: dict[str, Any], postgres_url: str, schema: str) -> None:
+    """Throw the seals away and make their tables again, empty, so the sealer starts from the first record.
+
+    The service never does this (seals rebuilt from a changed log would seal the change):
+    the bench does it to a store that only it writes, to time sealing a whole history.
+    """
+    url = settings["RECTIFY_DATABASE_URL"]
+    if kind == "sqlite":
+        seals = seals_path(url)
+        for path in seals.parent.glob(seals.name + "*"):
+            path.unlink()
+    else:
+        with _connect(postgres_url) as connection:
+            for table in (SEALS.lower(), f"{SEALS.lower()}_checks", f"{SEALS.lower()}_tracking"):
+                connection.execute(f'DROP TABLE IF EXISTS "{schema}"."{table}"')
+    store = open_seals(settings, create_tables=True)
+    store.position()
+    store.datastore.close()
+
+
 def disk_sizes(kind: str, url: str, postgres_url: str, schema: str) -> dict[str, int]:
-    """Bytes on disk of the events and of the read model (tables with their indexes)."""
+    """Bytes on disk of the events, the read model and the seals (tables with their indexes)."""
     if kind == "sqlite":
         events = Path(url.removeprefix("sqlite:///"))
-        return {"events": _files_size(events), "read model": _files_size(views_path(url))}
+        return {
+            "events": _files_size(events),
+            "read model": _files_size(views_path(url)),
+            "seals": _files_size(seals_path(url)),
+        }
     with _connect(postgres_url) as connection:
         rows = connection.execute(
             "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c"
             " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
             (schema,),
         ).fetchall()
-    sizes = {"events": 0, "read model": 0}
+    sizes = {"events": 0, "read model": 0, "seals": 0}
     for table, size in rows:
-        sizes["read model" if table.startswith("readmodel_") else "events"] += size
+        sizes[_part(table)] += size
     return sizes
+
+
+def _part(table: str) -> str:
+    """Which part of the store a PostgreSQL table belongs to."""
+    if table.startswith("readmodel_"):
+        return "read model"
+    return "seals" if table.startswith(SEALS.lower()) else "events"
 
 
 def _files_size(path: Path) -> int:
