@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
+
+from eventsourcing.persistence import MapperDeserialisationError, Notification
 
 from domain.finding import Finding
 from domain.unit import Unit
 from domain.values import finding_id
-from projections.facts import micros, moment
+from projections.facts import event_data, micros, moment
 from projections.listing import decode_cursor, encode_cursor
+from projections.seal_store import SealStore
+from projections.sealer import marks
 from projections.view import ReadModelSQL
 
 MAX_PAGE = 1000  # entries a page may hold (the HTTP API allows fewer; exports page through at this size)
@@ -110,8 +113,41 @@ def finding_ids(finding: str) -> set[str]:
     return ids
 
 
+class StoredLog(Protocol):
+    """The stored records the entries were projected from, read by position and decoded (the application's)."""
+
+    def select_records(self, positions: Sequence[int]) -> Sequence[Notification]: ...
+
+    def decode(self, record: Notification) -> Any: ...
+
+
+def audit_entries(
+    rows: list[dict[str, Any]], zone: tzinfo, log: StoredLog | None, seals: SealStore | None
+) -> list[dict[str, Any]]:
+    """A page's entries, each with its event's data read from the stored record, its seal, and whether the
+    record still matches the seal (`missing`: the record is gone, and the entry is what the view kept of it)."""
+    positions = [row["position"] for row in rows]
+    records = {record.id: record for record in log.select_records(positions)} if log else {}
+    checked = marks(positions, list(records.values()), seals) if seals else {}
+    entries = []
+    for row in rows:
+        record = records.get(row["position"])
+        seal, integrity = checked.get(row["position"], (None, None))
+        data = decoded_data(log, record) if log and record else None
+        entries.append(audit_entry(row, zone) | {"data": data, "seal": seal, "integrity": integrity})
+    return entries
+
+
+def decoded_data(log: StoredLog, record: Notification) -> dict[str, Any] | None:
+    """The event's own fields, or None when the stored record no longer decodes (its integrity says why)."""
+    try:
+        return event_data(log.decode(record))
+    except (MapperDeserialisationError, ValueError, TypeError):
+        return None
+
+
 def audit_entry(row: dict[str, Any], zone: tzinfo) -> dict[str, Any]:
-    """An entry as the audit answers it: its times as moments in the service's time zone, its data decoded."""
+    """An entry as the view keeps it: its times as moments in the service's time zone."""
     return {
         "position": row["position"],
         "finding_id": row["finding_id"],
@@ -122,7 +158,6 @@ def audit_entry(row: dict[str, Any], zone: tzinfo) -> dict[str, Any]:
         "role": row["role"],
         "occurred_at": moment(row["occurred_at"]).astimezone(zone),
         "recorded_at": moment(row["recorded_at"]).astimezone(zone),
-        "data": json.loads(row["data"]),
     }
 
 

@@ -15,7 +15,7 @@ from domain.errors import OccurredInFuture, UnknownUnit
 from domain.lifecycle import IN_PROGRESS, is_overdue, sql_in
 from domain.values import Actor, Role, Severity, Source, Status, WarningLevel
 from domain.warnings import WarningThresholds, warning_level
-from projections.audit import AuditFilter, AuditPage, audit_entry, audit_rows
+from projections.audit import AuditFilter, AuditPage, StoredLog, audit_entries, audit_rows
 from projections.circular import CircularSettings, weekly_circular
 from projections.circular_units import unit_tree
 from projections.facts import micros, moment
@@ -56,6 +56,7 @@ class ReadSide:
         view: ReadModelSQL,
         *,
         seals: SealStore | None = None,
+        log: StoredLog | None = None,
         zone: tzinfo,
         clock: Callable[[], datetime],
         circular_settings: CircularSettings | None = None,
@@ -63,6 +64,7 @@ class ReadSide:
     ):
         self.view = view
         self.seals = seals
+        self.log = log
         self.zone = zone
         self.clock = clock
         self.circular_settings = circular_settings or CircularSettings()
@@ -111,7 +113,7 @@ class ReadSide:
         """A page of audit entries within the actor's scope (a unit token sees its subtree's), in log order."""
         units = self.units_in_scope(actor, unit)
         rows, next_cursor = audit_rows(self.view, AuditFilter(units=units, **where), cursor, limit)
-        return AuditPage([audit_entry(row, self.zone) for row in rows], next_cursor, self.position())
+        return AuditPage(audit_entries(rows, self.zone, self.log, self.seals), next_cursor, self.position())
 
     def week(self, label: str | None) -> Week:
         """The week `2026-W47`, or by default the last week that has ended (Monday's circular covers it)."""

@@ -58,7 +58,7 @@ def table_statements(t: dict[str, str], big: str) -> list[str]:
         f"name TEXT NOT NULL, parent TEXT, recorded_at {big} NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS {t['audit']} (position {big} PRIMARY KEY, finding_id TEXT, reference TEXT, "
         "unit TEXT NOT NULL, type TEXT NOT NULL, actor TEXT NOT NULL, role TEXT, "
-        f"occurred_at {big} NOT NULL, recorded_at {big} NOT NULL, data TEXT NOT NULL)",
+        f"occurred_at {big} NOT NULL, recorded_at {big} NOT NULL)",
         # Keyed by position: two names that differ only in characters the view cannot store must not collide.
         f"CREATE TABLE IF NOT EXISTS {t['users']} (position {big} PRIMARY KEY, name TEXT NOT NULL, "
         "role TEXT NOT NULL, unit TEXT)",
@@ -99,7 +99,7 @@ TEXT_COLUMNS = {
     "findings": ("reference", "batch", "title", "description", "category", "unit", "assignee", "measures"),
     "facts": ("unit", "assignee", "measures"),
     "units": ("code", "name", "parent"),
-    "audit": ("reference", "unit", "actor", "data"),
+    "audit": ("reference", "unit", "actor"),
     "users": ("name", "unit"),
 }
 

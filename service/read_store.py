@@ -58,6 +58,14 @@ def open_seals(settings: dict[str, Any], *, create_tables: bool = False, beside:
     return cast(SealStore, factory.tracking_recorder(store_class))
 
 
+class ApplicationLog:
+    """The application's stored records, read by position and decoded: what the audit answer shows of each event."""
+
+    def __init__(self, application: Rectify):
+        self.select_records = application.store.select_records
+        self.decode = application.mapper.to_domain_event
+
+
 def view_class(database_url: str) -> type[ReadModelSQL]:
     return SQLiteReadModelView if database_url.startswith("sqlite:") else PostgresReadModelView
 
@@ -110,6 +118,7 @@ def open_read_side(settings: dict[str, Any], application: Rectify, view: ReadMod
     return ReadSide(
         view,
         seals=open_seals(settings, beside=view),
+        log=ApplicationLog(application),
         zone=application.timezone,
         clock=application.clock,
         circular_settings=circular_settings(settings),

@@ -7,6 +7,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from domain.values import REFERENCE_PATTERN, UNIT_CODE_PATTERN
 from projections.audit import ENTRY_TYPES
 from projections.listing import CURSOR_PATTERN
+from projections.sealing import Mark
 from service.schemas import PlainDict, code_field, moment_field, position_field, query_text
 
 FORMATS = ("json", "csv")
@@ -65,7 +66,22 @@ class AuditEntrySchema(Schema):
     role = fields.String(allow_none=True, metadata={"description": "The actor's role; null for no user (the CLI)."})
     occurred_at = fields.AwareDateTime(metadata={"description": "When it happened, as the actor said."})
     recorded_at = fields.AwareDateTime(metadata={"description": "When it was recorded in the log."})
-    data = PlainDict(metadata={"description": "The event's own fields."})
+    data = PlainDict(
+        allow_none=True,
+        metadata={
+            "description": "The event's own fields, read from the stored record (null: it is gone or unreadable)."
+        },
+    )
+    seal = fields.String(allow_none=True, metadata={"description": "The event's seal in the chain (null: not yet)."})
+    integrity = fields.String(
+        allow_none=True,
+        validate=validate.OneOf([mark.value for mark in Mark]),
+        metadata={
+            "description": "sealed: the stored record is the one sealed; edited: changed since; inserted: put in where "
+            "nothing was sealed; missing: removed from the store (the entry is what the view kept of it); "
+            "unsealed: not reached by the sealer yet."
+        },
+    )
 
 
 class AuditPageSchema(Schema):

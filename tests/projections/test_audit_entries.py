@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from datetime import date
 from typing import Any
@@ -11,8 +10,6 @@ from uuid import UUID
 import pytest
 
 from domain.values import Actor, Role, Severity, Source
-from projections.facts import AUDIT_COLUMNS
-from projections.view import UNSTORABLE, storable_rows
 from service.application import CommandOptions
 from service.config import build_application, load_settings
 from service.projector import run_projector
@@ -74,24 +71,6 @@ def test_entries_whose_texts_the_view_cannot_store_are_projected_and_the_project
     # The data is JSON, which writes control characters as escapes: it keeps the text as the log holds it.
     assert entries[0]["data"]["name"] == f"集团{NUL}公司"
     assert entries[1]["data"]["title"] == f"公务{NUL}接待\x01超标"
-
-
-def test_a_lone_surrogate_in_an_events_data_is_stored_as_a_replacement_character():
-    row = (
-        1,
-        None,
-        None,
-        "HQ",
-        "Registered",
-        "setup",
-        None,
-        0,
-        0,
-        json.dumps({"name": "集团\ud800"}, ensure_ascii=False),
-    )
-    (stored,) = storable_rows([row], AUDIT_COLUMNS, "audit")
-    assert UNSTORABLE.search(stored[-1]) is None
-    assert json.loads(stored[-1]) == {"name": "集团\ufffd"}
 
 
 def test_entries_name_the_actors_role_even_after_the_projector_restarts(settings, rectify):

@@ -225,3 +225,39 @@ def test_seals_taken_from_the_end_of_their_table_show_as_inserted_records(client
         cursor.execute(f"DELETE FROM {seals.seals_table} WHERE position >= {head - 1}")
     verdict = verify(client, auth)
     assert (verdict["ok"], verdict["position"], verdict["problem"]) == (False, head - 1, "inserted")
+
+
+def audit_of(client, auth, finding) -> list[dict[str, Any]]:
+    query = {"finding": finding["id"], "min_position": finding["position"]}
+    return ok(client.get(f"{API}/audit", query_string=query, headers=auth["auditor"]))["items"]
+
+
+def test_audit_entries_carry_their_seals_and_show_what_was_changed_or_removed(
+    client, auth, application, store_url, log, projector
+) -> None:
+    sealed(application, store_url)
+    finding = ok(client.get(f"{API}/findings/{log[0]['id']}", headers=auth["auditor"])) | {"position": 0}
+    entries = audit_of(client, auth, finding)
+    kept = open_seals(load_settings({"RECTIFY_DATABASE_URL": store_url}), beside=application.recorder)
+    assert [entry["seal"] for entry in entries] == [
+        kept.between(e["position"], e["position"])[e["position"]] for e in entries
+    ]
+    assert {entry["integrity"] for entry in entries} == {"sealed"}
+    assigned, rectified = entries[1], entries[2]
+    assert assigned["data"]["assignee"] == "王芳"
+    raw = RawLog(store_url)
+    raw.edit(assigned["position"], "王芳".encode(), "张三".encode())
+    raw.delete(rectified["position"])
+    after = {entry["position"]: entry for entry in audit_of(client, auth, finding)}
+    assert (after[assigned["position"]]["integrity"], after[assigned["position"]]["data"]["assignee"]) == (
+        "edited",
+        "张三",
+    )
+    gone = after[rectified["position"]]
+    assert (gone["integrity"], gone["data"], gone["type"], gone["actor"]) == ("missing", None, "Rectified", "bj")
+    csv_text = client.get(f"{API}/audit", query_string={"format": "csv"}, headers=auth["auditor"]).get_data(
+        as_text=True
+    )
+    header, *rows = csv_text.lstrip("\ufeff").splitlines()
+    assert header.split(",")[-2:] == ["seal", "integrity"]
+    assert any(row.endswith(",edited") for row in rows) and any(row.endswith(",missing") for row in rows)
