@@ -55,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None, application: Rectify | None
     from service.circulars.views import blp as circulars
     from service.findings.views import blp as findings
     from service.health import blp as health
+    from service.imports.views import blp as imports
     from service.integrity.views import blp as integrity
     from service.units.views import blp as units
 
@@ -65,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None, application: Rectify | None
     api.register_blueprint(circulars, url_prefix="/api/v1/circulars")
     api.register_blueprint(integrity, url_prefix="/api/v1/audit")
     api.register_blueprint(audit, url_prefix="/api/v1/audit")
+    api.register_blueprint(imports, url_prefix="/api/v1/imports")
     app.register_blueprint(health)
     install_api_docs(app)  # Swagger UI from installed files (flask-smorest's loads it from a CDN)
     return app

@@ -9,7 +9,7 @@ import sys
 from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
 from domain.errors import RectifyError
-from service.cli import audit, demo, findings, integrity, keys, people, projecting, reports, setup
+from service.cli import audit, demo, findings, imports, integrity, keys, people, projecting, reports, setup
 from service.cli.common import USER_ROLES, CommandError
 from service.config import check_cipher_key, load_settings
 from service.stores import CipherKeyError, InvalidDatabaseUrl
@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     reports.add_parsers(commands)
     audit.add_parser(commands)
     findings.add_parser(commands)
+    imports.add_parser(commands)
     units = commands.add_parser("units", help="register units").add_subparsers(required=True, metavar="ACTION")
     add_unit = units.add_parser("add", help="register a unit in the organisation tree")
     add_unit.add_argument("code")

@@ -1,0 +1,55 @@
+"""The shapes of an import request (multipart) and of a job's answer."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from domain.values import Source
+from service.schemas import PlainDict, text_rules
+
+
+class ImportFormSchema(Schema):
+    """The form fields beside the file."""
+
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "Read and check every row, record nothing."})
+    source = fields.Enum(
+        Source, by_value=True, load_default=None, metadata={"description": "For rows without 问题来源."}
+    )
+    batch = fields.String(
+        load_default=None,
+        validate=text_rules(200, required=True),
+        metadata={"description": "The inspection round or audit project; default: the title."},
+    )
+    sheet = fields.String(
+        load_default=None,
+        validate=text_rules(31, required=True),
+        metadata={"description": "Read only this sheet; default: every sheet with a ledger."},
+    )
+
+
+class ImportFileSchema(Schema):
+    file = fields.Raw(
+        required=True,
+        metadata={"type": "string", "format": "binary", "description": "The ledger: .xlsx, or .csv (UTF-8, GB18030)."},
+    )
+
+
+class ProgressSchema(Schema):
+    done = fields.Integer(metadata={"description": "Rows handled so far."})
+    total = fields.Integer(metadata={"description": "Rows to handle (null until the file is read)."}, allow_none=True)
+
+
+class ImportJobSchema(Schema):
+    id = fields.UUID(dump_only=True)
+    status = fields.String(validate=validate.OneOf(["running", "finished", "failed", "interrupted"]))
+    dry_run = fields.Boolean()
+    file_name = fields.String()
+    user = fields.String()
+    submitted_at = fields.String()
+    updated_at = fields.String()
+    progress = fields.Nested(ProgressSchema)
+    result = PlainDict(
+        allow_none=True,
+        metadata={"description": "Once finished: counts, created, already_imported, refused (sheet, row, column, …)."},
+    )
+    error = fields.String(allow_none=True, metadata={"description": "Why a failed job stopped."})
