@@ -55,6 +55,9 @@ class Table:
         verdict = f"{share:.2f} of read ({verified.seconds:.2f} s) {self.verdict(share >= ratio)}"
         target = f">= {ratio * read.rate:,.0f} ev/s"
         self.rows.append((kind, "verify (in process)", f"{verified.rate:,.0f} ev/s", target, verdict))
+        cpu_share = verified.cpu_rate / read.cpu_rate
+        cpu = f"{verified.cpu_rate:,.0f} ev/s"
+        self.rows.append((kind, "verify, CPU time of this process", cpu, "", f"{cpu_share:.2f} of read's"))
 
     def command(self, kind: str, name: str, run: CommandRun, idle: CommandRun, detail: str = "") -> None:
         """A command's time and peak memory, and how much more memory than an idle command (`--status`)."""

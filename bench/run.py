@@ -125,7 +125,7 @@ def measure_seals(
         )
     table.seals(kind, sealed, median_of(reads), median_of(checks), VERIFY_RATIO)
     say(f"{kind}: running rectify verify in a process of its own")
-    command = run_command(settings, "verify")
+    command = run_command(settings, "verify", on_stderr=lambda at, line: say(f"{kind}:   stderr +{at:.1f} s: {line}"))
     say(f"{kind}: rectify verify took {command.seconds:.1f} s, peak memory {command.peak_rss / 1e6:,.0f} MB")
     say(f"{kind}: it said: {command.stdout.strip()}")
     table.command(kind, "rectify verify (own process)", command, idle, verify_detail(command, sealed.events))
