@@ -2,14 +2,46 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+import flask
+from marshmallow import RAISE, Schema, fields, validate
+from werkzeug.datastructures import CombinedMultiDict
 
 from domain.values import Source
+from service.blueprint import Blueprint, StrictJSONParser
 from service.schemas import PlainDict, text_rules
+
+MULTIPART = "form"  # in this blueprint, the whole multipart form: its fields and its files, one body
+
+
+class MultipartParser(StrictJSONParser):
+    """The project's parser, reading a form's fields and its files together (flask-smorest documents one body)."""
+
+    def load_form(self, req: flask.Request, schema: Schema) -> Any:
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+class MultipartBlueprint(Blueprint):
+    """A blueprint whose `form` arguments are one request body, `multipart/form-data`, in the document."""
+
+    ARGUMENTS_PARSER = MultipartParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        MULTIPART: "multipart/form-data",
+    }
 
 
 class ImportFormSchema(Schema):
-    """The form fields beside the file."""
+    """The file and the choices sent beside it."""
+
+    class Meta:
+        unknown = RAISE
+
+    file = fields.Raw(
+        required=True,
+        metadata={"type": "string", "format": "binary", "description": "The ledger: .xlsx, or .csv (UTF-8, GB18030)."},
+    )
 
     dry_run = fields.Boolean(load_default=False, metadata={"description": "Read and check every row, record nothing."})
     source = fields.Enum(
@@ -24,13 +56,6 @@ class ImportFormSchema(Schema):
         load_default=None,
         validate=text_rules(31, required=True),
         metadata={"description": "Read only this sheet; default: every sheet with a ledger."},
-    )
-
-
-class ImportFileSchema(Schema):
-    file = fields.Raw(
-        required=True,
-        metadata={"type": "string", "format": "binary", "description": "The ledger: .xlsx, or .csv (UTF-8, GB18030)."},
     )
 
 

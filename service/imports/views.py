@@ -18,15 +18,14 @@ from domain.errors import RoleNotPermitted
 from domain.values import Actor, Role
 from service.application import Rectify
 from service.auth import current_actor
-from service.blueprint import Blueprint
 from service.imports.importing import IMPORTER_ROLES, import_ledger
 from service.imports.jobs import ImportJobs, interrupted
 from service.imports.planning import ImportRequest
 from service.imports.reading import OLE_MAGIC
-from service.imports.schemas import ImportFileSchema, ImportFormSchema, ImportJobSchema
+from service.imports.schemas import MULTIPART, ImportFormSchema, ImportJobSchema, MultipartBlueprint
 from service.schemas import ErrorSchema
 
-blp = Blueprint(
+blp = MultipartBlueprint(
     "imports", __name__, description="Ledger import (台账导入): findings from the spreadsheets offices keep."
 )
 log = logging.getLogger("rectify.imports")
@@ -45,22 +44,21 @@ def before_an_upload() -> None:
 
 @blp.route("")
 class Imports(MethodView):
-    @blp.arguments(ImportFormSchema, location="form")
-    @blp.arguments(ImportFileSchema, location="files")
+    @blp.arguments(ImportFormSchema, location=MULTIPART)
     @blp.response(202, ImportJobSchema)
     @blp.alt_response(403, schema=ErrorSchema, description="Only inspectors and admins import ledgers.")
     @blp.alt_response(413, schema=ErrorSchema, description="The file is larger than 20 MB.")
     @blp.alt_response(422, schema=ErrorSchema, description="No file, an empty one, or an old .xls workbook.")
-    def post(self, form: dict[str, Any], files: dict[str, Any]) -> Any:
+    def post(self, form: dict[str, Any]) -> Any:
         """Start importing a ledger (XLSX or CSV); GET the Location for progress and the result"""
         actor = current_actor()
-        upload: FileStorage = files["file"]
+        upload: FileStorage = form["file"]
         data = upload.read()
         if not data or data.startswith(OLE_MAGIC):
             from flask_smorest import abort
 
             reason = "The file is empty." if not data else "An old .xls workbook: save it as .xlsx or CSV."
-            abort(422, messages={"files": {"file": [reason]}})
+            abort(422, messages={MULTIPART: {"file": [reason]}})
         job_request = ImportRequest(data, upload.filename or "", form["source"], form["batch"], form["sheet"],
                                     form["dry_run"])  # fmt: skip
         job = start(current_app._get_current_object(), job_request, actor)  # type: ignore[attr-defined]

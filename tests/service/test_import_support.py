@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -112,7 +113,7 @@ def refusals(result: dict[str, Any]) -> list[tuple[Any, ...]]:
 
 def upload(client: FlaskClient, headers: dict[str, str], name: str, **form: Any) -> Any:
     """POST a fixture ledger to /imports."""
-    data = {"file": ((LEDGERS / name).open("rb"), name), **form}
+    data = {"file": (io.BytesIO((LEDGERS / name).read_bytes()), name), **form}
     return client.post(API, data=data, headers=headers, content_type="multipart/form-data")
 
 
