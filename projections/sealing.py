@@ -14,10 +14,10 @@ a page at a time, so a check over any length of log holds one page in memory.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from hashlib import sha256
 from typing import Any, NamedTuple, Protocol
 
 GENESIS = "0" * 64
@@ -48,7 +48,9 @@ class Seal(NamedTuple):
 def seal_of(previous: str, record: StoredRecord) -> str:
     """The seal of a record, given the seal of the record before it in the log."""
     head = f"{previous}\n{record.id}\n{record.originator_id}\n{record.originator_version}\n{record.topic}\n"
-    return hashlib.sha256(head.encode() + bytes(record.state)).hexdigest()
+    digest = sha256(head.encode())
+    digest.update(record.state)
+    return digest.hexdigest()
 
 
 def seals_of(previous: str, records: Iterable[StoredRecord]) -> Iterator[Seal]:

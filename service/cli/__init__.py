@@ -23,7 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as stop:  # argparse has printed the usage error or the help
         return stop.code if isinstance(stop.code, int) else 2
     try:
-        if args.handler not in (keys.keygen, setup.init, setup.serve):  # init and serve check as they initialise
+        # init and serve check as they initialise; verify reads the stored bytes only, needing no key (and must
+        # report a first record that no longer decodes as edited, not as a wrong key).
+        if args.handler not in (keys.keygen, setup.init, setup.serve, integrity.verify_command):
             check_cipher_key(load_settings())
         return args.handler(args)
     except (CommandError, RectifyError, InvalidDatabaseUrl, CipherKeyError, OSError) as error:

@@ -146,6 +146,17 @@ def test_the_seal_chain_covers_the_encrypted_bytes_as_stored(client, auth, appli
     assert history["events"][-1]["data"]["comment"] == "整改到位" and history["events"][-1]["integrity"] == "edited"
 
 
+def test_rectify_verify_checks_an_encrypted_log_without_its_key(
+    client, auth, application, issue, store_url, monkeypatch, capsys
+) -> None:
+    a_finding_through_its_life(client, auth, application, issue)
+    head = sealed(application, store_url)
+    monkeypatch.setenv("RECTIFY_DATABASE_URL", store_url)
+    monkeypatch.delenv("RECTIFY_CIPHER_KEY", raising=False)
+    assert main(["verify"]) == 0
+    assert f"intact: {head} records" in capsys.readouterr().out
+
+
 def test_without_a_key_the_same_texts_are_stored_in_the_clear(store_url: str) -> None:
     """The check above would find them: it looks at the right bytes."""
     with closing(build_application(load_settings({"RECTIFY_DATABASE_URL": store_url}))) as rectify:

@@ -58,7 +58,13 @@ def test_verify_names_an_edited_event(client, auth, application, store_url, log,
     sealed(application, store_url)
     position = positions(store_url)[where]
     RawLog(store_url).edit(position, b'"', b"'")  # any change of the stored bytes, even one character
-    assert verify(client, auth) == {"ok": False, "position": position, "problem": "edited", "checked": position - 1}
+    verdict = verify(client, auth)
+    assert (verdict["ok"], verdict["position"], verdict["problem"], verdict["checked"]) == (
+        False,
+        position,
+        "edited",
+        position - 1,
+    )
 
 
 @pytest.mark.parametrize("where", ["first", "middle", "last"])
@@ -95,12 +101,13 @@ def test_a_printed_seal_is_confirmed_and_a_changed_chain_refutes_it(client, auth
     printed = verify(client, auth)["head"]
     assert verify(client, auth, **printed)["ok"] is True
     other = {"position": head - 1, "seal": printed["seal"]}  # a seal that is not the chain's at that position
-    assert verify(client, auth, **other) == {
-        "ok": False,
-        "position": head - 1,
-        "problem": "checkpoint",
-        "checked": head - 2,
-    }
+    refuted = verify(client, auth, **other)
+    assert (refuted["ok"], refuted["position"], refuted["problem"], refuted["checked"]) == (
+        False,
+        head - 1,
+        "checkpoint",
+        head - 2,
+    )
     beyond = {"position": head + 5, "seal": printed["seal"]}
     assert verify(client, auth, **beyond)["problem"] == "checkpoint"
 
@@ -261,3 +268,14 @@ def test_audit_entries_carry_their_seals_and_show_what_was_changed_or_removed(
     header, *rows = csv_text.lstrip("\ufeff").splitlines()
     assert header.split(",")[-2:] == ["seal", "integrity"]
     assert any(row.endswith(",edited") for row in rows) and any(row.endswith(",missing") for row in rows)
+
+
+def test_rectify_verify_needs_no_key_and_names_a_first_record_that_no_longer_decodes(
+    application, store_url, log, monkeypatch, capsys
+) -> None:
+    monkeypatch.setenv("RECTIFY_DATABASE_URL", store_url)
+    monkeypatch.setenv("RECTIFY_CIPHER_KEY", "")
+    sealed(application, store_url)
+    RawLog(store_url).edit(1, b"{", b"\x00garbage{")
+    assert main(["verify"]) == 1
+    assert "BROKEN at position 1: edited" in capsys.readouterr().out
