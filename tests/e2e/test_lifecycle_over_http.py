@@ -276,3 +276,22 @@ def test_sigterm_stops_the_master_and_its_workers_cleanly(server: Server) -> Non
     assert server.process.wait(timeout=20) == 0, server.log.read_text()
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
     assert "Shutting down: Master" in server.log.read_text()
+
+
+def test_the_served_projector_seals_the_log_and_the_circular_carries_a_seal_verify_confirms(
+    server: Server, tokens: dict[str, str]
+) -> None:
+    status, issued, _ = server.call("POST", "/api/v1/findings", tokens["wang.min"], finding_body(title="封印核对"))
+    assert status == 201, issued
+    status, circular, _ = server.call(
+        "GET", f"/api/v1/circulars/weekly?min_position={issued['position']}", tokens["li.qiang"]
+    )
+    assert status == 200, circular
+    seal = circular["seal"]
+    assert seal["position"] >= issued["position"] and len(seal["seal"]) == 64
+    status, verdict, _ = server.call(
+        "GET", f"/api/v1/audit/verify?position={seal['position']}&seal={seal['seal']}", tokens["li.qiang"]
+    )
+    assert status == 200 and verdict["ok"] is True, verdict
+    printed = f"{seal['position']}:{seal['seal']}"
+    assert "intact:" in server.rectify("verify", "--checkpoint", printed)
