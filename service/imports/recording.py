@@ -84,7 +84,7 @@ def record_finding(application: Rectify, planned: PlannedFinding, importer: Acto
     issued = application.issue_finding(importer, options, reference=planned.reference, **planned.fields)
     id = issued.finding["id"]
     unit, target = planned.fields["unit"], planned.status
-    unit_name = application.get_unit(unit).name
+    unit_name = planned.unit_name or unit
     reviewer = Actor(f"{importer.name}{MARK}", Role.REVIEWER)
     in_unit = Actor(f"{planned.assignee or unit_name}{MARK}", Role.UNIT, unit)
     if in_unit.name == reviewer.name:  # the person who reports a fix never accepts it

@@ -82,6 +82,7 @@ class PlannedFinding:
     status: Status
     assignee: str | None
     measures: str | None
+    unit_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ def plan(reading: Reading) -> PlannedFinding:
         status=status,
         assignee=reading.limited("assignee", reading.text("assignee")) or None,
         measures=reading.limited("measures", reading.text("measures")) or None,
+        unit_name=context.units.names[unit],
     )
 
 
