@@ -21,7 +21,7 @@ from service.auth import current_actor
 from service.imports.importing import IMPORTER_ROLES, import_ledger
 from service.imports.jobs import ImportJobs, interrupted
 from service.imports.planning import ImportRequest
-from service.imports.reading import OLE_MAGIC
+from service.imports.reading import OLE_MAGIC, LedgerUnreadable
 from service.imports.schemas import MULTIPART, ImportFormSchema, ImportJobSchema, MultipartBlueprint
 from service.schemas import ErrorSchema
 
@@ -127,12 +127,17 @@ def run(app: Flask, job: dict[str, Any], job_request: ImportRequest, actor: Acto
         table.save(job)
 
     try:
-        result = import_ledger(rectify, job_request, actor, categories=app.config["RECTIFY_CATEGORIES"],
-                               progress=progress)  # fmt: skip
+        result = import_ledger(
+            rectify, job_request, actor, categories=app.config["RECTIFY_CATEGORIES"], progress=progress
+        )
         save({"status": "finished", "result": result.as_dict()})
+        return
+    except LedgerUnreadable as error:  # the file, not the service: the job says why
+        failure = str(error)
     except Exception as error:  # noqa: BLE001 - a thread has no caller: the job's record is where a failure goes
         log.exception("import job %s failed", job["id"])
-        try:
-            save({"status": "failed", "error": str(error) or type(error).__name__})
-        except Exception:  # noqa: BLE001 - the store itself is gone; the job will read as interrupted
-            log.exception("import job %s: could not record the failure", job["id"])
+        failure = str(error) or type(error).__name__
+    try:
+        save({"status": "failed", "error": failure})
+    except Exception:  # noqa: BLE001 - the store itself is gone; the job will read as interrupted
+        log.exception("import job %s: could not record the failure", job["id"])

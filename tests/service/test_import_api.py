@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
 from domain.values import finding_id
+from service import create_app
 from service.application import Rectify
+from service.config import build_application, load_settings
+from service.imports.jobs import JOB_STALLED, interrupted
 from service.imports.planning import LONG_TERM_RECORDED
 from tests.service.conftest import SETUP
 from tests.service.helpers import assert_error, last_position
@@ -172,3 +175,22 @@ def test_a_file_that_is_no_ledger_fails_the_job_with_the_reason(client: FlaskCli
     assert job["status"] == "failed" and "workbook" in job["error"]
     sheetless = imported(client, auth["inspector"], "audit.xlsx", sheet="说明")
     assert (sheetless["total"], sheetless["skipped_sheets"]) == (0, ["说明"])
+
+
+def test_a_job_is_answered_by_any_worker_and_reads_as_interrupted_once_it_stops_moving(
+    client: FlaskClient, auth: dict, units: Rectify, store_url: str
+) -> None:
+    response = upload(client, auth["inspector"], "audit.xlsx")
+    job = finished(client, auth["inspector"], response.headers["Location"])
+    settings = {"RECTIFY_DATABASE_URL": store_url, "TESTING": True}
+    other = build_application(load_settings(settings))  # another worker's own application over the same store
+    try:
+        answer = create_app(settings, application=other).test_client().get(response.headers["Location"],
+                                                                            headers=auth["auditor"])  # fmt: skip
+        assert answer.get_json() == job
+    finally:
+        other.close()
+
+    stalled = job | {"status": "running", "updated_at": (MOMENT - JOB_STALLED - timedelta(seconds=1)).isoformat()}
+    assert interrupted(stalled, MOMENT) and not interrupted(stalled | {"updated_at": MOMENT.isoformat()}, MOMENT)
+    assert not interrupted(job, MOMENT + JOB_STALLED * 2)
