@@ -47,6 +47,13 @@ class DueDateBeforeIssue(RectifyError):
     field = "due_date"
 
 
+class DueDateRequired(RectifyError):
+    """A finding with a fixed term needs a due date (only a long-term item may have none)."""
+
+    code = "due_date_required"
+    field = "due_date"
+
+
 class OccurredInFuture(RectifyError):
     code = "occurred_in_future"
     field = "occurred_at"

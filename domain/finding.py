@@ -10,12 +10,13 @@ from eventsourcing.domain import Aggregate, event
 from domain.errors import (
     DeadlineNotLater,
     DueDateBeforeIssue,
+    DueDateRequired,
     InvalidTransition,
     RoleNotPermitted,
     SeparationOfDuties,
     WarningAlreadyRecorded,
 )
-from domain.lifecycle import STEPS, is_overdue, status_after
+from domain.lifecycle import STEPS, is_overdue, is_warned, status_after
 from domain.values import (
     Actor,
     Outcome,
@@ -23,6 +24,7 @@ from domain.values import (
     Severity,
     Source,
     Status,
+    Term,
     WarningLevel,
     check_occurred_at,
     finding_id,
@@ -53,17 +55,23 @@ class Finding(Aggregate):
         category: str,
         severity: Severity,
         unit: str,
-        due_date: date,
+        due_date: date | None,
         actor: Actor,
         occurred_at: datetime,
         now: datetime,
         issued_on: date | None = None,
+        term: Term = Term.FIXED,
     ) -> Finding:
-        """Issue a new finding to a unit (inspectors); `issued_on` is the issue date where the office is."""
+        """Issue a new finding to a unit (inspectors); `issued_on` is the issue date where the office is.
+
+        A long-term item (长期坚持) may have no due date, or a first stage's; any other needs one.
+        """
         cls.check_issuer(actor)
         check_occurred_at(occurred_at, now, None)
         issued_on = issued_on or occurred_at.date()
-        if due_date < issued_on:
+        if due_date is None and term is not Term.LONG:
+            raise DueDateRequired("due_date is required unless the finding is a long-term item (term long)")
+        if due_date is not None and due_date < issued_on:
             raise DueDateBeforeIssue(f"due_date {due_date} is before the issue date {issued_on}")
         return cls(
             reference=reference,
@@ -77,6 +85,7 @@ class Finding(Aggregate):
             due_date=due_date,
             actor=actor.name,
             occurred_at=occurred_at,
+            term=Term(term),
         )
 
     @staticmethod
@@ -95,9 +104,10 @@ class Finding(Aggregate):
         category: str,
         severity: Severity,
         unit: str,
-        due_date: date,
+        due_date: date | None,
         actor: str,
         occurred_at: datetime,
+        term: Term = Term.FIXED,  # Issued events stored before long-term items have no term: they were fixed
     ) -> None:
         self.reference = reference
         # Stored events give enums back as plain strings: coerce on every apply.
@@ -109,6 +119,7 @@ class Finding(Aggregate):
         self.severity = Severity(severity)
         self.unit = unit
         self.due_date = due_date
+        self.term = Term(term)
         self.status = status_after("Issued", None)
         self.issued_at = occurred_at
         self.last_occurred_at = occurred_at
@@ -147,6 +158,8 @@ class Finding(Aggregate):
     def extend(self, *, due_date: date, reason: str, actor: Actor, occurred_at: datetime, now: datetime) -> None:
         """Grant a later deadline."""
         self._check(actor, "extend", "DeadlineExtended", occurred_at, now)
+        if self.due_date is None:
+            raise InvalidTransition("cannot extend a long-term item that has no deadline")
         if due_date <= self.due_date:
             raise DeadlineNotLater(f"due_date {due_date} is not later than {self.due_date}")
         self._deadline_extended(due_date=due_date, reason=reason, actor=actor.name, occurred_at=occurred_at)
@@ -169,13 +182,15 @@ class Finding(Aggregate):
     def warn(self, *, level: WarningLevel, actor: Actor, occurred_at: datetime, now: datetime) -> None:
         """Record a warning (预警函), once per level for the current deadline."""
         self._check(actor, "warn", "Warned", occurred_at, now)
+        if not is_warned(self.term):
+            raise InvalidTransition("a long-term item is never warned: it has no deadline to miss")
         if level in self.warnings:
             raise WarningAlreadyRecorded(f"{level} warning already recorded for due date {self.due_date}")
         self._warned(level=level, actor=actor.name, occurred_at=occurred_at)
 
     def is_overdue_on(self, day: date) -> bool:
         """Overdue is derived: still open and the (extended) deadline has passed."""
-        return is_overdue(self.status, self.due_date, day)
+        return is_overdue(self.status, self.due_date, self.term, day)
 
     def _check(self, actor: Actor, action: str, event: str, occurred_at: datetime, now: datetime) -> None:
         """The actor's role may take `event`, the finding's status may lead to it, and the time is right."""

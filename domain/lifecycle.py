@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from domain.values import Outcome, Role, Status
+from domain.values import Outcome, Role, Status, Term
 
 # Not yet closed or withdrawn: the circular's `open`.
 OPEN = frozenset({Status.ISSUED, Status.ASSIGNED, Status.RECTIFIED})
@@ -20,6 +20,8 @@ OPEN = frozenset({Status.ISSUED, Status.ASSIGNED, Status.RECTIFIED})
 IN_PROGRESS = frozenset({Status.ISSUED, Status.ASSIGNED})
 # A fix reported and waiting for the reviewer: open, but never overdue.
 AWAITING_REVIEW = frozenset({Status.RECTIFIED})
+# Terms whose deadline can be missed: only these are ever overdue or warned (长期坚持 items never are).
+DEADLINE_TERMS = frozenset({Term.FIXED})
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,14 @@ def is_open(status: Status | str) -> bool:
     return status in OPEN
 
 
-def is_overdue(status: Status | str, due_date: date, day: date) -> bool:
-    """Overdue on `day`: still waiting for the unit's fix, and due before that day."""
-    return status in IN_PROGRESS and due_date < day
+def is_overdue(status: Status | str, due_date: date | None, term: Term | str, day: date) -> bool:
+    """Overdue on `day`: still waiting for the unit's fix, held to its deadline, and due before that day."""
+    return status in IN_PROGRESS and term in DEADLINE_TERMS and due_date is not None and due_date < day
+
+
+def is_warned(term: Term | str) -> bool:
+    """Whether the warnings (预警函) follow a finding of this term (a long-term item's never do)."""
+    return term in DEADLINE_TERMS
 
 
 def sql_in(column: str, statuses: Iterable[Status]) -> str:
@@ -78,6 +85,14 @@ def sql_in(column: str, statuses: Iterable[Status]) -> str:
     return f"{column} IN ({', '.join(sorted(repr(Status(status).value) for status in statuses))})"
 
 
-def overdue_sql(status: str, due_date: str, day: str) -> str:
-    """The SQL condition of `is_overdue` over columns `status` and `due_date` (ISO text) and the parameter `day`."""
-    return f"({sql_in(status, IN_PROGRESS)} AND {due_date} < {day})"
+def terms_sql(column: str, terms: Iterable[Term] = DEADLINE_TERMS) -> str:
+    """The SQL condition `column IN ('fixed')` for some terms (by default those held to a deadline)."""
+    return f"{column} IN ({', '.join(sorted(repr(Term(term).value) for term in terms))})"
+
+
+def overdue_sql(status: str, due_date: str, term: str, day: str) -> str:
+    """The SQL condition of `is_overdue` over columns `status`, `due_date` (ISO text, or null) and `term`, and `day`.
+
+    A null due date compares as unknown, so it is never overdue, as in `is_overdue`.
+    """
+    return f"({sql_in(status, IN_PROGRESS)} AND {terms_sql(term)} AND {due_date} < {day})"

@@ -38,6 +38,13 @@ class Status(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class Term(StrEnum):
+    """How long a finding's fix takes: by a deadline, or kept up for good (长期坚持)."""
+
+    FIXED = "fixed"
+    LONG = "long"
+
+
 class Outcome(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"

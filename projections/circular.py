@@ -218,6 +218,7 @@ def ledger_list(states: list[dict[str, Any]], day: date, tree: Mapping[str, Any]
             "severity": s["severity"],
             "assignee": s["assignee"],
             "due_date": s["due_date"],
+            "term": s["term"],
             "status": s["status"],
             "days_overdue": max((day - date.fromisoformat(s["due_date"])).days, 0) if s["overdue"] else 0,
             "measures": s["measures"],

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.lifecycle import IN_PROGRESS, OPEN, overdue_sql, sql_in
+from domain.lifecycle import IN_PROGRESS, OPEN, overdue_sql, sql_in, terms_sql
+from domain.values import Status, Term
 from projections.view import ReadModelSQL, chunks
 
 # `+occurred_at` keeps SQLite's planner off the index of occurred_at in the second and third
@@ -23,17 +24,21 @@ STATE = (
     " UNION ALL SELECT {columns} FROM {{facts}} WHERE next_recorded_at > :known AND next_occurred_at < :cutoff"
     " AND +occurred_at < :cutoff AND {known}"
 )
-COUNTED = "unit, source, severity, status, due_date, warning"  # all in the covering index
+COUNTED = "unit, source, severity, status, due_date, term, warning"  # all in the covering index
 INDEXED = f"position, {COUNTED}"
 # What the lists show of a state beyond the covering index's columns.
 DETAILS = "x.position, x.finding_id, x.escalations, x.assignee, x.measures"
-WHOLE_FACT = "s.finding_id, s.unit, s.source, s.severity, s.status, s.due_date, s.escalations, s.assignee, s.measures"
-OVERDUE = f"CASE WHEN {overdue_sql('s.status', 's.due_date', ':day')} THEN 1 ELSE 0 END"
+WHOLE_FACT = (
+    "s.finding_id, s.unit, s.source, s.severity, s.status, s.due_date, s.term, s.escalations, s.assignee, s.measures"
+)
+OVERDUE = f"CASE WHEN {overdue_sql('s.status', 's.due_date', 's.term', ':day')} THEN 1 ELSE 0 END"
 # The warning in force: only while the fix is awaited (a closed finding keeps its last level in the facts).
 # Null otherwise, which also keeps the groups of settled findings from splitting by their old warnings.
 WARNING = f"CASE WHEN {sql_in('s.status', IN_PROGRESS)} THEN s.warning END"
-LISTED = f"s.position, s.unit, s.source, s.severity, s.status, s.due_date, {WARNING} AS warning"
-LEDGER_SCOPES = {"open": sql_in("s.status", OPEN), "all": "1 = 1"}  # which findings a ledger lists
+LISTED = f"s.position, s.unit, s.source, s.severity, s.status, s.due_date, s.term, {WARNING} AS warning"
+# Which findings a ledger lists: `open` ones and the long-term items closed in stages (阶段性销号), which go on; or all.
+STAGED = f"({terms_sql('s.term', {Term.LONG})} AND {sql_in('s.status', {Status.CLOSED})})"
+LEDGER_SCOPES = {"open": f"({sql_in('s.status', OPEN)} OR {STAGED})", "all": "1 = 1"}
 
 
 class CircularQueries:
@@ -59,20 +64,20 @@ class CircularQueries:
         return STATE.format(columns=columns, known=f"recorded_at <= :known{self.in_units}")
 
     def state_groups(self, cutoff: int, day: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
-        """How many findings stood in each status at the cut-off, overdue or not, under which warning, by `keys`."""
+        """How many findings of each term stood in each status at the cut-off, overdue or not, under which warning."""
         return self.view.select(
-            f"SELECT {', '.join(keys)}, status, {OVERDUE} AS overdue, {WARNING} AS warning, COUNT(*) AS n"
-            f" FROM ({self._states(COUNTED)}) s GROUP BY {positions(len(keys) + 3)}",
+            f"SELECT {', '.join(keys)}, status, term, {OVERDUE} AS overdue, {WARNING} AS warning, COUNT(*) AS n"
+            f" FROM ({self._states(COUNTED)}) s GROUP BY {positions(len(keys) + 4)}",
             self.params | {"cutoff": cutoff, "day": day},
         )
 
     def event_groups(self, previous_start: int, start: int, cutoff: int, keys: tuple[str, ...]) -> list[dict[str, Any]]:
-        """How many events of each kind happened in the week (this_week 1) and the week before (0), by `keys`."""
+        """How many events of each kind (and term) happened in the week (this_week 1) and the week before (0)."""
         return self.view.select(
-            f"SELECT {', '.join(keys)}, type, outcome, CASE WHEN occurred_at >= :start THEN 1 ELSE 0 END AS this_week,"
-            " COUNT(*) AS n FROM {facts}"
+            f"SELECT {', '.join(keys)}, type, outcome, term,"
+            " CASE WHEN occurred_at >= :start THEN 1 ELSE 0 END AS this_week, COUNT(*) AS n FROM {facts}"
             f" WHERE occurred_at >= :previous AND occurred_at < :cutoff AND recorded_at <= :known{self.in_units}"
-            f" GROUP BY {positions(len(keys) + 3)}",
+            f" GROUP BY {positions(len(keys) + 4)}",
             self.params | {"previous": previous_start, "start": start, "cutoff": cutoff},
         )
 
@@ -99,7 +104,7 @@ class CircularQueries:
         return [state | details[state["position"]] for state in states]
 
     def overdue_rows(self, cutoff: int, day: str) -> list[dict[str, Any]]:
-        return self.state_rows(cutoff, day, overdue_sql("s.status", "s.due_date", ":day"))
+        return self.state_rows(cutoff, day, overdue_sql("s.status", "s.due_date", "s.term", ":day"))
 
     def ledger_rows(self, cutoff: int, day: str, scope: str) -> list[dict[str, Any]]:
         """The ledger's findings as they stood at the cut-off: `open` ones or `all`."""

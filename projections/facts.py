@@ -16,7 +16,7 @@ from operator import attrgetter
 from typing import Any
 
 from domain.lifecycle import status_after
-from domain.values import WarningLevel
+from domain.values import Term, WarningLevel
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -45,7 +45,7 @@ class FindingRow:
     category: str
     severity: str
     unit: str
-    due_date: str
+    due_date: str | None  # None: a long-term item without a deadline
     status: str
     issued_at: int
     issued_position: int
@@ -59,6 +59,7 @@ class FindingRow:
     escalations: int = 0
     extensions: int = 0
     warnings: str = ""
+    term: str = "fixed"
 
 
 # A fact is one finding event and the state it left the finding in: a plain tuple in the order of
@@ -77,6 +78,7 @@ FACT_FIELDS = (
     "severity",
     "status",
     "due_date",
+    "term",
     "escalations",
     "assignee",
     "measures",
@@ -103,12 +105,13 @@ def issued_row(event: Any, position: int) -> FindingRow:
         category=event.category,
         severity=str(event.severity),
         unit=event.unit,
-        due_date=event.due_date.isoformat(),
+        due_date=event.due_date.isoformat() if event.due_date is not None else None,
         status=status_after("Issued", None).value,
         issued_at=micros(event.occurred_at),
         issued_position=position,
         last_position=position,
         version=event.originator_version,
+        term=str(getattr(event, "term", Term.FIXED)),  # Issued events stored before terms existed were fixed
     )
 
 
@@ -132,6 +135,7 @@ def fact_of(row: FindingRow, event: Any, position: int, outcome: str | None = No
         row.severity,
         row.status,
         row.due_date,
+        row.term,
         row.escalations,
         row.assignee,
         row.measures,

@@ -9,12 +9,21 @@ from functools import cache
 from typing import Any
 
 from domain import lifecycle
-from domain.values import Outcome, Status, WarningLevel
+from domain.values import Outcome, Status, Term, WarningLevel
 
-STATE_FIGURES = ("issued_to_date", "closed_to_date", "withdrawn_to_date", "open", "awaiting_review", "overdue")
+STATE_FIGURES = (
+    "issued_to_date",
+    "closed_to_date",
+    "withdrawn_to_date",
+    "open",
+    "awaiting_review",
+    "overdue",
+    "long_term_open",
+)
 WEEK_FIGURES = (
     "issued_this_week",
     "closed_this_week",
+    "long_term_closed_this_week",
     "rejected_this_week",
     "reopened_this_week",
     "escalated_this_week",
@@ -36,8 +45,10 @@ SETTLED_FIGURE: dict[str, str] = {Status.CLOSED: "closed_to_date", Status.WITHDR
 
 
 def is_overdue(state: Mapping[str, Any], day: date) -> bool:
-    """Overdue at a moment: still waiting for the unit's fix and due before that moment's date."""
-    return lifecycle.is_overdue(state["status"], date.fromisoformat(state["due_date"]), day)
+    """Overdue at a moment: still waiting for the unit's fix, held to a deadline and due before that moment's date."""
+    due = state["due_date"]
+    term = state.get("term", Term.FIXED)
+    return lifecycle.is_overdue(state["status"], date.fromisoformat(due) if due else None, term, day)
 
 
 def warning_figure(level: str) -> str:
@@ -46,11 +57,15 @@ def warning_figure(level: str) -> str:
 
 
 @cache
-def counted_in(status: str, overdue: bool, warning: str | None) -> tuple[str, ...]:
-    """The figures a finding standing in this state at the cut-off counts in (a few states, thousands of rows)."""
+def counted_in(status: str, overdue: bool, warning: str | None, term: str = Term.FIXED) -> tuple[str, ...]:
+    """The figures a finding standing in this state at the cut-off counts in (a few states, thousands of rows).
+
+    A long-term item counts as any other finding, and open ones on their own line as well (`long_term_open`).
+    """
     if status not in lifecycle.OPEN:
         return ("issued_to_date", SETTLED_FIGURE[status])  # a str finds its StrEnum key
     names = ["issued_to_date", "open"]
+    names += ["long_term_open"] if term == Term.LONG else []
     names += ["awaiting_review"] if status in lifecycle.AWAITING_REVIEW else []
     names += ["overdue"] if overdue else []
     if warning and status in lifecycle.IN_PROGRESS:  # a warning is in force while the fix is awaited
@@ -68,15 +83,22 @@ def state_counts(group: Mapping[str, Any]) -> Counter[str]:
 def add_state(counts: Counter[str], group: Mapping[str, Any]) -> None:
     """Add `n` findings of one status (overdue or not, under a warning or not) to the counters, in place."""
     n = group.get("n", 1)
-    for name in counted_in(group["status"], bool(group["overdue"]), group.get("warning")):
+    for name in counted_in(group["status"], bool(group["overdue"]), group.get("warning"), group.get("term", "fixed")):
         counts[name] += n
 
 
-def event_figure(event: Mapping[str, Any]) -> str | None:
-    """Which this-week figure an event counts in, if any."""
+def event_figures(event: Mapping[str, Any]) -> tuple[str, ...]:
+    """Which this-week figures an event counts in: an accepted review of a long-term item is also 阶段性销号."""
     if event["type"] == "Reviewed":
-        return "closed_this_week" if event["outcome"] == Outcome.ACCEPTED else "rejected_this_week"
-    return EVENT_FIGURE.get(event["type"])
+        if event["outcome"] != Outcome.ACCEPTED:
+            return ("rejected_this_week",)
+        return (
+            ("closed_this_week", "long_term_closed_this_week")
+            if event.get("term") == Term.LONG
+            else ("closed_this_week",)
+        )
+    figure = EVENT_FIGURE.get(event["type"])
+    return (figure,) if figure else ()
 
 
 def tally(
@@ -87,8 +109,7 @@ def tally(
     for state in states:
         add_state(groups[state[key]], state)
     for event in events:
-        figure = event_figure(event)
-        if figure:
+        for figure in event_figures(event):
             groups[event[key]][figure] += event.get("n", 1)
     return groups
 
@@ -131,6 +152,8 @@ FIGURE_ORDER = (
     "open",
     "awaiting_review",
     "overdue",
+    "long_term_open",
+    "long_term_closed_this_week",
     "rejected_this_week",
     "reopened_this_week",
     "escalated_this_week",

@@ -31,6 +31,7 @@ class FindingFilter:
     status: str | None = None
     source: str | None = None
     severity: str | None = None
+    term: str | None = None
     batch: str | None = None
     assignee: str | None = None
     overdue: bool | None = None
@@ -76,7 +77,7 @@ def conditions(where: FindingFilter, today: date) -> tuple[list[str], dict[str, 
     """SQL conditions and parameters for a filter."""
     clauses: list[str] = []
     params: dict[str, Any] = {}
-    for column in ("status", "source", "severity", "batch", "assignee"):
+    for column in ("status", "source", "severity", "term", "batch", "assignee"):
         value = getattr(where, column)
         if value is not None:
             clauses.append(f"{column} = :{column}")
@@ -86,7 +87,7 @@ def conditions(where: FindingFilter, today: date) -> tuple[list[str], dict[str, 
         clauses.append(f"unit IN ({', '.join(':' + n for n in names)})" if names else "1 = 0")
         params |= names
     if where.overdue is not None:
-        overdue = overdue_sql("status", "due_date", ":today")
+        overdue = overdue_sql("status", "due_date", "term", ":today")
         clauses.append(overdue if where.overdue else f"NOT {overdue}")
         params["today"] = today.isoformat()
     if where.q:

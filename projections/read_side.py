@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from domain.errors import OccurredInFuture, UnknownUnit
-from domain.lifecycle import IN_PROGRESS, is_overdue, sql_in
-from domain.values import Actor, Role, Severity, Source, Status, WarningLevel
+from domain.lifecycle import IN_PROGRESS, is_overdue, sql_in, terms_sql
+from domain.values import Actor, Role, Severity, Source, Status, Term, WarningLevel
 from domain.warnings import WarningThresholds, warning_level
 from projections.audit import AuditFilter, AuditPage, StoredLog, audit_entries, audit_rows
 from projections.circular import CircularSettings, weekly_circular
@@ -177,7 +177,8 @@ class ReadSide:
         horizon = (today + timedelta(days=thresholds.green_days)).isoformat()
         candidates = self.view.select(
             "SELECT id, reference, unit, due_date, warnings FROM {findings}"
-            f" WHERE {sql_in('status', IN_PROGRESS)} AND due_date <= :horizon ORDER BY issued_position",
+            f" WHERE {sql_in('status', IN_PROGRESS)} AND {terms_sql('term')} AND due_date <= :horizon"
+            " ORDER BY issued_position",
             {"horizon": horizon},
         )
         due = []
@@ -190,13 +191,14 @@ class ReadSide:
 
 def finding_summary(row: dict[str, Any], today: date) -> dict[str, Any]:
     """A list row in the domain's types, with overdue worked out for `today`."""
-    due_date = date.fromisoformat(row["due_date"])
+    due_date = date.fromisoformat(row["due_date"]) if row["due_date"] is not None else None
     return row | {
         "source": Source(row["source"]),
         "severity": Severity(row["severity"]),
         "status": Status(row["status"]),
+        "term": Term(row["term"]),
         "due_date": due_date,
         "issued_at": moment(row["issued_at"]),
         "closed_at": moment(row["closed_at"]) if row["closed_at"] is not None else None,
-        "overdue": is_overdue(row["status"], due_date, today),
+        "overdue": is_overdue(row["status"], due_date, row["term"], today),
     }

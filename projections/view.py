@@ -44,15 +44,15 @@ def table_statements(t: dict[str, str], big: str) -> list[str]:
     return [
         f"CREATE TABLE IF NOT EXISTS {t['findings']} (id TEXT PRIMARY KEY, reference TEXT NOT NULL, "
         "source TEXT NOT NULL, batch TEXT NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL, "
-        "category TEXT NOT NULL, severity TEXT NOT NULL, unit TEXT NOT NULL, due_date TEXT NOT NULL, "
+        "category TEXT NOT NULL, severity TEXT NOT NULL, unit TEXT NOT NULL, due_date TEXT, "
         f"status TEXT NOT NULL, issued_at {big} NOT NULL, issued_position {big} NOT NULL, "
         f"last_position {big} NOT NULL, version INTEGER NOT NULL, assignee TEXT, measures TEXT, "
         f"closed_at {big}, rejections INTEGER NOT NULL, reopenings INTEGER NOT NULL, "
-        "escalations INTEGER NOT NULL, extensions INTEGER NOT NULL, warnings TEXT NOT NULL)",
+        "escalations INTEGER NOT NULL, extensions INTEGER NOT NULL, warnings TEXT NOT NULL, term TEXT NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS {t['facts']} (position {big} PRIMARY KEY, finding_id TEXT NOT NULL, "
         f"version INTEGER NOT NULL, type TEXT NOT NULL, occurred_at {big} NOT NULL, recorded_at {big} NOT NULL, "
         "unit TEXT NOT NULL, source TEXT NOT NULL, severity TEXT NOT NULL, status TEXT NOT NULL, "
-        "due_date TEXT NOT NULL, escalations INTEGER NOT NULL, assignee TEXT, measures TEXT, outcome TEXT, "
+        "due_date TEXT, term TEXT NOT NULL, escalations INTEGER NOT NULL, assignee TEXT, measures TEXT, outcome TEXT, "
         f"level TEXT, warning TEXT, next_occurred_at {big}, next_recorded_at {big})",
         f"CREATE TABLE IF NOT EXISTS {t['units']} (position {big} PRIMARY KEY, code TEXT NOT NULL, "
         f"name TEXT NOT NULL, parent TEXT, recorded_at {big} NOT NULL)",
@@ -74,7 +74,7 @@ def index_statements(t: dict[str, str]) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_occurred ON {t['facts']} (occurred_at)",
         # Covers the circular's state query: the latest facts are found and counted from the index alone.
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_state ON {t['facts']} (next_occurred_at, occurred_at, "
-        "recorded_at, unit, source, severity, status, due_date, warning, position)",
+        "recorded_at, unit, source, severity, status, due_date, term, warning, position)",
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_next_recorded ON {t['facts']} (next_recorded_at)",
         # The audit query's filters, each an index range read in position order (the pages' order).
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}audit_actor ON {t['audit']} (actor, position)",
@@ -117,7 +117,8 @@ def storable_rows(rows: list[tuple[Any, ...]], columns: Sequence[str], table: st
 
 # Raise when the projection fills the same tables differently; a change of the tables' or indexes'
 # statements counts by itself. A projector that finds a view built otherwise rebuilds it from zero.
-PROJECTION_VERSION = 3  # 2: text the view cannot hold is stored with U+FFFD in its place; 3: audit entries
+# 2: text the view cannot hold is stored with U+FFFD in its place; 3: audit entries; 4: terms (long-term items)
+PROJECTION_VERSION = 4
 
 
 def layout_fingerprint() -> str:
@@ -129,7 +130,18 @@ def layout_fingerprint() -> str:
 
 # The columns the view's queries filter, join or group on: those the planner needs statistics of.
 FILTERED_COLUMNS = {
-    "findings": ("id", "unit", "status", "source", "severity", "batch", "assignee", "due_date", "issued_position"),
+    "findings": (
+        "id",
+        "unit",
+        "status",
+        "source",
+        "severity",
+        "term",
+        "batch",
+        "assignee",
+        "due_date",
+        "issued_position",
+    ),
     "facts": (
         "finding_id",
         "type",
@@ -141,6 +153,7 @@ FILTERED_COLUMNS = {
         "source",
         "severity",
         "status",
+        "term",
     ),
     "units": ("position", "recorded_at"),
     "audit": ("position", "finding_id", "unit", "type", "actor", "occurred_at", "recorded_at"),

@@ -28,6 +28,7 @@ STATUS: dict[type[errors.RectifyError], int] = {
     errors.IdempotencyKeyReused: 422,
     errors.UnknownUnit: 422,
     errors.DueDateBeforeIssue: 422,
+    errors.DueDateRequired: 422,
     errors.OccurredInFuture: 422,
 }
 

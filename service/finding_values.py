@@ -23,6 +23,7 @@ def finding_values(finding: Finding, today: date) -> dict[str, Any]:
         "severity": finding.severity,
         "unit": finding.unit,
         "due_date": finding.due_date,
+        "term": finding.term,
         "status": finding.status,
         "overdue": finding.is_overdue_on(today),
         "assignee": finding.assignee,

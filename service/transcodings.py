@@ -15,9 +15,9 @@ from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
-from domain.values import Outcome, Role, Severity, Source, Status, WarningLevel
+from domain.values import Outcome, Role, Severity, Source, Status, Term, WarningLevel
 
-DOMAIN_ENUMS: tuple[type[StrEnum], ...] = (Source, Severity, Status, Outcome, WarningLevel, Role)
+DOMAIN_ENUMS: tuple[type[StrEnum], ...] = (Source, Severity, Status, Outcome, WarningLevel, Role, Term)
 
 
 class DateAsISO(Transcoding):

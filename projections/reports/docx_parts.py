@@ -16,6 +16,7 @@ from projections.reports.rates import percent, points, rate_trend, threshold
 
 RANKING_FIGURES = ("issued_to_date", "closed_to_date", "open", "overdue")
 # 156 mm, the type area's width: rank, unit, four figures, rate, change; the unit column widens for long names.
+# (A ninth column, for long-term items, leaves an English unit edition no room: they follow in a line of their own.)
 RANKING = Columns((12, 36, 19, 19, 15, 15, 18, 22), names={1})
 # The attachment's columns: the ledger's, less the unit code; 243 mm, the landscape type area's width.
 ATTACHMENT_KEYS = tuple(key for key in LEDGER_COLUMNS if key != "unit")
@@ -38,6 +39,9 @@ def progress(composer: Composer, circular: Mapping[str, Any], labels: Labels) ->
         rule = labels(f"{band}_rule", rate=threshold(settings[f"{band}_rate"]))
         line = labels("band_line", rule=rule, names=names or labels("none"))
         composer.paragraph([(labels.numbered(number, labels(band)) + labels("run_in"), SUBHEADING), (line, BODY)])
+    if long_term := sentences.long_term_by_unit(circular, labels):
+        heading = labels.numbered(3, labels("long_term")) + labels("run_in")
+        composer.paragraph([(heading, SUBHEADING), (long_term, BODY)])
 
 
 def ranking_row(row: RankingRow) -> list[str]:
@@ -86,7 +90,7 @@ def unit_label(item: Mapping[str, Any]) -> str:
 
 
 def attachment_name(circular: Mapping[str, Any], labels: Labels) -> str | None:
-    """未销号问题清单 for the open findings, 整改台账 for all of them; None when the circular carries no ledger."""
+    """未销号及长期坚持问题清单 for the open (and long-term) findings, 整改台账 for all; None without a ledger."""
     if circular.get("ledger") is None:
         return None
     return labels("ledger_open" if circular.get("ledger_scope") == "open" else "ledger_all")
@@ -110,6 +114,8 @@ def attachment_row(number: int, entry: Mapping[str, Any], labels: Labels) -> lis
     cells = {"number": str(number), "days_overdue": str(entry.get("days_overdue") or "")}
     for key, method in WORDS.items():
         cells[key] = getattr(labels, method)(entry.get(key))
+    cells["status"] = labels.ledger_status(entry.get("status"), entry.get("term"))
+    cells["due_date"] = labels.time_limit(entry.get("due_date"), entry.get("term"))
     return [cells[key] if key in cells else cell_text(entry.get(key)) for key in ATTACHMENT_KEYS]
 
 

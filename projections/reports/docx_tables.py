@@ -81,7 +81,10 @@ def need_mm(
     """How wide a column must be so that nothing in it breaks where it should not."""
     if column in columns.wrapping:
         return min(width, MIN_WRAPPING_MM)
-    texts = [unbreakable_mm(row[column], columns.size, header=False) for row in rows]
+    if column in columns.names:  # kept on one line whole (w:noWrap), spaces and all: 集团公司 (own)
+        texts = [text_width_mm(row[column], columns.size) for row in rows]
+    else:
+        texts = [unbreakable_mm(row[column], columns.size, header=False) for row in rows]
     return max([unbreakable_mm(headers[column], columns.size, header=True), *texts]) + CELL_MARGINS_MM
 
 

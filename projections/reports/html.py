@@ -24,8 +24,9 @@ CARDS: tuple[tuple[str, bool | None, tuple[str, ...]], ...] = (
     ("rectification_rate", True, ()),
     ("open", False, ("awaiting_review",)),
     ("overdue", False, ("escalated_this_week",)),
+    ("long_term_open", None, ("long_term_closed_this_week",)),
 )
-UNIT_FIGURES = ("issued_to_date", "closed_to_date", "open", "awaiting_review", "overdue")
+UNIT_FIGURES = ("issued_to_date", "closed_to_date", "open", "awaiting_review", "overdue", "long_term_open")
 CATEGORY_FIGURES = ("issued_to_date", "closed_to_date", "open", "overdue")
 
 
@@ -78,7 +79,7 @@ def view(circular: Mapping[str, Any], labels: Labels) -> dict[str, Any]:
 
 def card(circular: Mapping[str, Any], labels: Labels, key: str, good: bool | None, subs: tuple[str, ...]) -> dict:
     """One headline figure, its change from last week, and the week's figures beneath that are not zero."""
-    now, before = circular["totals"][key], circular["previous"].get(key)
+    now, before = circular["totals"].get(key, 0), circular["previous"].get(key)
     is_rate = key == "rectification_rate"
     arrow = rate_trend(now, before) if is_rate else trend(now, before)
     tone = "flat" if arrow == "–" or good is None else ("good" if (arrow == "▲") == good else "bad")
@@ -89,7 +90,7 @@ def card(circular: Mapping[str, Any], labels: Labels, key: str, good: bool | Non
         delta = "" if before is None else str(abs(int(now) - int(before)))
     if arrow == "–" and delta:
         arrow, delta = "", labels("flat")  # 较上周持平, not 较上周 – 0
-    shown = [f"{labels(sub)} {circular['totals'][sub]}" for sub in subs if circular["totals"][sub]]
+    shown = [f"{labels(sub)} {circular['totals'][sub]}" for sub in subs if circular["totals"].get(sub)]
     return {"label": labels(key), "value": percent(now) if is_rate else now, "arrow": arrow, "delta": delta,
             "tone": tone, "sub": " · ".join(shown)}  # fmt: skip
 

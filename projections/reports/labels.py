@@ -52,12 +52,14 @@ LABEL_TEXT: dict[str, dict[str, Any]] = {
         "overdue_list": "逾期问题清单", "escalated_list": "本周督办问题", "honor": "红榜", "shame": "黑榜",
         "honor_rule": "整改率{rate}及以上", "shame_rule": "整改率低于{rate}", "none": "无",
         "vs_last_week": "较上周", "flat": "持平", "attachment": "附件", "attachment_note": "附件：{name}",
-        "ledger_open": "未销号问题清单", "ledger_all": "整改台账", "summary_title": "各单位整改进展汇总",
+        "ledger_open": "未销号及长期坚持问题清单", "ledger_all": "整改台账", "summary_title": "各单位整改进展汇总",
         "sheet_title": "{scope}{name}　截至{end}（数据截至{known}）", "sheet_scope": "{name}",
         "period": "统计周期：{period}", "points": "{n}个百分点", "page_footer": "第 &P 页，共 &N 页",
         "generated": "本通报依据截至{moment}记录的数据生成，数据校验码：{seal}", "known": "数据截至{moment}",
         "seal_note": "数据校验码：{seal}",
         "warn_short": {"red": "红", "yellow": "黄", "green": "绿"}, "warning_column": "{colour}预警",
+        "long_term_open": "长期坚持", "long_term_closed_this_week": "本周阶段性销号", "long_term": "长期坚持",
+        "long_term_due": "长期坚持（首期 {due}）", "staged": "阶段性销号",
     },
     "en": {
         "number": "No.", "reference": "Reference", "source": "Source", "unit": "Unit code", "unit_name": "Unit",
@@ -81,13 +83,16 @@ LABEL_TEXT: dict[str, dict[str, Any]] = {
         "overdue_list": "Overdue findings", "escalated_list": "Escalated this week", "honor": "Honour roll",
         "shame": "Watch list", "honor_rule": "rate of {rate} or more", "shame_rule": "rate below {rate}",
         "none": "None", "vs_last_week": "vs last week", "flat": "no change", "attachment": "Attachment",
-        "attachment_note": "Attachment: {name}", "ledger_open": "Open findings", "ledger_all": "Ledger of findings",
+        "attachment_note": "Attachment: {name}", "ledger_open": "Open and long-term findings",
+        "ledger_all": "Ledger of findings",
         "summary_title": "Progress by unit", "sheet_title": "{scope}{name}, as of {end} (data as known at {known})",
         "sheet_scope": "{name}: ", "period": "Period: {period}", "points": "{n} pts",
         "page_footer": "Page &P of &N",
         "generated": "Built from the records known at {moment}; seal: {seal}", "known": "Data as known at {moment}",
         "seal_note": "Seal: {seal}",
         "warn_short": {"red": "Red", "yellow": "Yellow", "green": "Green"}, "warning_column": "{colour} warnings",
+        "long_term_open": "Long term", "long_term_closed_this_week": "Closed for a stage this week",
+        "long_term": "Long-term", "long_term_due": "Long-term (first stage {due})", "staged": "Closed for this stage",
     },
 }  # fmt: skip
 
@@ -131,6 +136,16 @@ class Labels:
     def status(self, code: str | None) -> str:
         """A finding status as people read it."""
         return STATUSES[self.lang].get(code or "", code or "")
+
+    def ledger_status(self, code: str | None, term: str | None) -> str:
+        """A ledger row's status: a long-term item accepted by its reviewer is 阶段性销号, as it goes on."""
+        return self("staged") if term == "long" and code == "closed" else self.status(code)
+
+    def time_limit(self, due_date: str | None, term: str | None) -> str:
+        """A ledger row's 整改时限 in words: 长期坚持, or 长期坚持（首期 2026-12-31）; a fixed term's date as it is."""
+        if term != "long":
+            return due_date or ""
+        return self("long_term_due", due=due_date) if due_date else self("long_term")
 
     def source(self, code: str | None) -> str:
         """A finding source (inspection or audit) as people read it."""

@@ -1,4 +1,4 @@
-"""The ledger of findings (整改台账 or 未销号问题清单) as CSV and XLSX; the workbook adds the ranking's summary."""
+"""The ledger of findings (整改台账, or 未销号及长期坚持问题清单) as CSV and XLSX, and the workbook's summary."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ WARNING_FILLS = {colour: PatternFill("solid", fgColor=rgb) for colour, rgb in
 
 
 def ledger_name(circular: Mapping[str, Any], labels: Labels) -> str:
-    """未销号问题清单 when the ledger holds the open findings, 整改台账 when it holds all of them."""
+    """未销号及长期坚持问题清单 when the ledger holds the open findings, 整改台账 when it holds all of them."""
     return labels("ledger_open" if circular.get("ledger_scope") == "open" else "ledger_all")
 
 
@@ -40,6 +40,8 @@ def ledger_rows(circular: Mapping[str, Any], labels: Labels) -> list[list[Any]]:
     rows = []
     for number, entry in enumerate(circular.get("ledger") or [], start=1):
         cells = {**entry, "number": number, **{key: word(labels, key, entry.get(key)) for key in WORDS}}
+        cells["status"] = labels.ledger_status(entry.get("status"), entry.get("term"))
+        cells["due_date"] = labels.time_limit(entry.get("due_date"), entry.get("term"))
         rows.append([cells.get(key) for key in LEDGER_COLUMNS])
     return rows
 
@@ -90,9 +92,11 @@ def ledger_sheet(sheet: Worksheet, circular: Mapping[str, Any], labels: Labels) 
     start_sheet(sheet, sheet_title(circular, labels, name), labels.ledger_headers(),
                 [WIDTHS[key] for key in LEDGER_COLUMNS], labels)  # fmt: skip
     due, late = LEDGER_COLUMNS.index("due_date"), LEDGER_COLUMNS.index("days_overdue")
-    colours = [entry.get("warning") for entry in circular["ledger"]]
-    for row, colour in zip(ledger_rows(circular, labels), colours, strict=True):
-        row[due] = date.fromisoformat(row[due]) if row[due] else None
+    entries = circular["ledger"]
+    for row, entry in zip(ledger_rows(circular, labels), entries, strict=True):
+        colour = entry.get("warning")
+        if entry.get("term") != "long":  # a long-term item's 整改时限 is words: 长期坚持（首期 2026-12-31）
+            row[due] = date.fromisoformat(row[due]) if row[due] else None
         write_row(sheet, row, OVERDUE_FILL if (row[late] or 0) > 0 else None, CENTRED)
         sheet.cell(sheet.max_row, due + 1).number_format = "yyyy-mm-dd"
         if colour in WARNING_FILLS:

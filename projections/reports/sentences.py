@@ -44,7 +44,29 @@ def overview(circular: Mapping[str, Any], labels: Labels, scope: str) -> str:
             first + labels("rate_inline", **rate_words) + labels("stop"),
             labels("rate_sentence", **rate_words),
         ]
-    return labels("sentence_sep").join(s for s in [*sentences, still_open(totals, previous, labels)] if s)
+    parts = [*sentences, still_open(totals, previous, labels), long_term(totals, labels)]
+    return labels("sentence_sep").join(s for s in parts if s)
+
+
+def long_term(totals: Mapping[str, Any], labels: Labels) -> str:
+    """在改问题中有长期坚持问题3个，按阶段持续推进，不计入逾期；本周阶段性销号1个。 Nothing when both are zero."""
+    going, staged = totals.get("long_term_open", 0), totals.get("long_term_closed_this_week", 0)
+    if not going and not staged:
+        return ""
+    text = clause(labels, "long_term_going", going)
+    text += clause(labels, "long_term_staged_after" if going else "long_term_staged_alone", staged)
+    return text + labels("stop")
+
+
+def long_term_by_unit(circular: Mapping[str, Any], labels: Labels) -> str | None:
+    """北京分公司在改2个，本周阶段性销号1个；上海分公司在改1个。 Units of the ranking with long-term items, or None."""
+    units = []
+    for row in ranking_rows(circular, labels):
+        parts = [clause(labels, "long_term_going_part", row.figures.get("long_term_open", 0)),
+                 clause(labels, "long_term_staged_part", row.figures.get("long_term_closed_this_week", 0))]  # fmt: skip
+        if row.kind != "total" and any(parts):
+            units.append(labels("unit_long_term", name=row.name, parts=labels("part_sep").join(p for p in parts if p)))
+    return labels("unit_sep").join(units) + labels("stop") if units else None
 
 
 def closures(totals: Mapping[str, Any], labels: Labels) -> str:

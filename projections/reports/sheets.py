@@ -25,7 +25,7 @@ HEADER_ROW = 2  # under the title row
 
 
 def sheet_title(circular: Mapping[str, Any], labels: Labels, name: str) -> str:
-    """「未销号问题清单　截至2026年11月22日（数据截至2026年11月23日09:00）」, with the unit of a subtree's edition."""
+    """「整改台账　截至2026年11月22日（数据截至2026年11月23日09:00）」, with the unit of a subtree's edition."""
     unit = (circular["scope"].get("name") or circular["scope"]["unit"]) if circular["scope"].get("unit") else None
     title = labels(
         "sheet_title",

@@ -14,7 +14,8 @@ from projections.reports.rates import rate_cell
 from projections.reports.sheets import HEADER_FONT, sheet_title, start_sheet, write_row
 
 SUMMARY_FIGURES = ("issued_to_date", "issued_this_week", "closed_to_date", "closed_this_week", "withdrawn_to_date",
-                   "open", "awaiting_review", "overdue", "escalated_this_week")  # fmt: skip
+                   "open", "awaiting_review", "overdue", "long_term_open", "long_term_closed_this_week",
+                   "escalated_this_week")  # fmt: skip
 WARNING_FONTS = {"red": Font(color="FFC0261F", bold=True), "yellow": Font(color="FF9A6B00", bold=True),
                  "green": Font(color="FF1E7B3C", bold=True)}  # fmt: skip
 BOARD_FILLS = {"honor": PatternFill("solid", fgColor="FFE3F4E8"), "shame": PatternFill("solid", fgColor="FFFBE2E0")}
@@ -45,5 +46,5 @@ def summary_row(row: RankingRow, labels: Labels) -> list[Any]:
     """One row: rank, code, name, the figures, the rate as shown (a number formatted 0.0%), warnings, list."""
     figures = row.figures
     board = labels(row.board) if row.board else None
-    return [row.rank, row.unit, row.name, *(figures[key] for key in SUMMARY_FIGURES),
+    return [row.rank, row.unit, row.name, *(figures.get(key, 0) for key in SUMMARY_FIGURES),
             rate_cell(figures["rectification_rate"]), *warnings(figures).values(), board]  # fmt: skip

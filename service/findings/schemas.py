@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 
-from domain.values import REFERENCE_PATTERN, UNIT_CODE_PATTERN, Outcome, Severity, Source, Status, WarningLevel
+from domain.values import REFERENCE_PATTERN, UNIT_CODE_PATTERN, Outcome, Severity, Source, Status, Term, WarningLevel
 from projections.listing import CURSOR_PATTERN
 from projections.sealing import Mark
 from service.schemas import (
@@ -52,7 +52,21 @@ class IssueSchema(CommandSchema):
     category = text(100, required=False)
     severity = fields.Enum(Severity, by_value=True, required=True)
     unit = code_field(UNIT_CODE_PATTERN, "The code of the unit responsible for the fix.", required=True)
-    due_date = fields.Date(required=True)
+    term = fields.Enum(
+        Term,
+        by_value=True,
+        load_default=Term.FIXED,
+        metadata={"description": "fixed: due by due_date; long: a long-term item (长期坚持), never overdue."},
+    )
+    due_date = fields.Date(
+        load_default=None,
+        metadata={"description": "Required for term fixed; a long-term item may give a first stage's, or none."},
+    )
+
+    @validates_schema(skip_on_field_errors=False)  # named beside the other missing fields, as if required
+    def fixed_term_has_a_due_date(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("due_date") is None and data.get("term", Term.FIXED) is not Term.LONG:
+            raise ValidationError("Required unless term is long (a long-term item).", field_name="due_date")
 
     @validates("category")
     def category_is_listed(self, value: str, **_: Any) -> None:
@@ -106,7 +120,8 @@ class FindingSchema(Schema):
     category = fields.String()
     severity = fields.Enum(Severity, by_value=True)
     unit = fields.String()
-    due_date = fields.Date()
+    due_date = fields.Date(allow_none=True, metadata={"description": "None: a long-term item without a deadline."})
+    term = fields.Enum(Term, by_value=True, metadata={"description": "fixed, or long: a long-term item (长期坚持)."})
     status = fields.Enum(Status, by_value=True)
     overdue = fields.Boolean(metadata={"description": "Open and past its (extended) due date, as of today."})
     assignee = fields.String(allow_none=True)
@@ -187,6 +202,7 @@ class ListArgsSchema(Schema):
     status = fields.Enum(Status, by_value=True)
     source = fields.Enum(Source, by_value=True)
     severity = fields.Enum(Severity, by_value=True)
+    term = fields.Enum(Term, by_value=True, metadata={"description": "fixed, or long: the long-term items."})
     batch = query_text(200, "The batch (inspection round or audit project), exactly.")
     assignee = query_text(100, "The person the finding is assigned to, exactly.")
     overdue = fields.Boolean(metadata={"description": "Open and past the (extended) due date, as of today."})

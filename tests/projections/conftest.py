@@ -29,7 +29,7 @@ from projections.reports import render
 
 COUNTS = ("issued_this_week", "issued_to_date", "closed_this_week", "closed_to_date", "withdrawn_to_date", "open",
           "awaiting_review", "overdue", "rejected_this_week", "reopened_this_week", "escalated_this_week",
-          "extended_this_week", "warned_this_week")  # fmt: skip
+          "extended_this_week", "warned_this_week", "long_term_open", "long_term_closed_this_week")  # fmt: skip
 COLOURS = ("green", "yellow", "red")
 WEEK = ("issued", "closed", "rejected", "reopened", "escalated", "extended", "warned")
 NO_EVENTS = (0, 0, 0, 0, 0, 0, 0)
@@ -57,6 +57,23 @@ UNITS = (
      (1, 0, (1, 1, 0, 0, 0, 0, 1))),
     ("BJ-02-1", "第二项目部物资设备科", "BJ-02", "below", (5, 2, 0, 0, 0), (0, 1, 0, 0, 0, 0, 0), (0, 0, 0),
      (0, 0, NO_EVENTS)),
+)  # fmt: skip
+# Long-term items (长期坚持), rolled up like the rest: open at the cut-off, and closed in stages (阶段性销号) this week.
+LONG_TERM = {"BJ": (2, 1), "BJ-01": (1, 1), "BJ-02": (1, 0), "SH": (1, 0), "XA": (0, 1), "HQ": (1, 0)}
+# The long-term items the ledger lists: open ones and those closed in stages, which go on (same columns as NAMED).
+LONG_TERM_NAMED = (
+    ("XC-2026-0015", "inspection", "BJ-01", "落实中央八项规定精神长效机制不健全", "general", "张伟", "2026-12-31",
+     "assigned", 0, "已制定实施细则，持续开展监督检查", None),
+    ("XC-2026-0016", "inspection", "BJ-01", "廉洁风险防控体系有待完善", "serious", "李娜", None, "closed", 0,
+     "首期排查廉洁风险点46个，制定防控措施", None),
+    ("XC-2026-0066", "inspection", "BJ-02", "作风建设常态化长效化机制有待健全", "general", "马丽", "2027-03-31",
+     "assigned", 0, None, None),
+    ("SJ-2026-0020", "audit", "SH", "内部审计发现问题整改长效机制未建立", "general", "刘洋", None, "assigned", 0,
+     None, None),
+    ("XC-2026-0071", "inspection", "XA", "基层党组织标准化规范化建设需持续推进", "general", "周敏", None, "closed", 0,
+     "首期达标验收完成", None),
+    ("XC-2026-0009", "inspection", "HQ", "意识形态工作责任制落实需长期坚持", "general", "赵敏", None, "assigned", 0,
+     "建立季度分析研判制度", None),
 )  # fmt: skip
 # How a scope's totals split by source and severity; the last of each takes what the others leave.
 SPLITS = {
@@ -143,6 +160,7 @@ def figures(state: tuple[int, ...], week: tuple[int, ...], warnings: tuple[int, 
         "rejected_this_week": events["rejected"], "reopened_this_week": events["reopened"],
         "escalated_this_week": events["escalated"], "extended_this_week": events["extended"],
         "warned_this_week": events["warned"], "warnings": dict(zip(COLOURS, warnings, strict=True)),
+        "long_term_open": 0, "long_term_closed_this_week": 0,
     }  # fmt: skip
 
 
@@ -175,8 +193,13 @@ ROWS = {row[0]: row for row in UNITS}
 
 
 def rolled(code: str, quiet: bool) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A unit's figures, this week and last, as the table gives them."""
-    return both_weeks(ROWS[code][4:], quiet)
+    """A unit's figures, this week and last, as the table gives them; last week the week's staged ones were open."""
+    now, then = both_weeks(ROWS[code][4:], quiet)
+    going, staged = LONG_TERM.get(code, (0, 0))
+    staged = 0 if quiet else staged
+    return now | {"long_term_open": going, "long_term_closed_this_week": staged}, then | {
+        "long_term_open": going + staged
+    }
 
 
 def children(code: str) -> list[str]:
@@ -259,7 +282,8 @@ def lists(members: list[str], quiet: bool) -> dict[str, Any]:
     names = {row[0]: row[1] for row in UNITS}
     keys = ("reference", "source", "unit", "title", "severity", "assignee", "due_date", "status", "days_overdue",
             "measures", "warning")  # fmt: skip
-    ledger = [dict(zip(keys, row, strict=True)) for row in NAMED if row[2] in members]
+    ledger = [dict(zip(keys, row, strict=True)) | {"term": "fixed"} for row in NAMED if row[2] in members]
+    ledger += [dict(zip(keys, row, strict=True)) | {"term": "long"} for row in LONG_TERM_NAMED if row[2] in members]
     for code in members:
         ledger += filler(code, [e for e in ledger if e["unit"] == code], quiet)
     if quiet:
@@ -283,7 +307,7 @@ def lists(members: list[str], quiet: bool) -> dict[str, Any]:
 
 def later(entry: dict[str, Any]) -> dict[str, Any]:
     """A due date after the cut-off for a finding that was overdue, so that nothing is in a quiet week."""
-    return {"due_date": "2026-12-18"} if entry["due_date"] < "2026-11-23" else {}
+    return {"due_date": "2026-12-18"} if entry["due_date"] and entry["due_date"] < "2026-11-23" else {}
 
 
 def filler(code: str, named: list[dict[str, Any]], quiet: bool) -> list[dict[str, Any]]:
@@ -293,7 +317,7 @@ def filler(code: str, named: list[dict[str, Any]], quiet: bool) -> list[dict[str
     colours = [c for c in COLOURS for _ in range(figures_now["warnings"][c] - sum(e["warning"] == c for e in named))]
     entries = []
     titles = cycle(FILLER[len(code) % len(FILLER) :] + FILLER[: len(code) % len(FILLER)])
-    for n in range(figures_now["open"] - len(named)):
+    for n in range(figures_now["open"] - sum(e["status"] != "closed" for e in named)):
         title, severity, measures = next(titles)
         warning = colours[n] if n < len(colours) else None
         due = {"green": "2026-12-09", "yellow": "2026-11-29", "red": "2026-11-22", None: "2026-12-31"}[warning]
@@ -303,7 +327,8 @@ def filler(code: str, named: list[dict[str, Any]], quiet: bool) -> list[dict[str
         entries.append({"reference": reference, "source": "audit" if reference.startswith("SJ") else "inspection",
                         "unit": code, "title": title, "severity": severity, "assignee": PEOPLE[number % len(PEOPLE)],
                         "due_date": due, "status": status, "days_overdue": 0,
-                        "measures": measures if status == "rectified" else None, "warning": warning})  # fmt: skip
+                        "measures": measures if status == "rectified" else None, "warning": warning,
+                        "term": "fixed"})  # fmt: skip
     return entries
 
 

@@ -27,6 +27,8 @@ COUNTS = (
     "open",
     "awaiting_review",
     "overdue",
+    "long_term_open",
+    "long_term_closed_this_week",
     "rejected_this_week",
     "reopened_this_week",
     "escalated_this_week",
@@ -85,7 +87,8 @@ class Standing:
     source: str
     severity: str
     status: str
-    due_date: date
+    due_date: date | None  # None: a long-term item without a deadline
+    term: str = "fixed"  # or "long" (长期坚持): never overdue, never warned
     escalations: int = 0
     warning: str | None = None  # the highest level recorded for the current deadline
     this_week: Counter[str] = field(default_factory=Counter)
@@ -99,12 +102,19 @@ class Standing:
         counts["open"] += self.status in OPEN
         counts["awaiting_review"] += self.status == "rectified"
         counts["overdue"] += self.is_overdue(day)
+        counts["long_term_open"] += self.term == "long" and self.status in OPEN
         if self.warning_in_force():
             counts[f"warning {self.warning}"] += 1
         return counts
 
     def is_overdue(self, day: date) -> bool:
-        return self.status in WAITING_FOR_THE_FIX and self.due_date < day
+        """A long-term item never is, with a first stage's due date or without one."""
+        due = self.due_date
+        return self.status in WAITING_FOR_THE_FIX and self.term == "fixed" and due is not None and due < day
+
+    def listed_as_open(self) -> bool:
+        """In the open ledger: still open, or a long-term item closed in stages (阶段性销号), which goes on."""
+        return self.status in OPEN or (self.term == "long" and self.status == "closed")
 
     def warning_in_force(self) -> str | None:
         """The warning that stands while the unit's fix is awaited (none once the fix is reported or closed)."""
@@ -125,11 +135,14 @@ def stand(events: Iterable[Any], period: Period) -> Standing | None:
         if kind == "Issued":
             source, severity = str(event.source), str(event.severity)
             standing = Standing(event.reference, event.unit, source, severity, "issued", event.due_date)
+            standing.term = str(getattr(event, "term", "fixed"))  # events stored before terms had none
         assert standing is not None, f"{kind} before Issued"
         if kind == "Reviewed":
             accepted = str(event.outcome) == "accepted"
             standing.status = "closed" if accepted else "assigned"
             figure = "closed_this_week" if accepted else "rejected_this_week"
+            if accepted and standing.term == "long" and event.occurred_at >= period.start:
+                standing.this_week["long_term_closed_this_week"] += 1  # 阶段性销号
         else:
             standing.status = STATUS_AFTER.get(kind, standing.status)
             figure = WEEK_FIGURE.get(kind)
@@ -253,7 +266,7 @@ def circular(
     }
     if ledger:
         expected["ledger_scope"] = ledger
-        expected["ledger"] = ledger_rows([s for s in now if ledger == "all" or s.status in OPEN], day)
+        expected["ledger"] = ledger_rows([s for s in now if ledger == "all" or s.listed_as_open()], day)
     return expected
 
 
@@ -305,14 +318,15 @@ def rolls(units: Mapping[str, Mapping[str, Any]], settings: Mapping[str, Any]) -
 
 
 def ledger_rows(standings: list[Standing], day: date) -> list[tuple[Any, ...]]:
-    """One row a finding: reference, unit, status, due date, days overdue and the warning in force."""
+    """One row a finding: reference, unit, status, term, due date, days overdue and the warning in force."""
     return sorted(
         (
             s.reference,
             s.unit,
             s.status,
-            s.due_date.isoformat(),
-            (day - s.due_date).days if s.is_overdue(day) else 0,
+            s.term,
+            s.due_date.isoformat() if s.due_date else None,
+            (day - s.due_date).days if s.is_overdue(day) and s.due_date else 0,
             s.warning_in_force(),
         )
         for s in standings

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from domain.errors import RectifyError
 from domain.finding import Finding
-from domain.values import Actor, Outcome, Role, Severity, Source, WarningLevel
+from domain.values import Actor, Outcome, Role, Severity, Source, Term, WarningLevel
 from projections.circular import CircularSettings, weekly_circular
 from projections.view import wait_for
 from projections.weeks import Week
@@ -85,7 +85,7 @@ class Step:
     finding: int
     action: str
     minute: int
-    days: int = 0  # issue: from the issue date to the due date; extend: added to the due date
+    days: int | None = 0  # issue: from the issue date to the due date (None: none); extend: added to the due date
     level: str = ""  # warn: the colour
 
 
@@ -97,6 +97,7 @@ class Script:
     source: Source
     severity: Severity
     steps: list[Step]
+    term: Term = Term.FIXED
 
 
 minutes_in = st.one_of(st.integers(0, HORIZON - 1), st.sampled_from(BOUNDARIES))  # often right at a week boundary
@@ -104,12 +105,20 @@ minutes_in = st.one_of(st.integers(0, HORIZON - 1), st.sampled_from(BOUNDARIES))
 
 @st.composite
 def scripts(draw: st.DrawFn, finding: int, units: list[str]) -> Script:
-    """A finding's life: issue, then commands its status allows, at non-decreasing moments."""
+    """A finding's life: issue, then commands its status allows, at non-decreasing moments.
+
+    A long-term item (长期坚持) has a first stage's due date or none; it is never warned, and
+    without a deadline it has none to extend.
+    """
     minutes = sorted(draw(st.lists(minutes_in, min_size=1, max_size=7)))
-    steps = [Step(finding, "issue", minutes[0], draw(st.integers(0, 30)))]
+    term = draw(st.sampled_from([Term.FIXED, Term.FIXED, Term.LONG]))
+    due_days = draw(st.integers(0, 30) if term is Term.FIXED else st.one_of(st.none(), st.integers(0, 30)))
+    steps = [Step(finding, "issue", minutes[0], due_days)]
     status, warned = "issued", set()  # each colour once a deadline
+    barred = {"warn"} if term is Term.LONG else set()
+    barred |= {"extend"} if due_days is None else set()
     for minute in minutes[1:]:
-        actions = [a for a in ACTIONS[status] if a != "warn" or len(warned) < len(WarningLevel)]
+        actions = [a for a in ACTIONS[status] if a not in barred and (a != "warn" or len(warned) < len(WarningLevel))]
         if not actions:
             break
         action = draw(st.sampled_from(actions))
@@ -120,7 +129,7 @@ def scripts(draw: st.DrawFn, finding: int, units: list[str]) -> Script:
         if action in ("extend", "warn"):
             warned = {level} | warned if action == "warn" else set()
     unit = draw(st.sampled_from(units))
-    return Script(unit, draw(st.sampled_from(Source)), draw(st.sampled_from(Severity)), steps)
+    return Script(unit, draw(st.sampled_from(Source)), draw(st.sampled_from(Severity)), steps, term)
 
 
 @dataclass(frozen=True)
@@ -198,7 +207,7 @@ def register_units(application: Rectify, second_root: bool = False) -> None:
 def run(application: Rectify, findings: list[Script], order: list[Step], origin: datetime) -> list[datetime]:
     """Record the steps in order; the moments between them (and before the first) are returned."""
     ids: dict[int, UUID] = {}
-    due: dict[int, date] = {}
+    due: dict[int, date | None] = {}
     known = [recorded_moment()]
     for step in order:
         script = findings[step.finding]
@@ -217,13 +226,14 @@ def command(
     script: Script,
     options: CommandOptions,
     ids: dict[int, UUID],
-    due: dict[int, date],
+    due: dict[int, date | None],
 ) -> None:
     """Run one step as the person whose job it is."""
     if step.action == "issue":
-        due[step.finding] = options.occurred_at.astimezone(ZONE).date() + timedelta(days=step.days)
+        issued_on = options.occurred_at.astimezone(ZONE).date()
+        due[step.finding] = None if step.days is None else issued_on + timedelta(days=step.days)
         fields = {"source": script.source, "batch": "第三轮巡察", "title": "问题", "description": "说明"}
-        fields |= {"category": "作风建设", "severity": script.severity, "unit": script.unit}
+        fields |= {"category": "作风建设", "severity": script.severity, "unit": script.unit, "term": script.term}
         result = application.issue_finding(INSPECTOR, options, due_date=due[step.finding], **fields)
         ids[step.finding] = result.finding["id"]
         return
@@ -236,7 +246,9 @@ def command(
         outcome = Outcome.ACCEPTED if step.action == "accept" else Outcome.REJECTED
         application.review(id, REVIEWER, options, outcome=outcome, comment="意见")
     elif step.action == "extend":
-        due[step.finding] += timedelta(days=step.days)
+        extended = due[step.finding]
+        assert extended is not None and step.days is not None, "only a finding with a deadline is extended"
+        due[step.finding] = extended + timedelta(days=step.days)
         application.extend(id, INSPECTOR, options, due_date=due[step.finding], reason="延期")
     elif step.action == "escalate":
         application.escalate(id, INSPECTOR, options, note="督办")
@@ -331,8 +343,11 @@ def listing_differences(served: dict[str, Any], expected: dict[str, Any]) -> lis
     escalated = sorted(row["reference"] for row in served["escalated"])
     if escalated != expected["escalated"]:
         found.append(f"escalated: served {escalated}, expected {expected['escalated']}")
-    keys = ("reference", "unit", "status", "due_date", "days_overdue", "warning")
-    ledger = sorted(tuple(str(row[k]) if k == "due_date" else row[k] for k in keys) for row in served.get("ledger", []))
+    keys = ("reference", "unit", "status", "term", "due_date", "days_overdue", "warning")
+    ledger = sorted(
+        tuple(str(row[k]) if k == "due_date" and row[k] is not None else row[k] for k in keys)
+        for row in served.get("ledger", [])
+    )
     if "ledger" in expected and ledger != expected["ledger"]:
         found.append(f"ledger: served {ledger}, expected {expected['ledger']}")
     return found

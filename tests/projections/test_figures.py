@@ -143,7 +143,7 @@ def test_the_root_adds_up_to_the_whole(open_by_unit):
 
 
 def test_the_overdue_condition_in_sql_is_the_lifecycles():
-    assert lifecycle.overdue_sql("s.status", "s.due_date", ":day") in circular_queries.OVERDUE
+    assert lifecycle.overdue_sql("s.status", "s.due_date", "s.term", ":day") in circular_queries.OVERDUE
 
 
 def test_a_cycle_in_the_tree_ends_the_walk_instead_of_looping():

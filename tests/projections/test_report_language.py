@@ -62,7 +62,8 @@ def test_english_overview_reads_in_one_tense(circular):
         "As of 22 November, the whole system has received 160 findings (9 this week) and closed 100 "
         "(24 this week, besides 2 reopened after a look-back review found the problem back), with 3 withdrawn. "
         "Its rectification rate is 63.7%, up 11.0 points on last week. It has 57 findings still open, "
-        "11 of them awaiting review and 5 overdue, the same as last week."
+        "11 of them awaiting review and 5 overdue, the same as last week. 4 of the open findings are long-term "
+        "items, pursued in stages and never overdue; 2 have been closed for their current stage this week."
     )
 
 

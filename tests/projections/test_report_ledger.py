@@ -26,8 +26,8 @@ def texts(document) -> list[str]:
 def test_docx_attachment_lists_the_open_findings_it_is_given_and_says_so(circular):
     document = word(circular)
     lines = texts(document)
-    assert "附件：未销号问题清单" in lines
-    assert lines[lines.index("附件") + 1] == "未销号问题清单"
+    assert "附件：未销号及长期坚持问题清单" in lines
+    assert lines[lines.index("附件") + 1] == "未销号及长期坚持问题清单"
     ledger = document.tables[-1]
     assert len(ledger.rows) == 1 + len(circular["ledger"])
     assert document.sections[-1].orientation == WD_ORIENT.LANDSCAPE
@@ -55,16 +55,20 @@ def test_docx_without_a_ledger_has_no_attachment(circular):
 
 def test_docx_attachment_in_english(circular):
     lines = texts(word(circular, "en"))
-    assert "Attachment: Open findings" in lines and lines[lines.index("Attachment") + 1] == "Open findings"
+    assert (
+        "Attachment: Open and long-term findings" in lines
+        and lines[lines.index("Attachment") + 1] == "Open and long-term findings"
+    )
 
 
 def test_xlsx_ledger_has_a_title_row_with_the_week_and_the_moment_known(circular):
     sheet = workbook(circular).worksheets[0]
-    assert sheet.title == "未销号问题清单"
+    assert sheet.title == "未销号及长期坚持问题清单"
     title = sheet["A1"].value
-    assert "未销号问题清单" in title and "截至2026年11月22日（数据截至2026年11月23日09:00）" in title
+    assert "未销号及长期坚持问题清单" in title and "截至2026年11月22日（数据截至2026年11月23日09:00）" in title
     assert sheet.cell(2, 1).value == "序号" and sheet.cell(2, 2).value == "问题编号"
-    assert [sheet.cell(row, 1).value for row in range(3, sheet.max_row + 1)] == list(range(1, 58))
+    # the 57 open findings and the 2 long-term items closed in stages (阶段性销号) this week, which go on
+    assert [sheet.cell(row, 1).value for row in range(3, sheet.max_row + 1)] == list(range(1, 60))
     assert sheet.freeze_panes == "A3" and sheet.auto_filter.ref.startswith("A2:")
 
 
@@ -79,7 +83,7 @@ def test_xlsx_sheets_print_landscape_fit_to_width_with_their_header_on_each_page
 
 def test_xlsx_in_english_titles_its_sheets_in_english(circular):
     book = workbook(circular, "en")
-    assert book.sheetnames == ["Open findings", "Summary"]
+    assert book.sheetnames == ["Open and long-term findings", "Summary"]
     assert (
         book.worksheets[0]["A1"]
         .value.splitlines()[0]

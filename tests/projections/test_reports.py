@@ -98,7 +98,7 @@ def test_docx_ledger_is_a_landscape_attachment(circular):
     last = document.sections[-1]
     assert len(document.sections) == 2
     assert last.orientation == WD_ORIENT.LANDSCAPE and last.page_width > last.page_height
-    assert "附件" in texts(document) and "附件：未销号问题清单" in texts(document)
+    assert "附件" in texts(document) and "附件：未销号及长期坚持问题清单" in texts(document)
     ledger = document.tables[-1]
     assert len(ledger.rows) == 1 + len(circular["ledger"])
     first = [cell.text for cell in ledger.rows[1].cells]
@@ -157,8 +157,8 @@ LEDGER_HEADER = ("序号", "问题编号", "问题来源", "单位代码", "责�
 
 def test_xlsx_ledger_has_one_row_per_finding_under_the_header(circular):
     workbook = openpyxl.load_workbook(io.BytesIO(render_xlsx(circular)))
-    assert workbook.sheetnames == ["未销号问题清单", "汇总"]
-    rows = list(workbook["未销号问题清单"].values)
+    assert workbook.sheetnames == ["未销号及长期坚持问题清单", "汇总"]
+    rows = list(workbook["未销号及长期坚持问题清单"].values)
     assert rows[1] == LEDGER_HEADER
     assert len(rows) == 2 + len(circular["ledger"])
     first = dict(zip(LEDGER_HEADER, rows[2], strict=True))

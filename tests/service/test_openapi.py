@@ -11,8 +11,9 @@ from service.config import build_application, initialise_store, load_settings
 from tests.service.helpers import API, assert_error, last_position
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
-ISSUE_REQUIRED = {"source", "batch", "title", "severity", "unit", "due_date"}
-ISSUE_OPTIONAL = {"reference", "description", "category", "occurred_at"}
+ISSUE_REQUIRED = {"source", "batch", "title", "severity", "unit"}
+# due_date is required unless term is long (a long-term item): the service names it when it is missing for the default.
+ISSUE_OPTIONAL = {"reference", "description", "category", "occurred_at", "term", "due_date"}
 COMMAND_REQUIRED = {
     "assign": {"assignee"},
     "rectify": {"measures"},
@@ -89,6 +90,7 @@ def test_issue_schema_requires_what_the_contract_requires(spec):
     assert schema["properties"]["source"]["enum"] == ["inspection", "audit"]
     assert schema["properties"]["severity"]["enum"] == ["general", "serious", "major"]
     assert schema["properties"]["due_date"]["format"] == "date"
+    assert schema["properties"]["term"]["enum"] == ["fixed", "long"]
     assert schema["properties"]["occurred_at"]["format"] == "date-time"
 
 
@@ -112,7 +114,7 @@ def test_service_refuses_exactly_what_the_schemas_require(client, auth, issue, s
     finding = issue()
     before = last_position(application)
     body = assert_error(client.post(f"{API}/findings", json={}, headers=auth["admin"]), 422)
-    assert set(body["errors"]) == set(request_schema(spec, f"{API}/findings")["required"])
+    assert set(body["errors"]) == {*request_schema(spec, f"{API}/findings")["required"], "due_date"}  # term fixed
     for name in COMMAND_REQUIRED:
         response = client.post(f"{API}/findings/{finding['id']}/{name}", json={}, headers=auth["admin"])
         schema = request_schema(spec, f"{API}/findings/{{finding_id}}/{name}")
