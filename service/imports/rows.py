@@ -9,8 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import domain.values
-from domain.values import Source, Status
+from domain.values import Source, Status, Term
 from service.imports.cells import (
     LIMITS,
     Reading,
@@ -26,8 +25,6 @@ from service.imports.cells import (
 from service.imports.columns import CANONICAL
 from service.imports.units import UnitDirectory
 
-# Finding.issue compares the term with its enum's member: hand it the member once there is one.
-LONG_TERM = getattr(getattr(domain.values, "Term", None), "LONG", "long")
 SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 
 
@@ -112,7 +109,7 @@ def plan(reading: Reading) -> PlannedFinding:
         "due_date": due_date,
     }
     if long_term:
-        fields["term"] = LONG_TERM
+        fields["term"] = Term.LONG
     return PlannedFinding(
         sheet=reading.row.sheet,
         row=reading.row.number,
