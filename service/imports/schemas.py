@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import flask
-from marshmallow import RAISE, Schema, fields, validate
-from werkzeug.datastructures import CombinedMultiDict
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
 from domain.values import Source
 from service.blueprint import Blueprint, StrictJSONParser
@@ -32,6 +32,13 @@ class MultipartBlueprint(Blueprint):
     }
 
 
+def is_file(value: Any) -> bool:
+    """The form's `file` is an uploaded file, not a text field of that name."""
+    if not isinstance(value, FileStorage):
+        raise ValidationError("Send the ledger as a file (multipart/form-data).")
+    return True
+
+
 class ImportFormSchema(Schema):
     """The file and the choices sent beside it."""
 
@@ -40,6 +47,7 @@ class ImportFormSchema(Schema):
 
     file = fields.Raw(
         required=True,
+        validate=is_file,
         metadata={"type": "string", "format": "binary", "description": "The ledger: .xlsx, or .csv (UTF-8, GB18030)."},
     )
 

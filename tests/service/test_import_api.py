@@ -162,6 +162,8 @@ def test_a_unit_token_cannot_read_a_job_and_an_unknown_job_is_404(client: FlaskC
 def test_no_file_an_empty_one_or_an_old_xls_is_refused_at_once(client: FlaskClient, auth: dict, units) -> None:
     headers = auth["inspector"]
     assert_error(client.post(API, data={"dry_run": "true"}, headers=headers), 422, field="file")
+    assert_error(client.post(API, data={"file": "问题,责任单位"}, headers=headers), 422, field="file")
+    assert_error(client.post(API, data={"file": (io.BytesIO(b"x"), "a.csv"), "owner": "x"}, headers=headers), 422)
     empty = {"file": (io.BytesIO(b""), "ledger.csv")}
     assert_error(client.post(API, data=empty, headers=headers), 422, field="file")
     old = {"file": (io.BytesIO(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100)), "ledger.xls")}
