@@ -29,6 +29,7 @@ STATUS_WORDS: dict[Status, tuple[str, ...]] = {
         "整改完成",
         "已整改到位",
         "阶段性销号",
+        "closedforthisstage",
         "closed",
     ),
     Status.RECTIFIED: ("待审核", "待验收", "已提交", "awaitingreview"),

@@ -17,7 +17,7 @@ COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 MONTH_END = re.compile(r"^(?:(\d{4})\s*年)?\s*(\d{1,2})\s*月(?:底|末|份|前)?$")  # 3月底, 2026年3月
 DAY_OF_YEAR = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]$")  # 3月31日: that day of the issue year
 IMMEDIATE = ("立行立改", "立即整改", "即知即改")
-LONG_TERM = ("长期坚持", "长期整改", "持续整改", "长期")
+LONG_TERM = ("长期坚持", "长期整改", "持续整改", "长期", "long-term", "longterm")
 
 
 class NotADate(ValueError):
@@ -91,7 +91,7 @@ def read_date(value: object) -> date:
 def read_deadline(value: object) -> Deadline:
     """A due date in any form ledgers use (see docs/import.md)."""
     if isinstance(value, str):
-        text = re.sub(r"\s+", "", plain_text(value))
+        text = re.sub(r"\s+", "", plain_text(value)).lower()
         immediate = any(word in text for word in IMMEDIATE)
         long_term = any(word in text for word in LONG_TERM)
         if immediate or long_term:

@@ -55,8 +55,9 @@ def state(application: Rectify, reference: str) -> tuple[Any, ...]:
     return tuple(str(finding.get(key)) if finding.get(key) is not None else None for key in KEYS)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_exported_ledger_imports_back_with_the_same_findings_and_statuses(
-    client: FlaskClient, auth: dict, application: Rectify, projector: Any, empty_store: Rectify
+    client: FlaskClient, auth: dict, application: Rectify, projector: Any, empty_store: Rectify, lang: str
 ) -> None:
     application.register_unit(SETUP, code="SHY", name="上海研究院", parent="HQ")
     references = []
@@ -68,7 +69,8 @@ def test_the_exported_ledger_imports_back_with_the_same_findings_and_statuses(
     references += [row["reference"] for row in job["result"]["created"]]
 
     ledger = client.get(
-        f"/api/v1/circulars/weekly?week=2026-W27&format=xlsx&ledger=all&min_position={last_position(application)}",
+        f"/api/v1/circulars/weekly?week=2026-W27&format=xlsx&ledger=all&lang={lang}"
+        f"&min_position={last_position(application)}",
         headers=auth["inspector"],
     )
     assert ledger.status_code == 200, ledger.get_data(as_text=True)
