@@ -55,6 +55,11 @@ def import_command(args: argparse.Namespace) -> int:
             )
         except LedgerUnreadable as error:
             raise CommandError(f"{args.file}: {error}") from None
+    if not result.sheets:
+        raise CommandError(
+            f"{args.file}: no ledger found: no sheet has a header row (问题描述 or a synonym, and another column) "
+            "in its first rows"
+        )
     print_result(result)
     if args.report is not None:
         write_report(result, args.report)
@@ -69,7 +74,7 @@ class ProgressLine:
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
-        if done == total or now - self.last >= PROGRESS_EVERY:
+        if total and (done == total or now - self.last >= PROGRESS_EVERY):
             print(f"rows {done}/{total}", file=sys.stderr, flush=True)
             self.last = now
 

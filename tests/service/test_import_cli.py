@@ -112,3 +112,11 @@ def test_an_old_xls_or_a_missing_file_is_refused_in_one_line(store: Rectify, cap
     assert status == 1 and "save it as .xlsx" in err and len(err.splitlines()) == 1
     status, _, err = run(capsys, "import", str(tmp_path / "missing.xlsx"))
     assert status == 1 and "cannot read" in err and len(err.splitlines()) == 1
+
+
+def test_a_file_without_a_ledger_header_is_refused_in_one_line(store: Rectify, capsys, tmp_path: Path) -> None:
+    notes = tmp_path / "说明.csv"
+    notes.write_text("本表按季度更新\n序号,备注\n1,无\n", encoding="utf-8")
+    status, out, err = run(capsys, "import", str(notes))
+    assert (status, out) == (1, "")
+    assert err.startswith(f"rectify: error: {notes}: no ledger found") and len(err.splitlines()) == 1
