@@ -196,3 +196,17 @@ def test_a_job_is_answered_by_any_worker_and_reads_as_interrupted_once_it_stops_
     stalled = job | {"status": "running", "updated_at": (MOMENT - JOB_STALLED - timedelta(seconds=1)).isoformat()}
     assert interrupted(stalled, MOMENT) and not interrupted(stalled | {"updated_at": MOMENT.isoformat()}, MOMENT)
     assert not interrupted(job, MOMENT + JOB_STALLED * 2)
+
+
+def test_auditors_find_the_imported_steps_among_the_backdated_entries(
+    client: FlaskClient, auth: dict, units: Rectify, projector: Any
+) -> None:
+    imported(client, auth["inspector"], "audit.xlsx")
+    query = f"/api/v1/audit?backdated_over=100&finding=SJ-2025-001&min_position={last_position(units)}"
+    entries = client.get(query, headers=auth["auditor"]).get_json()["items"]
+    assert [(e["type"], e["actor"], e["role"]) for e in entries] == [
+        ("Issued", "inspector", "inspector"),
+        ("Assigned", "陈刚（台账导入）", None),
+        ("Rectified", "陈刚（台账导入）", None),
+        ("Reviewed", "inspector（台账导入）", None),
+    ]
