@@ -110,10 +110,13 @@ def cell(rows: list[list[Any]], row: int, column: int) -> Any:
 
 
 def csv_rows(data: bytes) -> list[list[Any]]:
-    """A CSV file's rows: UTF-8 with or without a byte order mark, else GB18030 (as Excel saves it in China)."""
+    """A CSV file's rows: UTF-8 with or without a byte order mark, UTF-16, else GB18030 (Excel's in China)."""
     text = decoded(data)
+    head = text[:4096]
+    delimiter = "\t" if head.count("\t") > head.count(",") else ","  # Excel's 'Unicode text' is tab-separated
     try:
-        return [[value if value.strip() else None for value in row] for row in csv.reader(io.StringIO(text))]
+        rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+        return [[value if value.strip() else None for value in row] for row in rows]
     except csv.Error as error:
         raise LedgerUnreadable(f"not a CSV file this import can read: {error}") from None
 
@@ -121,6 +124,8 @@ def csv_rows(data: bytes) -> list[list[Any]]:
 def decoded(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16, as Excel saves 'Unicode text'
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from domain.values import Severity, Source, Status
 from service.imports.columns import field_of, find_header
 from service.imports.dates import NotADate, read_date, read_deadline
+from service.imports.reading import read_sheets
 from service.imports.rows import ImportContext, LedgerRow, PlannedFinding, Refusal, interpret
 from service.imports.units import UnitDirectory, UnitNotMatched
 
@@ -216,3 +217,17 @@ def test_any_row_is_either_a_finding_or_a_refusal(description: str, unit: str, d
     if isinstance(outcome, PlannedFinding):
         assert outcome.fields["description"] and outcome.fields["title"]
         assert outcome.fields["due_date"] is None or outcome.fields["due_date"] >= outcome.issued_at.date()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "utf-16"])
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+def test_text_ledgers_are_read_in_each_encoding_and_separator_excel_saves(encoding: str, delimiter: str) -> None:
+    rows = [
+        ["整改台账"],
+        ["序号", "问题", "责任单位", "整改时限"],
+        ["1", "会议记录不全，缺少签字", "上海分公司", "2026年9月30日"],
+    ]
+    data = "\r\n".join(delimiter.join(row) for row in rows).encode(encoding)
+    (sheet,) = read_sheets(data)
+    assert sheet.rows == [["整改台账"], ["序号", "问题", "责任单位", "整改时限"],
+                          ["1", "会议记录不全，缺少签字", "上海分公司", "2026年9月30日"]]  # fmt: skip
