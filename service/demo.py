@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.errors import DuplicateUnit, DuplicateUser
-from domain.values import Actor, Outcome, Role, Severity, Source, unit_id
+from domain.values import Actor, Outcome, Role, Severity, Source, Term, unit_id
 from service.application import CommandOptions, Rectify
 
 SETUP = Actor("cli", Role.ADMIN)
@@ -33,6 +33,14 @@ PROBLEMS = {
     "工程项目": "工程项目未批先建 工程变更签证管理不规范 竣工决算办理滞后 规避招标化整为零".split(),
     "物资采购": "物资采购未按规定比价 供应商准入审核不严 库存物资积压 应急采购程序缺失".split(),
 }
+# Long-term items (长期坚持): problems whose fix is a standing mechanism, kept up in stages rather than done by a date.
+LONG_TERM_PROBLEMS = {
+    "作风建设": "落实中央八项规定精神长效机制不健全 形式主义官僚主义问题整治需持续推进".split(),
+    "财经管理": "财务内控长效机制有待健全 资金使用常态化监督机制不完善".split(),
+    "工程项目": "工程建设领域廉洁风险防控需长期坚持".split(),
+    "物资采购": "采购领域廉洁风险常态化防控机制不完善".split(),
+}
+LONG_TERM_SHARE = 0.08  # of the findings; half of them with a first stage's due date, half with none
 # Two rounds of each in the window: the earlier half of the findings came from the first.
 BATCHES = {
     Source.INSPECTION: ["{}年第三轮巡察", "{}年第四轮巡察"],
@@ -67,7 +75,8 @@ class Story:
     now: datetime
     unit: str
     at: datetime
-    due: date
+    due: date | None  # None: a long-term item without a deadline
+    term: Term = Term.FIXED
     steps: list[Step] = field(default_factory=list)
     id: UUID | None = None
     state: dict[str, Any] = field(default_factory=dict)
@@ -80,8 +89,8 @@ class Story:
 
     @property
     def due_at(self) -> datetime:
-        """The end of the working day the finding is due."""
-        return datetime.combine(self.due, time(18), tzinfo=self.at.tzinfo)
+        """The end of the working day the finding is due (a long-term item is held to no day)."""
+        return datetime.combine(self.due or date.max, time(18), tzinfo=self.at.tzinfo)
 
     def later(self, min_hours: float, max_days: float) -> datetime:
         """Some office-hours moment after the story's last event."""
@@ -171,6 +180,10 @@ def plan_story(rng: random.Random, now: datetime, start: datetime, units: list[s
     title = rng.choice(PROBLEMS[category])
     unit = rng.choice(units[1:])  # headquarters issues findings; it does not receive them
     story = Story(rng, now, unit, issued_at, issued_at.date() + timedelta(days=rng.randint(15, 60)))
+    if rng.random() < LONG_TERM_SHARE:
+        title = rng.choice(LONG_TERM_PROBLEMS[category])
+        story.term, story.due = Term.LONG, issued_at.date() + timedelta(days=rng.randint(60, 120))
+        story.due = story.due if rng.random() < 0.5 else None  # a first stage's date, or none
     half = 0 if issued_at < start + (now - start) / 2 else 1
     story.add(
         "issue_finding",
@@ -182,6 +195,7 @@ def plan_story(rng: random.Random, now: datetime, start: datetime, units: list[s
         batch=BATCHES[source][half].format(issued_at.year),
         severity=rng.choice(SEVERITIES),
         unit=unit,
+        term=story.term,
         due_date=story.due,
         description=f"{title}：经核查，该单位存在{title}问题，涉及金额{rng.randint(2, 300)}万元，相关制度执行不到位。",
     )
@@ -224,6 +238,8 @@ def fix_and_review(story: Story, reject_chance: float) -> Outcome | None:
 
 def chase(story: Story, fix_at: datetime) -> None:
     """Laggards: an extension granted near the deadline, a supervision notice (督办) after it."""
+    if story.term is Term.LONG or story.due is None:
+        return  # never overdue: nothing to chase
     if fix_at > story.due_at and story.rng.random() < 0.3:
         at = on_duty(max(story.at + HOUR, story.due_at - story.rng.uniform(1, 4) * DAY), story.rng)
         due = story.due + timedelta(days=story.rng.randint(15, 30))
@@ -242,6 +258,8 @@ def reopen(story: Story) -> bool:
     if not story.add("reopen", INSPECTOR, story.later(72, 20), reason="回头看发现问题反弹"):
         return False
     due = story.at.date() + timedelta(days=30)
+    if story.term is Term.LONG or story.due is None:
+        return True  # a long-term item goes on with its stages: no new deadline
     if due > story.due and story.add("extend", INSPECTOR, story.later(1, 1), due_date=due, reason="重新整改期限"):
         story.due = due
     return True

@@ -107,8 +107,9 @@ def signature(composer: Composer, circular: Mapping[str, Any], labels: Labels, f
         composer.blank()
         composer.paragraph(labels("attachment_note", name=name))
     composer.blank(2)
-    for line in (front.issuer, front.issued_on):
-        composer.paragraph(line, indent=False, align=RIGHT, grid=False).paragraph_format.right_indent = INDENT
+    for line, keep in ((front.issuer, True), (front.issued_on, False)):  # the office never parts from its date
+        signed = composer.paragraph(line, indent=False, align=RIGHT, keep=keep, grid=False)
+        signed.paragraph_format.right_indent = INDENT
     if seal := seal_token(circular):
         moment = labels.moment(circular["as_known_at"], circular["cutoff"])
         composer.blank()

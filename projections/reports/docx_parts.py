@@ -40,7 +40,7 @@ def progress(composer: Composer, circular: Mapping[str, Any], labels: Labels) ->
         line = labels("band_line", rule=rule, names=names or labels("none"))
         composer.paragraph([(labels.numbered(number, labels(band)) + labels("run_in"), SUBHEADING), (line, BODY)])
     if long_term := sentences.long_term_by_unit(circular, labels):
-        heading = labels.numbered(3, labels("long_term")) + labels("run_in")
+        heading = labels.numbered(3, labels("long_term_heading")) + labels("run_in")
         composer.paragraph([(heading, SUBHEADING), (long_term, BODY)])
 
 

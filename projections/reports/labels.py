@@ -59,7 +59,7 @@ LABEL_TEXT: dict[str, dict[str, Any]] = {
         "seal_note": "数据校验码：{seal}",
         "warn_short": {"red": "红", "yellow": "黄", "green": "绿"}, "warning_column": "{colour}预警",
         "long_term_open": "长期坚持", "long_term_closed_this_week": "本周阶段性销号", "long_term": "长期坚持",
-        "long_term_due": "长期坚持（首期 {due}）", "staged": "阶段性销号",
+        "long_term_due": "长期坚持（首期 {due}）", "staged": "阶段性销号", "long_term_heading": "长期坚持问题",
     },
     "en": {
         "number": "No.", "reference": "Reference", "source": "Source", "unit": "Unit code", "unit_name": "Unit",
@@ -93,6 +93,7 @@ LABEL_TEXT: dict[str, dict[str, Any]] = {
         "warn_short": {"red": "Red", "yellow": "Yellow", "green": "Green"}, "warning_column": "{colour} warnings",
         "long_term_open": "Long term", "long_term_closed_this_week": "Closed for a stage this week",
         "long_term": "Long-term", "long_term_due": "Long-term (first stage {due})", "staged": "Closed for this stage",
+        "long_term_heading": "Long-term items",
     },
 }  # fmt: skip
 

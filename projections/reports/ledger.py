@@ -85,12 +85,21 @@ def render_xlsx(circular: Mapping[str, Any], lang: str = "zh") -> bytes:
     return buffer.getvalue()
 
 
+def width(key: str, entries: list[Mapping[str, Any]], labels: Labels) -> float:
+    """A column's width; 整改时限 and 整改状态 widen to the words of long-term items (长期坚持（首期 2026-12-31）)."""
+    words = {"due_date": labels.time_limit, "status": labels.ledger_status}.get(key)
+    if words is None:
+        return WIDTHS[key]
+    texts = [words(entry.get(key), entry.get("term")) for entry in entries if entry.get("term") == "long"]
+    return max([WIDTHS[key], *(sum(2 if ord(ch) > 0x2E7F else 1 for ch in text) + 1 for text in texts)])
+
+
 def ledger_sheet(sheet: Worksheet, circular: Mapping[str, Any], labels: Labels) -> None:
     """One row a finding under the title and a frozen header; overdue rows shaded, warnings in their colour."""
     name = ledger_name(circular, labels)
     sheet.title = name[:31]
     start_sheet(sheet, sheet_title(circular, labels, name), labels.ledger_headers(),
-                [WIDTHS[key] for key in LEDGER_COLUMNS], labels)  # fmt: skip
+                [width(key, circular["ledger"], labels) for key in LEDGER_COLUMNS], labels)  # fmt: skip
     due, late = LEDGER_COLUMNS.index("due_date"), LEDGER_COLUMNS.index("days_overdue")
     entries = circular["ledger"]
     for row, entry in zip(ledger_rows(circular, labels), entries, strict=True):

@@ -13,7 +13,7 @@ from flask import current_app, request, url_for
 from flask.views import MethodView
 from werkzeug.exceptions import BadRequest
 
-from domain.values import Outcome
+from domain.values import Outcome, Term
 from service.application import Rectify
 from service.auth import current_actor
 from service.blueprint import Blueprint
@@ -162,6 +162,15 @@ def rectify(fields: dict[str, Any], finding_id: UUID) -> Any:
     """Report the fix: measures and evidence (unit)"""
     options, fields = command(fields)
     return answer(application().rectify(finding_id, current_actor(), options, **fields))
+
+
+@blp.amend_document
+def due_date_unless_long_term(components: dict[str, Any]) -> None:
+    """IssueSchema's rule across fields, in the document: a due date (not null), unless term is long (长期坚持)."""
+    components["Issue"]["anyOf"] = [
+        {"properties": {"due_date": {"type": "string", "format": "date"}}, "required": ["due_date"]},
+        {"properties": {"term": {"enum": [Term.LONG.value]}}, "required": ["term"]},
+    ]
 
 
 @blp.amend_document

@@ -244,5 +244,6 @@ def test_the_openapi_document_describes_terms(office):
     issue_schema = next(s for s in document["components"]["schemas"].values() if "batch" in s.get("required", []))
     assert issue_schema["properties"]["term"]["enum"] == ["fixed", "long"]
     assert "due_date" not in issue_schema["required"]
+    assert {"properties": {"term": {"enum": ["long"]}}, "required": ["term"]} in issue_schema["anyOf"]
     listing = document["paths"]["/api/v1/findings"]["get"]["parameters"]
     assert next(p for p in listing if p["name"] == "term")["schema"]["enum"] == ["fixed", "long"]
