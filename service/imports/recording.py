@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from domain.errors import DuplicateReference, RectifyError
@@ -40,12 +40,12 @@ class ImportResult:
                 "created": len(self.created),
                 "already_imported": len(self.already_imported),
                 "refused": len(self.refused),
-            },  # fmt: skip
+            },
             "sheets": self.sheets,
             "skipped_sheets": self.skipped_sheets,
             "created": self.created,
             "already_imported": self.already_imported,
-            "refused": [refusal.__dict__ for refusal in self.refused],
+            "refused": [asdict(refusal) for refusal in self.refused],
         }
 
 
