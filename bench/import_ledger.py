@@ -5,8 +5,9 @@ cells, dates in several forms, a status column: 40% 已完成, 30% 正在整改,
 a new store, and runs `rectify import` on it in a process of its own, showing the progress lines it prints on
 stderr as they come; then imports the same file again (every row already imported). Prints the times.
 
-Measured on 2026-11-30 (2 CPUs, load average 6–7 from other test runs; 20,000 rows, about 50,000 events):
-SQLite 94.5 s (212 rows/s), the same file again 16.8 s; PostgreSQL 482 s (41 rows/s), again 16.2 s. Each row
+Measured on 2026-11-30, 2 CPUs shared with other test runs (20,000 rows, about 50,000 events). First run, load
+average 6–7: SQLite 94.5 s (212 rows/s), again 16.8 s; PostgreSQL 482 s (41 rows/s), again 16.2 s. Second run,
+load average 4: SQLite 121 s (165 rows/s), again 11.7 s; PostgreSQL 155 s (129 rows/s), again 13.2 s. Each row
 is two to four commands of the application, each its own transaction (and, on PostgreSQL, the library's table
 lock and several round trips): that, not reading the file (about 4 s), is the time.
 """
