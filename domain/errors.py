@@ -115,3 +115,30 @@ class RecordBroken(RectifyError):
     """An aggregate's stored events are not in sequence: one was removed from the store (or put in)."""
 
     code = "record_broken"
+
+
+class EvidenceNotAttached(RectifyError):
+    """A fix names a file of evidence (by its sha256) that was never attached to the finding."""
+
+    code = "evidence_not_attached"
+    field = "evidence"
+
+
+class EvidenceTooLarge(RectifyError):
+    """A file of evidence is larger than RECTIFY_EVIDENCE_MAX_MB."""
+
+    code = "evidence_too_large"
+    field = "file"
+
+
+class EvidenceTypeNotAllowed(RectifyError):
+    """A file of evidence whose content is none of the allowed types (whatever its name says)."""
+
+    code = "evidence_type_not_allowed"
+    field = "file"
+
+
+class EvidenceNotFound(NotFound):
+    """No file with that sha256 is attached to the finding (or its bytes are not stored)."""
+
+    code = "evidence_not_found"

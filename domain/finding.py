@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -11,6 +14,7 @@ from domain.errors import (
     DeadlineNotLater,
     DueDateBeforeIssue,
     DueDateRequired,
+    EvidenceNotAttached,
     InvalidTransition,
     RoleNotPermitted,
     SeparationOfDuties,
@@ -144,8 +148,11 @@ class Finding(Aggregate):
     def rectify(
         self, *, measures: str, evidence: list[str], actor: Actor, occurred_at: datetime, now: datetime
     ) -> None:
-        """Report the fix: what was done and the evidence for it."""
+        """Report the fix: what was done and the evidence for it (a sha256 names a file attached before)."""
         self._check(actor, "rectify", "Rectified", occurred_at, now)
+        unattached = [item for item in evidence if EVIDENCE_SHA256.match(item) and item not in self.evidence_files]
+        if unattached:
+            raise EvidenceNotAttached(f"no file with sha256 {unattached[0]} is attached to this finding")
         self._rectified(measures=measures, evidence=list(evidence), actor=actor.name, occurred_at=occurred_at)
 
     def review(self, *, outcome: Outcome, comment: str, actor: Actor, occurred_at: datetime, now: datetime) -> None:
@@ -187,6 +194,39 @@ class Finding(Aggregate):
         if level in self.warnings:
             raise WarningAlreadyRecorded(f"{level} warning already recorded for due date {self.due_date}")
         self._warned(level=level, actor=actor.name, occurred_at=occurred_at)
+
+    def attach_evidence(  # noqa: PLR0913
+        self,
+        *,
+        sha256: str,
+        filename: str,
+        media_type: str,
+        size: int,
+        actor: Actor,
+        occurred_at: datetime,
+        now: datetime,
+    ) -> None:
+        """Attach a file of evidence (佐证材料) whose bytes are stored; the same file again records nothing."""
+        self.check_evidence_allowed(actor, occurred_at, now)
+        if sha256 in self.evidence_files:
+            return
+        self._evidence_attached(
+            sha256=sha256,
+            filename=filename,
+            media_type=media_type,
+            size=size,
+            actor=actor.name,
+            occurred_at=occurred_at,
+        )
+
+    def check_evidence_allowed(self, actor: Actor, occurred_at: datetime, now: datetime) -> None:
+        """The actor may attach evidence to the finding now (checked before any byte is stored, and again after)."""
+        self._check(actor, "attach evidence to", "EvidenceAttached", occurred_at, now)
+
+    @property
+    def evidence_files(self) -> Mapping[str, Mapping[str, Any]]:
+        """The files of evidence attached, by sha256: filename, media type and size."""
+        return vars(self).get("_evidence_files", {})
 
     def is_overdue_on(self, day: date) -> bool:
         """Overdue is derived: still open and the (extended) deadline has passed."""
@@ -250,10 +290,22 @@ class Finding(Aggregate):
         self.status = status_after("Withdrawn", self.status)
         self.last_occurred_at = occurred_at
 
+    @event("EvidenceAttached", topic="rectify:Finding.EvidenceAttached")
+    def _evidence_attached(  # noqa: PLR0913
+        self, sha256: str, filename: str, media_type: str, size: int, actor: str, occurred_at: datetime
+    ) -> None:
+        file = {"filename": filename, "media_type": media_type, "size": size}
+        self._evidence_files = {**self.evidence_files, sha256: file}
+        self.last_occurred_at = occurred_at
+
     @event("Warned", topic="rectify:Finding.Warned")
     def _warned(self, level: WarningLevel, actor: str, occurred_at: datetime) -> None:
         self.warnings = [*self.warnings, WarningLevel(level)]
         self.last_occurred_at = occurred_at
+
+
+# How an item of Rectified.evidence names an attached file rather than being free text.
+EVIDENCE_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def require_role(actor: Actor, action: str, *roles: Role) -> None:

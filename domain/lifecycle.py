@@ -48,6 +48,8 @@ STEPS: dict[str, Step] = {
     "Reopened": Step(frozenset({Status.CLOSED}), (Role.INSPECTOR,), Status.ASSIGNED),
     "Withdrawn": Step(OPEN, (Role.INSPECTOR,), Status.WITHDRAWN),
     "Warned": Step(IN_PROGRESS, (Role.SYSTEM,)),
+    # A file of evidence (佐证材料) attached by the unit while it works on the fix or waits for review.
+    "EvidenceAttached": Step(frozenset({Status.ASSIGNED, Status.RECTIFIED}), (Role.UNIT,)),
 }
 
 

@@ -111,6 +111,11 @@ class ReadModel(Projection[Any]):
         with self.moving(domain_event, tracking, level=level) as row:
             row.warnings = ",".join(filter(None, [row.warnings, level]))
 
+    @process_event.register(F.EvidenceAttached)
+    def _evidence_attached(self, domain_event: Any, tracking: Tracking) -> None:
+        with self.moving(domain_event, tracking):
+            pass  # a file of evidence: the status stays; the fact and the audit entry record it
+
     # Units.
 
     @process_event.register(U.Registered)

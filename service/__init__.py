@@ -53,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None, application: Rectify | None
 
     from service.audit.views import blp as audit
     from service.circulars.views import blp as circulars
+    from service.evidence.views import blp as evidence
     from service.findings.views import blp as findings
     from service.health import blp as health
     from service.imports.views import blp as imports
@@ -62,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None, application: Rectify | None
     api = RectifyApi(app)
     register_error_handlers(app)  # after the Api, whose own HTTP error handler these replace
     api.register_blueprint(findings, url_prefix="/api/v1/findings")
+    api.register_blueprint(evidence, url_prefix="/api/v1/findings")
     api.register_blueprint(units, url_prefix="/api/v1/units")
     api.register_blueprint(circulars, url_prefix="/api/v1/circulars")
     api.register_blueprint(integrity, url_prefix="/api/v1/audit")

@@ -35,6 +35,7 @@ from domain.values import (
 )
 from service.accounts import Accounts
 from service.commands import CommandOptions, CommandResult, Idempotency
+from service.evidence.attaching import EvidenceFiles
 from service.finding_values import finding_values, history_entry
 from service.loading import load
 from service.organisation import Organisation
@@ -49,7 +50,7 @@ SealMarks = Callable[[list[Notification]], dict[int, tuple[str | None, Any]]]
 CHANGE_ATTEMPTS = 16
 
 
-class Rectify(Organisation, Accounts, Application[UUID]):
+class Rectify(Organisation, Accounts, EvidenceFiles, Application[UUID]):
     """Issue findings, move them through their life, and read them back."""
 
     name = "Rectify"

@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "RECTIFY_VERIFY_EVERY": "3600",
     # The largest request body, in KB: a larger one is a 413 before it is read.
     "RECTIFY_MAX_BODY_KB": "1024",
+    # Files of evidence: the largest, in MB (a 413 beyond, before it is read), and the kinds allowed, by content.
+    "RECTIFY_EVIDENCE_MAX_MB": "20",
+    "RECTIFY_EVIDENCE_TYPES": "pdf,ofd,jpeg,png,docx,xlsx,zip",
     # Rate limits (`N/second|minute|hour`, or `off`): failed authentications per client address, requests per token.
     "RECTIFY_RATE_LIMIT_AUTH": "20/minute",
     "RECTIFY_RATE_LIMIT_TOKEN": "600/minute",

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from eventsourcing.persistence import MapperDeserialisationError, OperationalError, PersistenceError
-from flask import Flask, current_app, jsonify
+from flask import Flask, jsonify
 from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, TooManyRequests
 
@@ -15,6 +15,7 @@ from projections.listing import InvalidCursor
 from projections.view import ViewLagging
 from projections.weeks import InvalidWeek
 from service.auth import TooManyFailedAuthentications
+from service.request_limits import body_too_large_message
 from service.stores.outage import PAUSE, StoreUnreachable
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,9 @@ STATUS: dict[type[errors.RectifyError], int] = {
     errors.DueDateBeforeIssue: 422,
     errors.DueDateRequired: 422,
     errors.OccurredInFuture: 422,
+    errors.EvidenceNotAttached: 422,
+    errors.EvidenceTooLarge: 413,
+    errors.EvidenceTypeNotAllowed: 415,
 }
 
 HTTP_CODES = {
@@ -118,7 +122,7 @@ def register_error_handlers(app: Flask) -> None:
         elif status == 400 and "_body" in field_errors:
             message = "malformed request: " + "; ".join(map(str, field_errors["_body"]))
         elif status == 413:
-            message = f"the request body is larger than {current_app.config['MAX_CONTENT_LENGTH'] // 1024} KB"
+            message = body_too_large_message()
         response = jsonify(
             error_body(HTTP_CODES.get(status, error.name.lower().replace(" ", "_")), message, field_errors)
         )

@@ -6,7 +6,7 @@ import hashlib
 import math
 from typing import IO, cast
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Request, Response, current_app, request
 from flask_limiter import ApplicationLimit, Limiter, RequestLimit
 from limits import parse
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -16,6 +16,10 @@ from werkzeug.wsgi import LimitedStream, get_input_stream
 from service.auth import OPEN_PATHS, bearer_token, client_address, seconds_to_reset
 
 OFF = "off"
+# Routes whose bodies have a limit of their own (the settings key, in MB) instead of RECTIFY_MAX_BODY_KB.
+OWN_BODY_LIMITS = {"evidence.attach": "RECTIFY_EVIDENCE_MAX_MB"}
+# What a multipart body carries besides the file itself: its part headers, boundaries and small fields.
+MULTIPART_ALLOWANCE = 64 * 1024
 
 
 def install_request_limits(app: Flask) -> Limiter:
@@ -23,6 +27,7 @@ def install_request_limits(app: Flask) -> Limiter:
     settings = app.config
     app.config["MAX_CONTENT_LENGTH"] = int(settings["RECTIFY_MAX_BODY_KB"]) * 1024
     app.request_class = BoundedRequest
+    app.before_request(own_body_limit)
     storage = settings["RECTIFY_RATE_LIMIT_STORAGE"]
     # Memory counters are per worker process: each worker allows its share, so that together they
     # allow the configured rate (connections are spread over the workers by the kernel).
@@ -75,6 +80,40 @@ class BoundedRequest(Request):
         if self.content_length is None and "wsgi.input_terminated" in self.environ and limit is not None:
             return cast(IO[bytes], StreamedBodyLimit(self.environ["wsgi.input"], limit, is_max=True))
         return get_input_stream(self.environ, max_content_length=limit)
+
+    def _get_file_stream(
+        self, total_content_length: int | None, content_type: str | None, filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:  # fmt: skip
+        """A file part's temporary file, kept to be closed with the request (werkzeug leaves it open on a 413)."""
+        stream = super()._get_file_stream(total_content_length, content_type, filename, content_length)
+        self.__dict__.setdefault("_part_files", []).append(stream)
+        return stream
+
+    def close(self) -> None:
+        for stream in self.__dict__.pop("_part_files", []):
+            stream.close()
+        super().close()
+
+
+def own_body_limit() -> None:
+    """A route with a limit of its own (a file of evidence) bounds its body by that, before the body is read."""
+    key = OWN_BODY_LIMITS.get(request.endpoint or "")
+    if key is not None:
+        request.max_content_length = megabytes(current_app.config[key]) + MULTIPART_ALLOWANCE
+
+
+def megabytes(setting: object) -> int:
+    """A size setting in MB (decimals allowed), in bytes."""
+    return int(float(str(setting)) * 1024 * 1024)
+
+
+def body_too_large_message() -> str:
+    """What a 413 says: the limit of this route's bodies."""
+    key = OWN_BODY_LIMITS.get(request.endpoint or "")
+    if key is not None:
+        return f"the file is larger than {current_app.config[key]} MB ({key})"
+    return f"the request body is larger than {current_app.config['MAX_CONTENT_LENGTH'] // 1024} KB"
 
 
 def worker_count(setting: str) -> int:

@@ -11,6 +11,7 @@ from typing import Any
 from projections.sealer import verify
 from service.cli.common import CommandError, opened_store
 from service.config import load_settings
+from service.evidence.integrity import EvidenceCheck, check_evidence
 from service.read_store import open_seals
 
 PRINTED_SEAL = re.compile(r"^(\d{1,19}):([0-9a-f]{64})$")
@@ -42,15 +43,31 @@ def verify_command(args: argparse.Namespace) -> int:
             print(f"checked {checked:,} of {total:,} sealed records ({rate:,.0f}/s)", file=sys.stderr, flush=True)
 
         verdict = verify(application.recorder, seals, checkpoints=checkpoints, progress=progress)
-    took = time.monotonic() - started
+        took = time.monotonic() - started
+        evidence = check_evidence(application.evidence_store, application.recorder, application.mapper)
     if verdict.ok:
         head = f"; head {verdict.head.position}:{verdict.head.seal}" if verdict.head else ""
         pending = f"; {verdict.unsealed:,} records not sealed yet" if verdict.unsealed else ""
         confirmed = f"; {len(checkpoints)} printed seal(s) confirmed" if checkpoints else ""
         print(f"intact: {verdict.checked:,} records in {took:.1f} s{head}{confirmed}{pending}")
-        return 0
-    print(f"BROKEN at position {verdict.position}: {verdict.problem} ({verdict.checked:,} records intact before it)")
-    return 1
+    else:
+        print(
+            f"BROKEN at position {verdict.position}: {verdict.problem} ({verdict.checked:,} records intact before it)"
+        )
+    print_evidence_check(evidence)
+    return 0 if verdict.ok and evidence.ok else 1
+
+
+def print_evidence_check(evidence: EvidenceCheck) -> None:
+    """One line for the files of evidence, and one for each file that fails."""
+    if evidence.ok:
+        print(f"evidence intact: {evidence.checked:,} stored files hash to their sha256")
+        return
+    print(f"evidence BROKEN: {len(evidence.broken) + len(evidence.missing)} of the files fail")
+    for sha256 in evidence.broken:
+        print(f"  {sha256}: the stored bytes no longer hash to it")
+    for sha256 in evidence.missing:
+        print(f"  {sha256}: attached to a finding, but no bytes are stored")
 
 
 def printed_seal(text: str) -> tuple[int, str]:

@@ -31,10 +31,19 @@ class VerifyArgsSchema(Schema):
             raise ValidationError("give both position and seal, or neither", field_name="seal")
 
 
+class EvidenceVerdictSchema(Schema):
+    """The files of evidence: every stored file rehashed, every attached file looked up."""
+
+    ok = fields.Boolean(required=True)
+    checked = fields.Integer(metadata={"description": "Stored files read and rehashed."})
+    broken = fields.List(fields.String(), metadata={"description": "Stored files whose bytes no longer hash to it."})
+    missing = fields.List(fields.String(), metadata={"description": "Files attached to a finding with no bytes."})
+
+
 class VerdictSchema(Schema):
     """The chain holds (ok, how many records, its head) or where it first breaks and how."""
 
-    ok = fields.Boolean(required=True)
+    ok = fields.Boolean(required=True, metadata={"description": "The chain holds and every evidence file is intact."})
     checked = fields.Integer(metadata={"description": "Sealed records found intact before the answer."})
     head = fields.Nested(SealSchema, allow_none=True, metadata={"description": "The last intact seal."})
     unsealed = fields.Integer(metadata={"description": "Records stored after the last seal, not checked yet."})
@@ -43,3 +52,4 @@ class VerdictSchema(Schema):
         validate=validate.OneOf(("edited", "missing", "inserted", "checkpoint")),
         metadata={"description": "edited, missing or inserted record there; checkpoint: not the printed seal."},
     )
+    evidence = fields.Nested(EvidenceVerdictSchema)

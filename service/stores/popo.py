@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -10,14 +11,16 @@ from eventsourcing import popo
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Notification, StoredEvent
 
 from service.stores import IdempotencyRecord
+from service.stores.evidence import StoredFile, rechunked
 
 
 class POPORectifyRecorder(popo.POPOApplicationRecorder):
-    """The library's in-memory recorder, plus idempotency keys."""
+    """The library's in-memory recorder, plus idempotency keys and evidence files."""
 
     def __init__(self) -> None:
         super().__init__()
         self._idempotency: dict[str, IdempotencyRecord] = {}
+        self._evidence: dict[str, list[bytes]] = {}
 
     def _insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         record: IdempotencyRecord | None = kwargs.get("idempotency")
@@ -28,6 +31,33 @@ class POPORectifyRecorder(popo.POPOApplicationRecorder):
             if record is not None:
                 self._idempotency[record.key] = record
             return ids
+
+    def put_evidence(self, chunks: Iterable[bytes]) -> StoredFile:
+        """Keep bytes given in chunks under their sha256; the same bytes again keep nothing new."""
+        digest, kept = hashlib.sha256(), []
+        for chunk in rechunked(chunks):
+            digest.update(chunk)
+            kept.append(chunk)
+        file = StoredFile(digest.hexdigest(), sum(map(len, kept)))
+        with self._database_lock:
+            if file.sha256 in self._evidence:
+                return StoredFile(file.sha256, file.size, new=False)
+            self._evidence[file.sha256] = kept
+        return file
+
+    def evidence_size(self, sha256: str) -> int | None:
+        """The size of the kept bytes with this sha256 (None: not kept)."""
+        chunks = self._evidence.get(sha256)
+        return None if chunks is None else sum(map(len, chunks))
+
+    def evidence_chunks(self, sha256: str) -> Iterator[bytes]:
+        """The kept bytes with this sha256, a chunk at a time."""
+        yield from self._evidence.get(sha256, [])
+
+    def stored_evidence(self) -> Iterator[tuple[str, int]]:
+        """Every kept file's sha256 and size, in sha256 order."""
+        for sha256 in sorted(self._evidence):
+            yield sha256, sum(map(len, self._evidence[sha256]))
 
     def select_idempotency(self, key: str) -> IdempotencyRecord | None:
         """The record stored under a key, if any."""

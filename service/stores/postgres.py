@@ -13,11 +13,12 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from service.stores import IdempotencyRecord, idempotency_from_row, idempotency_row
+from service.stores.evidence import EvidenceTables, postgres_evidence
 from service.stores.polling import ListeningSubscription
 
 
-class PostgresRectifyRecorder(PostgresApplicationRecorder):
-    """The library's PostgreSQL recorder, plus an idempotency table beside the events."""
+class PostgresRectifyRecorder(EvidenceTables, PostgresApplicationRecorder):
+    """The library's PostgreSQL recorder, plus idempotency and evidence tables beside the events."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
@@ -29,6 +30,8 @@ class PostgresRectifyRecorder(PostgresApplicationRecorder):
                 "originator_id uuid NOT NULL, originator_version bigint NOT NULL)"
             ).format(table)
         )
+        creates, self.evidence_sql = postgres_evidence(self.datastore.schema, events_table_name.removesuffix("_events"))
+        self.sql_create_statements.extend(creates)
         self.insert_idempotency_statement = SQL("INSERT INTO {0} VALUES (%s, %s, %s, %s)").format(table)
         self.select_idempotency_statement = SQL("SELECT * FROM {0} WHERE key = %s").format(table)
         self.select_records_statement = SQL(

@@ -10,13 +10,15 @@ from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from service.stores import IdempotencyRecord, idempotency_from_row, idempotency_row
+from service.stores.evidence import SQLITE_CREATE_STATEMENTS, EvidenceTables, sqlite_statements
 from service.stores.polling import DEFAULT_POLL_INTERVAL, PollingSubscription
 
 
-class SQLiteRectifyRecorder(SQLiteApplicationRecorder):
-    """The library's SQLite recorder, plus the `idempotency_keys` table and a polling subscription."""
+class SQLiteRectifyRecorder(EvidenceTables, SQLiteApplicationRecorder):
+    """The library's SQLite recorder, plus the `idempotency_keys` table, evidence files and a polling subscription."""
 
     poll_interval = DEFAULT_POLL_INTERVAL
+    evidence_sql = sqlite_statements()
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -24,6 +26,7 @@ class SQLiteRectifyRecorder(SQLiteApplicationRecorder):
             "CREATE TABLE IF NOT EXISTS idempotency_keys ("
             "key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, "
             "originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL)",
+            *SQLITE_CREATE_STATEMENTS,
         ]
 
     def _insert_events(

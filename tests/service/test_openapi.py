@@ -43,7 +43,8 @@ def spec(documented_app) -> dict:
 
 
 def request_schema(spec: dict, path: str, method: str = "post") -> dict:
-    reference = spec["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    (body,) = spec["paths"][path][method]["requestBody"]["content"].values()  # JSON, or a multipart form
+    reference = body["schema"]["$ref"]
     return spec["components"]["schemas"][reference.rsplit("/", 1)[-1]]
 
 

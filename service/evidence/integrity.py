@@ -1,0 +1,72 @@
+"""Checking the files of evidence: every stored file still hashes to its sha256, every attached one is stored."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.persistence import ApplicationRecorder, Mapper
+
+from service.stores.evidence import EvidenceStore
+
+EVIDENCE_ATTACHED = "rectify:Finding.EvidenceAttached"
+PAGE_SIZE = 1000
+
+
+@dataclass
+class EvidenceCheck:
+    """How many stored files were read, which no longer hash to their sha256, and which attached ones are gone."""
+
+    checked: int = 0
+    broken: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.broken and not self.missing
+
+    def answer(self) -> dict[str, Any]:
+        """The check as the API and the command line state it."""
+        return {"ok": self.ok, "checked": self.checked, "broken": self.broken, "missing": self.missing}
+
+
+def check_evidence(
+    store: EvidenceStore,
+    recorder: ApplicationRecorder,
+    mapper: Mapper[Any],
+    progress: Callable[[int], None] | None = None,
+) -> EvidenceCheck:
+    """Hash every stored file a chunk at a time, and look up the bytes every EvidenceAttached event names."""
+    check = EvidenceCheck()
+    for sha256, size in store.stored_evidence():
+        digest, read = hashlib.sha256(), 0
+        for chunk in store.evidence_chunks(sha256):
+            digest.update(chunk)
+            read += len(chunk)
+        if digest.hexdigest() != sha256 or read != size:
+            check.broken.append(sha256)
+        check.checked += 1
+        if progress is not None and check.checked % 100 == 0:
+            progress(check.checked)
+    named = set()
+    for sha256 in attached_files(recorder, mapper):
+        if sha256 not in named and store.evidence_size(sha256) is None:
+            check.missing.append(sha256)
+        named.add(sha256)
+    return check
+
+
+def attached_files(recorder: ApplicationRecorder, mapper: Mapper[Any]) -> Iterator[str]:
+    """The sha256 every EvidenceAttached event in the log names, in log order, read a page at a time."""
+    after = 0
+    while True:
+        page = recorder.select_notifications(
+            start=after, limit=PAGE_SIZE, topics=[EVIDENCE_ATTACHED], inclusive_of_start=False
+        )
+        for notification in page:
+            yield mapper.to_domain_event(notification).sha256  # type: ignore[attr-defined]
+        if len(page) < PAGE_SIZE:
+            return
+        after = page[-1].id

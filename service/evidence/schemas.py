@@ -1,0 +1,73 @@
+"""What attaching a file of evidence takes and answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+from flask_smorest.fields import Upload
+from marshmallow import RAISE, Schema, ValidationError, fields
+from werkzeug.datastructures import CombinedMultiDict, FileStorage
+
+from service.blueprint import Blueprint, StrictJSONParser
+from service.findings.schemas import CommandResultSchema
+from service.schemas import moment_field
+
+MULTIPART = "form"  # in this blueprint, the whole multipart body: its fields and its file
+
+
+class MultipartParser(StrictJSONParser):
+    """The project's parser, reading a form's fields and its files together (flask-smorest documents one body)."""
+
+    def load_form(self, req: flask.Request, schema: Schema) -> Any:
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+class MultipartBlueprint(Blueprint):
+    """A blueprint whose `form` arguments are one request body, `multipart/form-data`, in the document."""
+
+    ARGUMENTS_PARSER = MultipartParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        MULTIPART: "multipart/form-data",
+    }
+
+
+class FilePart(Upload):
+    """A file part of the multipart body (a plain field of the same name is refused, not taken for a file)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> FileStorage:
+        if not isinstance(value, FileStorage):
+            raise ValidationError("Send the file as a file part of a multipart/form-data body.")
+        return value
+
+
+class EvidenceFormSchema(Schema):
+    """The file, as the multipart field `file`, and when it was attached."""
+
+    class Meta:
+        unknown = RAISE
+
+    occurred_at = moment_field("When the file was attached (ISO 8601 with offset); default now.")
+    file = FilePart(
+        required=True,
+        metadata={
+            "description": "PDF, OFD, JPEG, PNG, DOCX, XLSX or ZIP by default (told by content, not by name), "
+            "up to RECTIFY_EVIDENCE_MAX_MB."
+        },
+    )
+
+
+class EvidenceFileSchema(Schema):
+    """A file attached to a finding, as its EvidenceAttached event names it."""
+
+    sha256 = fields.String(metadata={"description": "The sha256 of the bytes, in hex: the file's name in the store."})
+    filename = fields.String()
+    media_type = fields.String()
+    size = fields.Integer(metadata={"description": "Bytes."})
+
+
+class EvidenceResultSchema(CommandResultSchema):
+    """The finding after the file was attached, and the file."""
+
+    file = fields.Nested(EvidenceFileSchema)
