@@ -130,6 +130,7 @@ def seed_demo(
     tokens = add_users(application)
     stories = [plan_story(rng, now, start, units) for _ in range(weeks * rng.randint(27, 33))]
     run(application, stories, progress or (lambda *counts: None))
+    attach_evidence_files(application, stories)
     statuses = Counter(story.state["status"].value for story in stories)
     overdue = sum(story.state["overdue"] for story in stories)
     return {
@@ -279,3 +280,29 @@ def run(application: Rectify, stories: list[Story], progress: Progress) -> None:
             result = getattr(application, step.command)(step.story.id, step.actor, options, **step.fields)
         step.story.state = result.finding
         progress(issued, len(stories), done, len(steps))
+
+
+def attach_evidence_files(application: Rectify, stories: list[Story]) -> int:
+    """Files of evidence (佐证材料) for about half the findings still being worked on: a report, sometimes a photo."""
+    from io import BytesIO
+
+    from service.evidence.samples import sample_pdf, sample_png
+    from service.evidence.types import MEDIA_TYPES, EvidencePolicy
+
+    policy = EvidencePolicy(20 * 1024 * 1024, frozenset(MEDIA_TYPES))
+    attached = 0
+    for story in stories:
+        if story.id is None or story.state["status"] not in ("assigned", "rectified") or story.rng.random() < 0.5:
+            continue
+        shade = story.rng.randint(60, 200)
+        files = [
+            (f"{story.unit}-整改报告.pdf", sample_pdf(f"Rectification report {story.state['reference']}")),
+            (f"{story.unit}-现场照片.png", sample_png(shade, shade + 40, 255 - shade)),
+        ]
+        for name, data in files[: story.rng.randint(1, 2)]:
+            options = CommandOptions()
+            application.attach_evidence(
+                story.id, story.rectifier, options, upload=BytesIO(data), filename=name, policy=policy
+            )
+            attached += 1
+    return attached

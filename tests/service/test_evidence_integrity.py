@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import tracemalloc
 
 import pytest
 
 from service.cli import main
+from service.config import build_application, load_settings
 from service.evidence.samples import sample_pdf, sample_png
 from tests.service.helpers import API, assigned, ok
 from tests.service.tampering import RawLog
@@ -112,3 +114,23 @@ def test_a_large_upload_and_its_download_are_never_held_whole_in_memory(client, 
     assert body["file"]["size"] == path.stat().st_size
     assert upload_peak < 4 * 1024 * 1024, f"uploading 15 MB peaked at {upload_peak / 1024 / 1024:.1f} MB"
     assert download_peak < 4 * 1024 * 1024, f"downloading 15 MB peaked at {download_peak / 1024 / 1024:.1f} MB"
+
+
+def test_the_demo_attaches_pdfs_and_photos_that_verify_and_download(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path}/demo.db"
+    monkeypatch.setenv("RECTIFY_DATABASE_URL", url)
+    assert main(["demo", "--weeks", "2"]) == 0
+    capsys.readouterr()
+    assert main(["verify"]) == 0
+    assert re.search(r"evidence intact: [1-9][0-9]* stored files", capsys.readouterr().out)
+    application = build_application(load_settings({"RECTIFY_DATABASE_URL": url}))
+    try:
+        events = [application.mapper.to_domain_event(n) for n in application.recorder.select_notifications(1, 10**6)]
+        attached = [event for event in events if type(event).__name__ == "EvidenceAttached"]
+        assert {event.media_type for event in attached} == {"application/pdf", "image/png"}
+        for event in attached:
+            data = b"".join(application.evidence_store.evidence_chunks(event.sha256))
+            assert hashlib.sha256(data).hexdigest() == event.sha256 and len(data) == event.size
+            assert data.startswith(b"%PDF-" if event.media_type == "application/pdf" else b"\x89PNG")
+    finally:
+        application.close()
