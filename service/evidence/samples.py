@@ -35,7 +35,8 @@ def sample_png(red: int, green: int, blue: int, width: int = 32, height: int = 2
     """A PNG of one colour (a photo's stand-in)."""
     row = b"\x00" + bytes((red, green, blue)) * width
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", zlib.compress(row * height))
+    image = png_chunk(b"IHDR", header) + png_chunk(b"IDAT", zlib.compress(row * height)) + png_chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + image
 
 
 def png_chunk(kind: bytes, data: bytes) -> bytes:

@@ -131,6 +131,7 @@ def test_the_demo_attaches_pdfs_and_photos_that_verify_and_download(tmp_path, mo
         for event in attached:
             data = b"".join(application.evidence_store.evidence_chunks(event.sha256))
             assert hashlib.sha256(data).hexdigest() == event.sha256 and len(data) == event.size
-            assert data.startswith(b"%PDF-" if event.media_type == "application/pdf" else b"\x89PNG")
+            whole = (b"%PDF-", b"%%EOF\n") if event.media_type == "application/pdf" else (b"\x89PNG", b"IEND\xaeB`\x82")
+            assert data.startswith(whole[0]) and data.endswith(whole[1])  # whole files, as viewers read them
     finally:
         application.close()
