@@ -270,14 +270,6 @@ def test_a_broken_rule_is_a_conflict_and_records_nothing(server: Server, tokens:
     assert server.call("GET", f"/api/v1/findings/{issued['id']}", tokens["bj.liu"])[1]["version"] == 1
 
 
-def test_sigterm_stops_the_master_and_its_workers_cleanly(server: Server) -> None:
-    workers = worker_pids(server.process.pid)
-    server.process.send_signal(signal.SIGTERM)
-    assert server.process.wait(timeout=20) == 0, server.log.read_text()
-    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
-    assert "Shutting down: Master" in server.log.read_text()
-
-
 def test_the_served_projector_seals_the_log_and_the_circular_carries_a_seal_verify_confirms(
     server: Server, tokens: dict[str, str]
 ) -> None:
@@ -300,3 +292,11 @@ def test_the_served_projector_seals_the_log_and_the_circular_carries_a_seal_veri
     assert status == 200 and verdict["ok"] is True, verdict
     printed = f"{seal['position']}:{seal['seal']}"
     assert "intact:" in server.rectify("verify", "--checkpoint", printed)
+
+
+def test_sigterm_stops_the_master_and_its_workers_cleanly(server: Server) -> None:
+    workers = worker_pids(server.process.pid)
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(timeout=20) == 0, server.log.read_text()
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    assert "Shutting down: Master" in server.log.read_text()
