@@ -11,7 +11,7 @@ from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
 from service.blueprint import Blueprint, StrictJSONParser
 from service.findings.schemas import CommandResultSchema
-from service.schemas import moment_field
+from service.schemas import DOCUMENTED_MOMENT, EARLIEST, LATEST, within_calendar
 
 MULTIPART = "form"  # in this blueprint, the whole multipart body: its fields and its file
 
@@ -48,7 +48,13 @@ class EvidenceFormSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    occurred_at = moment_field("When the file was attached (ISO 8601 with offset); default now.")
+    occurred_at = fields.AwareDateTime(  # a form field cannot be null: leave it out for now
+        validate=within_calendar,
+        metadata={
+            "description": f"When it was attached (ISO 8601 with offset); default now. Years {EARLIEST} to {LATEST}.",
+            "pattern": DOCUMENTED_MOMENT,
+        },
+    )
     file = FilePart(
         required=True,
         metadata={

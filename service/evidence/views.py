@@ -64,7 +64,7 @@ def expected_version(header: str | None) -> int | None:
 @document_upload_errors
 def attach(form: dict[str, Any], finding_id: UUID) -> Any:
     """Attach a file of evidence to the finding (unit); the same file again records nothing"""
-    options = CommandOptions(form["occurred_at"], expected_version(request.headers.get("If-Match")))
+    options = CommandOptions(form.get("occurred_at"), expected_version(request.headers.get("If-Match")))
     upload = form["file"]
     policy = EvidencePolicy.from_settings(current_app.config)
     attachment = application().attach_evidence(
