@@ -222,6 +222,7 @@ def ledger_list(states: list[dict[str, Any]], day: date, tree: Mapping[str, Any]
             "status": s["status"],
             "days_overdue": max((day - date.fromisoformat(s["due_date"])).days, 0) if s["overdue"] else 0,
             "measures": s["measures"],
+            "evidence": s["evidence"].split("\n") if s["evidence"] else [],  # file names, as attached by the cut-off
             "warning": s["warning"],  # the highest level recorded for the current deadline, while in progress
         }
         for s in states

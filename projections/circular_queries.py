@@ -27,9 +27,10 @@ STATE = (
 COUNTED = "unit, source, severity, status, due_date, term, warning"  # all in the covering index
 INDEXED = f"position, {COUNTED}"
 # What the lists show of a state beyond the covering index's columns.
-DETAILS = "x.position, x.finding_id, x.escalations, x.assignee, x.measures"
+DETAILS = "x.position, x.finding_id, x.escalations, x.assignee, x.measures, x.evidence"
 WHOLE_FACT = (
-    "s.finding_id, s.unit, s.source, s.severity, s.status, s.due_date, s.term, s.escalations, s.assignee, s.measures"
+    "s.finding_id, s.unit, s.source, s.severity, s.status, s.due_date, s.term, s.escalations, s.assignee, s.measures, "
+    "s.evidence"
 )
 OVERDUE = f"CASE WHEN {overdue_sql('s.status', 's.due_date', 's.term', ':day')} THEN 1 ELSE 0 END"
 # The warning in force: only while the fix is awaited (a closed finding keeps its last level in the facts).

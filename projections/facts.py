@@ -60,6 +60,7 @@ class FindingRow:
     extensions: int = 0
     warnings: str = ""
     term: str = "fixed"
+    evidence: str = ""  # the names of the files of evidence attached so far, one a line
 
 
 # A fact is one finding event and the state it left the finding in: a plain tuple in the order of
@@ -85,6 +86,7 @@ FACT_FIELDS = (
     "outcome",
     "level",
     "warning",
+    "evidence",
 )
 OCCURRED_AT, RECORDED_AT = FACT_FIELDS.index("occurred_at"), FACT_FIELDS.index("recorded_at")
 
@@ -142,6 +144,7 @@ def fact_of(row: FindingRow, event: Any, position: int, outcome: str | None = No
         outcome,
         level,
         warning_in_force(row.warnings),
+        row.evidence,
     )
 
 

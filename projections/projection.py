@@ -113,8 +113,8 @@ class ReadModel(Projection[Any]):
 
     @process_event.register(F.EvidenceAttached)
     def _evidence_attached(self, domain_event: Any, tracking: Tracking) -> None:
-        with self.moving(domain_event, tracking):
-            pass  # a file of evidence: the status stays; the fact and the audit entry record it
+        with self.moving(domain_event, tracking) as row:  # the status stays; the ledger names the files
+            row.evidence = "\n".join(filter(None, [row.evidence, domain_event.filename]))
 
     # Units.
 

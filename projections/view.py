@@ -48,12 +48,13 @@ def table_statements(t: dict[str, str], big: str) -> list[str]:
         f"status TEXT NOT NULL, issued_at {big} NOT NULL, issued_position {big} NOT NULL, "
         f"last_position {big} NOT NULL, version INTEGER NOT NULL, assignee TEXT, measures TEXT, "
         f"closed_at {big}, rejections INTEGER NOT NULL, reopenings INTEGER NOT NULL, "
-        "escalations INTEGER NOT NULL, extensions INTEGER NOT NULL, warnings TEXT NOT NULL, term TEXT NOT NULL)",
+        "escalations INTEGER NOT NULL, extensions INTEGER NOT NULL, warnings TEXT NOT NULL, term TEXT NOT NULL, "
+        "evidence TEXT NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS {t['facts']} (position {big} PRIMARY KEY, finding_id TEXT NOT NULL, "
         f"version INTEGER NOT NULL, type TEXT NOT NULL, occurred_at {big} NOT NULL, recorded_at {big} NOT NULL, "
         "unit TEXT NOT NULL, source TEXT NOT NULL, severity TEXT NOT NULL, status TEXT NOT NULL, "
         "due_date TEXT, term TEXT NOT NULL, escalations INTEGER NOT NULL, assignee TEXT, measures TEXT, outcome TEXT, "
-        f"level TEXT, warning TEXT, next_occurred_at {big}, next_recorded_at {big})",
+        f"level TEXT, warning TEXT, evidence TEXT NOT NULL, next_occurred_at {big}, next_recorded_at {big})",
         f"CREATE TABLE IF NOT EXISTS {t['units']} (position {big} PRIMARY KEY, code TEXT NOT NULL, "
         f"name TEXT NOT NULL, parent TEXT, recorded_at {big} NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS {t['audit']} (position {big} PRIMARY KEY, finding_id TEXT, reference TEXT, "
@@ -96,8 +97,8 @@ REPLACEMENT = "\ufffd"
 
 # The columns holding text taken from events (the others hold numbers, dates and names the service makes).
 TEXT_COLUMNS = {
-    "findings": ("reference", "batch", "title", "description", "category", "unit", "assignee", "measures"),
-    "facts": ("unit", "assignee", "measures"),
+    "findings": ("reference", "batch", "title", "description", "category", "unit", "assignee", "measures", "evidence"),
+    "facts": ("unit", "assignee", "measures", "evidence"),
     "units": ("code", "name", "parent"),
     "audit": ("reference", "unit", "actor"),
     "users": ("name", "unit"),

@@ -18,8 +18,9 @@ RANKING_FIGURES = ("issued_to_date", "closed_to_date", "open", "overdue")
 # 156 mm, the type area's width: rank, unit, four figures, rate, change; the unit column widens for long names.
 # (A ninth column, for long-term items, leaves an English unit edition no room: they follow in a line of their own.)
 RANKING = Columns((12, 36, 19, 19, 15, 15, 18, 22), names={1})
-# The attachment's columns: the ledger's, less the unit code; 243 mm, the landscape type area's width.
-ATTACHMENT_KEYS = tuple(key for key in LEDGER_COLUMNS if key != "unit")
+# The attachment's columns: the ledger's, less the unit code and the evidence files (named under the measures
+# instead: a thirteenth column leaves no room); 243 mm, the landscape type area's width.
+ATTACHMENT_KEYS = tuple(key for key in LEDGER_COLUMNS if key not in ("unit", "evidence"))
 ATTACHMENT = Columns(
     (10, 26, 12, 30, 46, 12, 15, 22, 15, 12, 11, 32), left={4, 11}, names={3}, wrapping={4, 11}, size=9
 )  # 小五: twelve columns on one landscape page
@@ -116,6 +117,9 @@ def attachment_row(number: int, entry: Mapping[str, Any], labels: Labels) -> lis
         cells[key] = getattr(labels, method)(entry.get(key))
     cells["status"] = labels.ledger_status(entry.get("status"), entry.get("term"))
     cells["due_date"] = labels.time_limit(entry.get("due_date"), entry.get("term"))
+    if entry.get("evidence"):
+        files = labels("evidence_line", names=labels("list_sep").join(entry["evidence"]))
+        cells["measures"] = "\n".join(filter(None, [cell_text(entry.get("measures")), files]))
     return [cells[key] if key in cells else cell_text(entry.get(key)) for key in ATTACHMENT_KEYS]
 
 

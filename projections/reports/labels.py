@@ -30,13 +30,14 @@ COLOURS = ("red", "yellow", "green")  # as a document names them: the most urgen
 
 # The ledger's columns, in order; `rectify import` reads the same headers back (序号 is not taken for a reference).
 LEDGER_COLUMNS = ("number", "reference", "source", "unit", "unit_name", "title", "severity", "assignee", "due_date",
-                  "status", "days_overdue", "warning", "measures")  # fmt: skip
+                  "status", "days_overdue", "warning", "measures", "evidence")  # fmt: skip
 
 LABEL_TEXT: dict[str, dict[str, Any]] = {
     "zh": {
         "number": "序号", "reference": "问题编号", "source": "问题来源", "unit": "单位代码", "unit_name": "责任单位",
         "title": "问题描述", "severity": "严重程度", "assignee": "责任人", "due_date": "整改时限",
         "status": "整改状态", "days_overdue": "逾期天数", "warning": "预警", "measures": "整改措施",
+        "evidence": "佐证材料", "evidence_line": "佐证材料：{names}",
         "escalations": "督办次数", "issued_this_week": "本周下发", "issued_to_date": "累计下发",
         "closed_this_week": "本周销号", "closed_to_date": "累计销号", "withdrawn_to_date": "累计撤回",
         "rectification_rate": "整改率", "open": "在改", "awaiting_review": "待审核", "overdue": "逾期",
@@ -65,6 +66,7 @@ LABEL_TEXT: dict[str, dict[str, Any]] = {
         "number": "No.", "reference": "Reference", "source": "Source", "unit": "Unit code", "unit_name": "Unit",
         "title": "Finding", "severity": "Severity", "assignee": "Assignee", "due_date": "Due date",
         "status": "Status", "days_overdue": "Days overdue", "warning": "Warning", "measures": "Measures",
+        "evidence": "Evidence files", "evidence_line": "Evidence: {names}",
         "escalations": "Escalations", "issued_this_week": "Issued this week", "issued_to_date": "Issued to date",
         "closed_this_week": "Closed this week", "closed_to_date": "Closed to date",
         "withdrawn_to_date": "Withdrawn to date", "rectification_rate": "Rectification rate", "open": "Open",

@@ -19,7 +19,8 @@ from projections.reports.sheets import HEADER_ROW, sheet_title, start_sheet, wri
 from projections.reports.summary import summary_sheet
 
 WIDTHS = {"number": 6, "reference": 15, "source": 9, "unit": 10, "unit_name": 22, "title": 44, "severity": 9,
-          "assignee": 10, "due_date": 12, "status": 10, "days_overdue": 9, "warning": 8, "measures": 40}  # fmt: skip
+          "assignee": 10, "due_date": 12, "status": 10, "days_overdue": 9, "warning": 8, "measures": 40,
+          "evidence": 30}  # fmt: skip
 WORDS = ("source", "severity", "status", "warning")
 SHORT = ("number", "source", "unit", "severity", "assignee", "due_date", "status", "days_overdue", "warning")
 CENTRED = frozenset(LEDGER_COLUMNS.index(key) for key in SHORT)
@@ -42,6 +43,7 @@ def ledger_rows(circular: Mapping[str, Any], labels: Labels) -> list[list[Any]]:
         cells = {**entry, "number": number, **{key: word(labels, key, entry.get(key)) for key in WORDS}}
         cells["status"] = labels.ledger_status(entry.get("status"), entry.get("term"))
         cells["due_date"] = labels.time_limit(entry.get("due_date"), entry.get("term"))
+        cells["evidence"] = labels("list_sep").join(entry.get("evidence") or [])
         rows.append([cells.get(key) for key in LEDGER_COLUMNS])
     return rows
 

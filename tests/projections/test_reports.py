@@ -152,7 +152,7 @@ def test_docx_in_english_keeps_the_layout_with_english_words(circular):
 
 
 LEDGER_HEADER = ("序号", "问题编号", "问题来源", "单位代码", "责任单位", "问题描述", "严重程度", "责任人", "整改时限",
-                 "整改状态", "逾期天数", "预警", "整改措施")  # fmt: skip
+                 "整改状态", "逾期天数", "预警", "整改措施", "佐证材料")  # fmt: skip
 
 
 def test_xlsx_ledger_has_one_row_per_finding_under_the_header(circular):
@@ -204,7 +204,7 @@ def test_csv_ledger_opens_in_excel_as_utf8_with_a_row_per_finding(circular):
     assert tuple(rows[0]) == LEDGER_HEADER and len(rows) == 1 + len(circular["ledger"])
     overdue = next(row for row in rows if row[1] == "XC-2026-0042")
     assert overdue[2:] == ["巡察", "BJ-01", "北京分公司第一项目部", "公务用车使用登记不规范，存在私车公养问题", "较重",
-                           "张伟", "2026-11-10", "整改中", "12", "红色", ""]  # fmt: skip
+                           "张伟", "2026-11-10", "整改中", "12", "红色", "", ""]  # fmt: skip
 
 
 def test_csv_ledger_in_english_and_with_formula_text_quoted(circular):
