@@ -29,6 +29,7 @@ def finding_values(finding: Finding, today: date) -> dict[str, Any]:
         "assignee": finding.assignee,
         "measures": finding.measures,
         "evidence": finding.evidence,
+        "files": [{"sha256": sha256, **file} for sha256, file in finding.evidence_files.items()],
         "rectified_by": finding.rectified_by,
         "issued_at": finding.issued_at,
         "closed_at": finding.closed_at,

@@ -10,7 +10,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
 from service.blueprint import Blueprint, StrictJSONParser
-from service.findings.schemas import CommandResultSchema
+from service.findings.schemas import CommandResultSchema, EvidenceFileSchema
 from service.schemas import DOCUMENTED_MOMENT, EARLIEST, LATEST, within_calendar
 
 MULTIPART = "form"  # in this blueprint, the whole multipart body: its fields and its file
@@ -62,15 +62,6 @@ class EvidenceFormSchema(Schema):
             "up to RECTIFY_EVIDENCE_MAX_MB."
         },
     )
-
-
-class EvidenceFileSchema(Schema):
-    """A file attached to a finding, as its EvidenceAttached event names it."""
-
-    sha256 = fields.String(metadata={"description": "The sha256 of the bytes, in hex: the file's name in the store."})
-    filename = fields.String()
-    media_type = fields.String()
-    size = fields.Integer(metadata={"description": "Bytes."})
 
 
 class EvidenceResultSchema(CommandResultSchema):

@@ -108,6 +108,15 @@ class ReasonSchema(CommandSchema):
     reason = text(2000)
 
 
+class EvidenceFileSchema(Schema):
+    """A file attached to a finding, as its EvidenceAttached event names it."""
+
+    sha256 = fields.String(metadata={"description": "The sha256 of the bytes, in hex: the file's name in the store."})
+    filename = fields.String()
+    media_type = fields.String()
+    size = fields.Integer(metadata={"description": "Bytes."})
+
+
 class FindingSchema(Schema):
     """A finding as it stands."""
 
@@ -127,6 +136,10 @@ class FindingSchema(Schema):
     assignee = fields.String(allow_none=True)
     measures = fields.String(allow_none=True)
     evidence = fields.List(fields.String())
+    files = fields.List(
+        fields.Nested(EvidenceFileSchema),
+        metadata={"description": "Files of evidence attached (佐证材料), oldest first."},
+    )
     rectified_by = fields.String(allow_none=True)
     issued_at = fields.AwareDateTime()
     closed_at = fields.AwareDateTime(allow_none=True)

@@ -42,3 +42,11 @@ def test_the_ledger_names_the_files_attached_to_each_finding(client, auth, issue
     document = docx.Document(io.BytesIO(ledger_of(client, auth, last["position"], "docx", "open").data))
     cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
     assert any("佐证材料：整改报告.pdf、现场照片.png" in text for text in cells)
+
+
+def test_the_finding_lists_its_files(client, auth, issue) -> None:
+    finding = issue()
+    assigned(client, auth, finding)
+    attached = ok(upload(client, finding, auth["bj"], sample_pdf("report"), filename="整改报告.pdf"), 201)
+    files = ok(client.get(f"{API}/findings/{finding['id']}", headers=auth["auditor"]))["files"]
+    assert files == [attached["file"]] and files[0]["filename"] == "整改报告.pdf"
