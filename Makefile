@@ -18,10 +18,14 @@ $(VENV)/.dev-installed: $(VENV)/.run-installed
 run: $(VENV)/.run-installed  ## install, then serve with gunicorn on the SQLite default (var/rectify.db)
 	$(VENV)/bin/rectify serve --bind $(BIND)
 
+# Test processes side by side (pytest-xdist): every test makes its own store, server and ports, so they share
+# nothing; two halve the run on a 2-CPU machine. TEST_WORKERS=0 runs them in this one process.
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.dev-installed  ## install, lint, then run every test on SQLite and PostgreSQL
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 # The moments test-dates runs the whole suite at, each in Shanghai's time: a Sunday night (still the afternoon
 # in UTC), a year's last minute (2027 in Shanghai a minute later, still 2026 in UTC), a Monday just after
@@ -33,7 +37,7 @@ RECTIFY_REQUIRE_POSTGRES ?= 1
 test-dates: $(VENV)/.dev-installed  ## run every test (both stores, e2e) with the clock at each of TEST_DATES
 	@failed=""; for moment in $(TEST_DATES); do \
 		printf '\n== RECTIFY_TEST_NOW=%s\n' "$$moment"; \
-		RECTIFY_TEST_NOW=$$moment RECTIFY_REQUIRE_POSTGRES=$(RECTIFY_REQUIRE_POSTGRES) $(VENV)/bin/pytest -q \
+		RECTIFY_TEST_NOW=$$moment RECTIFY_REQUIRE_POSTGRES=$(RECTIFY_REQUIRE_POSTGRES) $(VENV)/bin/pytest -q -n $(TEST_WORKERS) \
 			|| failed="$$failed $$moment"; \
 	done; \
 	if [ -n "$$failed" ]; then printf '\nfailed with RECTIFY_TEST_NOW at:%s\n' "$$failed"; exit 1; fi; \

@@ -11,6 +11,7 @@ import flask_smorest
 from marshmallow import RAISE
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
+from werkzeug.datastructures import CombinedMultiDict
 
 
 def lone_surrogates(data: Any) -> bool:
@@ -79,3 +80,23 @@ class Blueprint(flask_smorest.Blueprint):
         super().register_views_in_doc(api, app, spec, name=name, parameters=parameters)
         for amendment in self.amendments:
             amendment(spec.components.schemas)
+
+
+MULTIPART = "form"  # in a MultipartBlueprint, the whole multipart form: its fields and its files, one body
+
+
+class MultipartParser(StrictJSONParser):
+    """The project's parser, reading a form's fields and its files together (flask-smorest documents one body)."""
+
+    def load_form(self, req: flask.Request, schema: Any) -> Any:
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+class MultipartBlueprint(Blueprint):
+    """A blueprint whose `form` arguments are one request body, `multipart/form-data`, in the document."""
+
+    ARGUMENTS_PARSER = MultipartParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        MULTIPART: "multipart/form-data",
+    }

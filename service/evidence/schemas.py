@@ -4,33 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import flask
 from flask_smorest.fields import Upload
 from marshmallow import RAISE, Schema, ValidationError, fields
-from werkzeug.datastructures import CombinedMultiDict, FileStorage
+from werkzeug.datastructures import FileStorage
 
-from service.blueprint import Blueprint, StrictJSONParser
 from service.findings.schemas import CommandResultSchema, EvidenceFileSchema
 from service.schemas import DOCUMENTED_MOMENT, EARLIEST, LATEST, within_calendar
-
-MULTIPART = "form"  # in this blueprint, the whole multipart body: its fields and its file
-
-
-class MultipartParser(StrictJSONParser):
-    """The project's parser, reading a form's fields and its files together (flask-smorest documents one body)."""
-
-    def load_form(self, req: flask.Request, schema: Schema) -> Any:
-        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
-
-
-class MultipartBlueprint(Blueprint):
-    """A blueprint whose `form` arguments are one request body, `multipart/form-data`, in the document."""
-
-    ARGUMENTS_PARSER = MultipartParser()
-    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
-        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
-        MULTIPART: "multipart/form-data",
-    }
 
 
 class FilePart(Upload):

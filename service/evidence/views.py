@@ -13,13 +13,14 @@ from werkzeug.exceptions import BadRequest
 
 from service.application import Rectify
 from service.auth import current_actor
+from service.blueprint import MULTIPART, MultipartBlueprint
 from service.commands import CommandOptions
 from service.evidence import schemas
 from service.evidence.types import MEDIA_TYPES, EvidencePolicy
 from service.findings.views import IF_MATCH
 from service.schemas import ErrorSchema
 
-blp = schemas.MultipartBlueprint("evidence", __name__, description="Files of evidence (佐证材料) attached to findings.")
+blp = MultipartBlueprint("evidence", __name__, description="Files of evidence (佐证材料) attached to findings.")
 
 UPLOAD_ERRORS = {
     400: "The body is not multipart/form-data, or If-Match is malformed.",
@@ -58,7 +59,7 @@ def expected_version(header: str | None) -> int | None:
 
 
 @blp.route("/<uuid:finding_id>/evidence", methods=["POST"])
-@blp.arguments(schemas.EvidenceFormSchema, location=schemas.MULTIPART)
+@blp.arguments(schemas.EvidenceFormSchema, location=MULTIPART)
 @blp.response(201, schemas.EvidenceResultSchema)
 @blp.alt_response(200, schema=schemas.EvidenceResultSchema, description="The finding holds this file already.")
 @document_upload_errors

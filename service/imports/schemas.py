@@ -4,32 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import flask
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
-from werkzeug.datastructures import CombinedMultiDict, FileStorage
+from werkzeug.datastructures import FileStorage
 
 from domain.values import Source
-from service.blueprint import Blueprint, StrictJSONParser
 from service.schemas import PlainDict, text_rules
-
-MULTIPART = "form"  # in this blueprint, the whole multipart form: its fields and its files, one body
-
-
-class MultipartParser(StrictJSONParser):
-    """The project's parser, reading a form's fields and its files together (flask-smorest documents one body)."""
-
-    def load_form(self, req: flask.Request, schema: Schema) -> Any:
-        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
-
-
-class MultipartBlueprint(Blueprint):
-    """A blueprint whose `form` arguments are one request body, `multipart/form-data`, in the document."""
-
-    ARGUMENTS_PARSER = MultipartParser()
-    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
-        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
-        MULTIPART: "multipart/form-data",
-    }
 
 
 def is_file(value: Any) -> bool:

@@ -18,11 +18,12 @@ from domain.errors import RoleNotPermitted
 from domain.values import Actor, Role
 from service.application import Rectify
 from service.auth import current_actor
+from service.blueprint import MULTIPART, MultipartBlueprint
 from service.imports.importing import IMPORTER_ROLES, import_ledger
 from service.imports.jobs import ImportJobs, interrupted
 from service.imports.planning import ImportRequest
 from service.imports.reading import OLE_MAGIC, LedgerUnreadable
-from service.imports.schemas import MULTIPART, ImportFormSchema, ImportJobSchema, MultipartBlueprint
+from service.imports.schemas import ImportFormSchema, ImportJobSchema
 from service.schemas import ErrorSchema
 
 blp = MultipartBlueprint(
