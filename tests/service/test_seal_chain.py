@@ -185,10 +185,9 @@ def test_rectify_verify_refuses_a_checkpoint_not_as_printed(store_url, applicati
     assert "POSITION:SEAL" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # the guide's script reads a SQLite store
 def test_the_auditor_guides_own_recomputation_gives_the_served_head(application, store_url, log, tmp_path) -> None:
     """docs/audit.md shows how to recompute the chain with sqlite3 and hashlib alone: it must agree."""
-    if not store_url.startswith("sqlite:"):
-        pytest.skip("the guide's script reads a SQLite store")
     head = sealed(application, store_url)
     guide = (Path(__file__).parents[2] / "docs" / "audit.md").read_text(encoding="utf-8")
     script = guide.split("```python\n")[1].split("```")[0]
