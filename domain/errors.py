@@ -142,3 +142,10 @@ class EvidenceNotFound(NotFound):
     """No file with that sha256 is attached to the finding (or its bytes are not stored)."""
 
     code = "evidence_not_found"
+
+
+class LedgerTypeNotSupported(RectifyError):
+    """A ledger in a format the import does not read (an old binary .xls workbook)."""
+
+    code = "ledger_type_not_supported"
+    field = "file"

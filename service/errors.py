@@ -34,6 +34,7 @@ STATUS: dict[type[errors.RectifyError], int] = {
     errors.EvidenceNotAttached: 422,
     errors.EvidenceTooLarge: 413,
     errors.EvidenceTypeNotAllowed: 415,
+    errors.LedgerTypeNotSupported: 415,
 }
 
 HTTP_CODES = {

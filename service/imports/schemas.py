@@ -27,13 +27,17 @@ class ImportFormSchema(Schema):
     file = fields.Raw(
         required=True,
         validate=is_file,
-        metadata={"type": "string", "format": "binary", "description": "The ledger: .xlsx, or .csv (UTF-8, GB18030)."},
+        metadata={
+            "type": "string",
+            "format": "binary",
+            "minLength": 1,  # an empty file is refused (422), as the document says
+            "description": "The ledger: .xlsx, or .csv (UTF-8, GB18030); not empty.",
+        },
     )
 
     dry_run = fields.Boolean(load_default=False, metadata={"description": "Read and check every row, record nothing."})
-    source = fields.Enum(
-        Source, by_value=True, load_default=None, metadata={"description": "For rows without 问题来源."}
-    )
+    # No default: a form cannot send null, so the document must not offer it (absent means: none given).
+    source = fields.Enum(Source, by_value=True, metadata={"description": "For rows without 问题来源."})
     batch = fields.String(
         load_default=None,
         validate=text_rules(200, required=True),

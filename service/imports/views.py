@@ -14,7 +14,7 @@ from flask.views import MethodView
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
-from domain.errors import RoleNotPermitted
+from domain.errors import LedgerTypeNotSupported, RoleNotPermitted
 from domain.values import Actor, Role
 from service.application import Rectify
 from service.auth import current_actor
@@ -49,18 +49,20 @@ class Imports(MethodView):
     @blp.response(202, ImportJobSchema)
     @blp.alt_response(403, schema=ErrorSchema, description="Only inspectors and admins import ledgers.")
     @blp.alt_response(413, schema=ErrorSchema, description="The file is larger than 20 MB.")
-    @blp.alt_response(422, schema=ErrorSchema, description="No file, an empty one, or an old .xls workbook.")
+    @blp.alt_response(415, schema=ErrorSchema, description="An old .xls workbook: save it as .xlsx or CSV.")
+    @blp.alt_response(422, schema=ErrorSchema, description="No file, or an empty one.")
     def post(self, form: dict[str, Any]) -> Any:
         """Start importing a ledger (XLSX or CSV); GET the Location for progress and the result"""
         actor = current_actor()
         upload: FileStorage = form["file"]
         data = upload.read()
-        if not data or data.startswith(OLE_MAGIC):
+        if data.startswith(OLE_MAGIC):
+            raise LedgerTypeNotSupported("an old .xls workbook: save it as .xlsx or CSV")
+        if not data:
             from flask_smorest import abort
 
-            reason = "The file is empty." if not data else "An old .xls workbook: save it as .xlsx or CSV."
-            abort(422, messages={MULTIPART: {"file": [reason]}})
-        job_request = ImportRequest(data, upload.filename or "", form["source"], form["batch"], form["sheet"],
+            abort(422, messages={MULTIPART: {"file": ["The file is empty."]}})
+        job_request = ImportRequest(data, upload.filename or "", form.get("source"), form["batch"], form["sheet"],
                                     form["dry_run"])  # fmt: skip
         job = start(current_app._get_current_object(), job_request, actor)  # type: ignore[attr-defined]
         return job, 202, {"Location": url_for("imports.ImportJob", job_id=job["id"])}

@@ -58,7 +58,7 @@ SEMANTIC_CODES = {
 # says what one looks like, not which ones were handed out) and a position beyond the last recorded event.
 ABOUT_THE_STORE = {"cursor", "min_position"}
 # A file of evidence is refused for what its bytes are (a program, not a PDF), which no document can describe.
-ABOUT_THE_CONTENT = {"evidence_type_not_allowed"}
+ABOUT_THE_CONTENT = {"evidence_type_not_allowed", "ledger_type_not_supported"}
 
 
 @dataclass
@@ -182,8 +182,12 @@ def run(served: Served, mode: GenerationMode, examples: int) -> None:
         label = f"{case.method} {case.path}"
         served.cases[label] = served.cases.get(label, 0) + 1
         headers = {"Authorization": f"Bearer {served.tokens[role]}"}
+        # A form's fields carry text only: a generated non-string (false, 3) goes as its text, often a valid one,
+        # so an invalid multipart body cannot be told from a valid one; the other checks still hold for it.
+        form = not positive and case.media_type == "multipart/form-data"
+        skipped = [*excluded, schemathesis.checks.negative_data_rejection] if form else excluded
         try:
-            response = case.call_and_validate(headers=headers, excluded_checks=excluded)
+            response = case.call_and_validate(headers=headers, excluded_checks=skipped)
         except FailureGroup as failures:
             served.failures.append(f"{mode.value} {label} as {role}: {failures}")
             return

@@ -167,7 +167,8 @@ def test_no_file_an_empty_one_or_an_old_xls_is_refused_at_once(client: FlaskClie
     empty = {"file": (io.BytesIO(b""), "ledger.csv")}
     assert_error(client.post(API, data=empty, headers=headers), 422, field="file")
     old = {"file": (io.BytesIO(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100)), "ledger.xls")}
-    assert "xlsx" in assert_error(client.post(API, data=old, headers=headers), 422, field="file")["errors"]["file"][0]
+    refused = assert_error(client.post(API, data=old, headers=headers), 415, "ledger_type_not_supported", field="file")
+    assert "xlsx" in refused["message"]
 
 
 def test_a_file_that_is_no_ledger_fails_the_job_with_the_reason(client: FlaskClient, auth: dict, units) -> None:
