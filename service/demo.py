@@ -130,7 +130,7 @@ def seed_demo(
     tokens = add_users(application)
     stories = [plan_story(rng, now, start, units) for _ in range(weeks * rng.randint(27, 33))]
     run(application, stories, progress or (lambda *counts: None))
-    attach_evidence_files(application, stories)
+    files = attach_evidence_files(application, stories)
     statuses = Counter(story.state["status"].value for story in stories)
     overdue = sum(story.state["overdue"] for story in stories)
     return {
@@ -138,6 +138,8 @@ def seed_demo(
         "findings": len(stories),
         "statuses": statuses,
         "overdue": overdue,
+        "long_term": sum(story.term is Term.LONG for story in stories),
+        "evidence_files": files,
         "events": sum(len(story.steps) for story in stories),
         "tokens": tokens,
     }

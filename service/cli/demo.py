@@ -16,7 +16,8 @@ def demo_command(args: argparse.Namespace) -> int:
         summary = seed_demo(application, weeks=args.weeks, seed=args.seed, progress=print_progress)
     statuses = ", ".join(f"{status} {count}" for status, count in sorted(summary["statuses"].items()))
     print(f"seeded {summary['units']} units, {summary['findings']} findings, {summary['events']} events")
-    print(f"findings now: {statuses}; overdue {summary['overdue']}")
+    print(f"findings now: {statuses}; overdue {summary['overdue']}; long-term {summary['long_term']}")
+    print(f"files of evidence attached: {summary['evidence_files']}")
     print("demo users (tokens are shown this once):")
     for name, role, unit, token in summary["tokens"]:
         who = f"{role.value} {unit}" if unit else role.value

@@ -175,6 +175,8 @@ def test_demo_seeds_a_unit_tree_findings_and_a_user_for_every_role(demo: tuple[R
     units = {unit["code"]: unit["parent"] for unit in application.list_units()}
     assert len(units) == 26 and units["HQ"] is None and units["BJ"] == "HQ" and units["BJ-01"] == "BJ"
     assert 150 <= int(re.search(r"seeded 26 units, (\d+) findings", out).group(1)) <= 210
+    assert int(re.search(r"long-term (\d+)", out).group(1)) > 0
+    assert int(re.search(r"files of evidence attached: (\d+)", out).group(1)) > 0
     actors = [application.authenticate(token) for token in re.findall(r"rfy_\S+", out)]
     assert {actor.role for actor in actors} == set(Role) - {Role.SYSTEM}
     assert Actor("bj.liu", Role.UNIT, "BJ") in actors
