@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from domain.lifecycle import overdue_sql
+from domain.lifecycle import IN_PROGRESS, overdue_sql, sql_in, terms_sql
 from projections.view import ReadModelSQL
 
 MAX_PAGE = 200
@@ -36,6 +36,10 @@ class FindingFilter:
     assignee: str | None = None
     overdue: bool | None = None
     q: str | None = None
+    # The 工作台's queues: still in progress and warned (预警函) or escalated; sent back by a reviewer at least once.
+    warned: bool | None = None
+    escalated: bool | None = None
+    rejected: bool | None = None
 
 
 def encode_cursor(position: int) -> str:
@@ -73,6 +77,13 @@ def list_findings(
     return page, encode_cursor(page[-1]["issued_position"]) if more and page else None
 
 
+def count_findings(view: ReadModelSQL, where: FindingFilter, today: date) -> int:
+    """How many findings a filter selects (the same conditions as the list)."""
+    clauses, params = conditions(where, today)
+    sql = "SELECT COUNT(*) AS n FROM {findings}" + (" WHERE " + " AND ".join(clauses) if clauses else "")
+    return int(view.select(sql, params)[0]["n"])
+
+
 def conditions(where: FindingFilter, today: date) -> tuple[list[str], dict[str, Any]]:
     """SQL conditions and parameters for a filter."""
     clauses: list[str] = []
@@ -90,9 +101,26 @@ def conditions(where: FindingFilter, today: date) -> tuple[list[str], dict[str, 
         overdue = overdue_sql("status", "due_date", "term", ":today")
         clauses.append(overdue if where.overdue else f"NOT {overdue}")
         params["today"] = today.isoformat()
+    clauses += queue_conditions(where)
     if where.q:
         pattern = "%" + where.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         fields = ("reference", "title", "description")
         clauses.append("(" + " OR ".join(f"LOWER({f}) LIKE :q ESCAPE '\\'" for f in fields) + ")")
         params["q"] = pattern
     return clauses, params
+
+
+def queue_conditions(where: FindingFilter) -> list[str]:
+    """Conditions of the 工作台's queues; warnings and escalations matter only while the unit's fix is awaited."""
+    waiting = f"{sql_in('status', IN_PROGRESS)} AND {terms_sql('term')}"
+    queues = {
+        "warned": f"({waiting} AND warnings <> '')",
+        "escalated": f"({sql_in('status', IN_PROGRESS)} AND escalations > 0)",
+        "rejected": "rejections > 0",
+    }
+    clauses = []
+    for name, condition in queues.items():
+        wanted = getattr(where, name)
+        if wanted is not None:
+            clauses.append(condition if wanted else f"NOT {condition}")
+    return clauses

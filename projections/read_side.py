@@ -20,7 +20,7 @@ from projections.circular import CircularSettings, weekly_circular
 from projections.circular_units import unit_tree
 from projections.facts import micros, moment
 from projections.figures import lineage
-from projections.listing import FindingFilter, list_findings
+from projections.listing import FindingFilter, count_findings, list_findings
 from projections.seal_store import SealStore
 from projections.sealer import marks
 from projections.sealing import Mark
@@ -108,6 +108,11 @@ class ReadSide:
         units = self.units_in_scope(actor, unit)
         rows, next_cursor = list_findings(self.view, FindingFilter(units=units, **where), today, cursor, limit)
         return FindingPage([finding_summary(row, today) for row in rows], next_cursor, self.position())
+
+    def count_findings(self, actor: Actor, *, unit: str | None = None, **where: Any) -> int:
+        """How many findings within the actor's scope a filter selects, overdue as of today."""
+        units = self.units_in_scope(actor, unit)
+        return count_findings(self.view, FindingFilter(units=units, **where), self.today())
 
     def audit(self, actor: Actor, /, *, unit: str | None, cursor: str | None, limit: int, **where: Any) -> AuditPage:
         """A page of audit entries within the actor's scope (a unit token sees its subtree's), in log order."""

@@ -11,6 +11,7 @@ from service.api_docs import install_api_docs
 from service.application import Rectify
 from service.auth import install_authentication
 from service.config import build_application, load_settings
+from service.console import install_console
 from service.errors import register_error_handlers
 from service.read_store import open_read_side
 from service.request_limits import install_request_limits
@@ -71,4 +72,5 @@ def create_app(config: dict[str, Any] | None = None, application: Rectify | None
     api.register_blueprint(imports, url_prefix="/api/v1/imports")
     app.register_blueprint(health)
     install_api_docs(app)  # Swagger UI from installed files (flask-smorest's loads it from a CDN)
+    install_console(app)  # /console: sign-in into a session cookie, CSRF on its forms only
     return app

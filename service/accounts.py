@@ -88,3 +88,12 @@ class Accounts(_Base):
         if user.revoked:
             raise NotAuthenticated("the bearer token was revoked")
         return user.actor
+
+    def session_actor(self, name: str, hashed_token: str) -> Actor:
+        """The actor a console session stands for, while the token it was signed in with is still the user's."""
+        user = load(self.repository, user_id(name), User)
+        if user is None or not hmac.compare_digest(user.token_hash, hashed_token):
+            raise NotAuthenticated("the session's user is unknown")
+        if user.revoked:
+            raise NotAuthenticated("the session's token was revoked")
+        return user.actor

@@ -53,6 +53,12 @@ DEFAULTS: dict[str, Any] = {
     # Where the counters live: `memory://` (per worker, each worker allowing its share of the limit) or
     # a shared flask-limiter storage such as `redis://host:6379` when several hosts serve one store.
     "RECTIFY_RATE_LIMIT_STORAGE": "memory://",
+    # The console's session cookies: the key that signs them (empty: a random one per process, which
+    # `rectify serve` makes once for all its workers), how long a sign-in lasts, and whether the cookie is
+    # sent over HTTPS only (set 1 behind TLS).
+    "RECTIFY_SECRET_KEY": "",
+    "RECTIFY_SESSION_HOURS": "8",
+    "RECTIFY_SECURE_COOKIES": "0",
     # The worker processes sharing one host's memory counters (gunicorn's own variable for its worker count,
     # which `rectify serve` sets to its --workers); empty: one.
     "WEB_CONCURRENCY": "",

@@ -23,7 +23,13 @@ PAGE_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
+# The console's pages post their forms to the console itself, and run no script at all.
+CONSOLE_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 DOCS_PATH = "/api/v1/docs"
+CONSOLE_PATH = "/console"
 
 
 class StdoutHandler(logging.StreamHandler):
@@ -61,10 +67,13 @@ def install_request_log(app: Flask) -> None:
 def secure(response: Response) -> None:
     """nosniff everywhere; API answers are never cached; pages may not be framed or run foreign scripts."""
     response.headers["X-Content-Type-Options"] = "nosniff"
+    console = request.path.startswith(CONSOLE_PATH)
     if request.path.startswith("/api/") and not request.path.startswith(f"{DOCS_PATH}/assets/"):
         response.headers["Cache-Control"] = "no-store"
+    if console and not request.path.startswith(f"{CONSOLE_PATH}/static/"):
+        response.headers["Cache-Control"] = "no-store"  # a user's pages stay out of shared and back-button caches
     if response.mimetype == "text/html":
-        response.headers["Content-Security-Policy"] = PAGE_POLICY
+        response.headers["Content-Security-Policy"] = CONSOLE_POLICY if console else PAGE_POLICY
         response.headers["X-Frame-Options"] = "DENY"
 
 

@@ -22,6 +22,7 @@ def demo_command(args: argparse.Namespace) -> int:
     for name, role, unit, token in summary["tokens"]:
         who = f"{role.value} {unit}" if unit else role.value
         print(f"  {name:<10} {who:<16} {token or '(existed already; token not shown)'}")
+    print("sign in to the web console at /console/login with a user's name and token")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 from urllib.parse import urlsplit
 
@@ -33,6 +34,9 @@ def serve(args: argparse.Namespace) -> int:
     sys.stderr.flush()
     command = gunicorn_command(args.bind, args.workers)
     os.environ["WEB_CONCURRENCY"] = str(args.workers)  # each worker's share of the rate limits counts on it
+    # One key for every worker, so a console session signed by one is read by the others (until a restart).
+    if not os.environ.get("RECTIFY_SECRET_KEY", "").strip():
+        os.environ["RECTIFY_SECRET_KEY"] = secrets.token_urlsafe(32)
     os.execv(command[0], command)
     return 0  # not reached: execv replaces this process
 

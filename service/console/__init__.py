@@ -1,0 +1,31 @@
+"""The web console (`/console`): server-rendered pages for the people who do the work, on the same application."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+
+def install_console(app: Flask) -> None:
+    """Session cookies, CSRF protection of the console's forms, and the console's pages."""
+    settings = app.config
+    app.secret_key = settings["RECTIFY_SECRET_KEY"].strip() or secrets.token_urlsafe(32)  # see docs/decisions.md
+    app.config.update(
+        SESSION_COOKIE_NAME="rectify_console",
+        SESSION_COOKIE_PATH="/console",  # never sent to the API, which reads bearer tokens only
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings["RECTIFY_SECURE_COOKIES"].strip().lower() in ("1", "true", "yes"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=float(settings["RECTIFY_SESSION_HOURS"])),
+        # Only the console's forms are checked (its blueprint calls `protect`): the API takes no cookies.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,  # a form's token lasts as long as the session it belongs to
+    )
+    app.extensions["csrf_protect"] = CSRFProtect(app)
+
+    from service.console.views import blp
+
+    app.register_blueprint(blp)

@@ -1,0 +1,192 @@
+"""The web console (`/console`): sign-in into a session cookie, CSRF on its forms, the 工作台's counts."""
+
+from __future__ import annotations
+
+import re
+from uuid import UUID
+
+from flask.testing import FlaskClient
+
+from domain.values import WarningLevel
+from service import create_app
+from tests.service.helpers import API, assigned, command, days_from_today, ok, rectified
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+QUEUE = re.compile(
+    r'data-queue="(\w+)">\s*<a href="([^"]+)">\s*<span class="label">([^<]*)</span>\s*<span class="count">(\d+)<'
+)
+
+
+def token_of(auth, name: str) -> str:
+    return auth[name]["Authorization"].removeprefix("Bearer ")
+
+
+def csrf_token(client: FlaskClient, path: str = "/console/login") -> str:
+    """The CSRF token of the form on a console page."""
+    response = client.get(path)
+    assert response.status_code == 200, response.status_code
+    return CSRF_FIELD.search(response.get_data(as_text=True)).group(1)
+
+
+def sign_in(client: FlaskClient, name: str, token: str):
+    return client.post("/console/login", data={"name": name, "token": token, "csrf_token": csrf_token(client)})
+
+
+def signed_in(client: FlaskClient, auth, name: str) -> FlaskClient:
+    response = sign_in(client, name, token_of(auth, name))
+    assert response.status_code == 302 and response.headers["Location"].endswith("/console/"), response.status_code
+    return client
+
+
+def queues(client: FlaskClient, query: str = "") -> dict[str, tuple[str, str, int]]:
+    """The 工作台's queues by name: the link, the label shown and the count."""
+    response = client.get(f"/console/{query}")
+    assert response.status_code == 200, response.status_code
+    found = QUEUE.findall(response.get_data(as_text=True))
+    return {key: (link.replace("&amp;", "&"), label, int(count)) for key, link, label, count in found}
+
+
+def caught_up(client: FlaskClient, auth, position: int) -> None:
+    """Wait until the read model has processed `position` (the API's list waits for it)."""
+    ok(client.get(f"{API}/findings", query_string={"min_position": position}, headers=auth["auditor"]))
+
+
+def test_a_user_signs_in_with_name_and_token_and_sees_the_workbench(client, auth):
+    signed_in(client, auth, "bj")
+    page = client.get("/console/")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "工作台" in text and "bj" in text and "待分派" in text
+
+
+def test_a_wrong_token_or_another_users_name_is_refused_and_signs_nobody_in(client, auth):
+    wrong_token = sign_in(client, "bj", token_of(auth, "bj")[:-4] + "xxxx")
+    assert wrong_token.status_code == 401 and "用户名或令牌不正确" in wrong_token.get_data(as_text=True)
+    wrong_name = sign_in(client, "sh", token_of(auth, "bj"))
+    assert wrong_name.status_code == 401
+    assert client.get("/console/").status_code == 302
+
+
+def test_failed_sign_ins_count_against_the_failed_authentication_limit(auth, application, store_url):
+    config = {"RECTIFY_DATABASE_URL": store_url, "TESTING": True, "WEB_CONCURRENCY": "1"}
+    client = create_app(config | {"RECTIFY_RATE_LIMIT_AUTH": "3/minute"}, application=application).test_client()
+    for _ in range(3):
+        assert sign_in(client, "bj", "rfy_wrong").status_code == 401
+    refused = sign_in(client, "sh", token_of(auth, "bj"))
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert client.get(f"{API}/units", headers={"Authorization": "Bearer rfy_wrong"}).status_code == 429  # one count
+    # As in the API, the right token from the same address (an office behind one NAT) is not held up.
+    assert sign_in(client, "bj", token_of(auth, "bj")).status_code == 302
+
+
+def test_a_form_posted_without_its_csrf_token_changes_nothing(client, auth):
+    refused = client.post("/console/login", data={"name": "bj", "token": token_of(auth, "bj")})
+    assert refused.status_code == 400
+    assert client.get("/console/").status_code == 302  # not signed in
+    signed_in(client, auth, "bj")
+    assert client.post("/console/logout").status_code == 400
+    assert client.post("/console/logout", data={"csrf_token": "forged"}).status_code == 400
+    assert client.get("/console/").status_code == 200  # still signed in
+
+
+def test_signing_out_ends_the_session(client, auth):
+    signed_in(client, auth, "reviewer")
+    token = csrf_token(client, "/console/")
+    assert client.post("/console/logout", data={"csrf_token": token}).status_code == 302
+    response = client.get("/console/")
+    assert response.status_code == 302 and "/console/login" in response.headers["Location"]
+
+
+def test_a_revoked_user_is_sent_back_to_sign_in_on_the_next_request(client, auth, application):
+    signed_in(client, auth, "sh")
+    assert client.get("/console/").status_code == 200
+    application.revoke_user("sh")
+    response = client.get("/console/")
+    assert response.status_code == 302 and "/console/login" in response.headers["Location"]
+    assert sign_in(client, "sh", token_of(auth, "sh")).status_code == 401
+
+
+def test_the_workbench_counts_what_waits_for_a_unit_user_and_a_reviewer(client, auth, issue, projector):
+    issue()  # to assign
+    assigned(client, auth, issue())  # to rectify
+    sent_back = issue()
+    rectified(client, auth, sent_back)
+    ok(command(client, sent_back, "review", auth["reviewer"], outcome="rejected", comment="佐证不足"))  # rejected back
+    rectified(client, auth, issue())  # to review
+    late = issue(unit="SH", due_date=days_from_today(-10), occurred_at=f"{days_from_today(-30)}T09:00:00+08:00")
+    caught_up(client, auth, late["position"])
+
+    unit = queues(signed_in(client, auth, "bj"))
+    assert {key: count for key, (_, _, count) in unit.items()} == {
+        "to_assign": 1, "to_rectify": 2, "rejected_back": 1, "overdue": 0, "warned": 0
+    }  # fmt: skip
+    assert unit["rejected_back"][0] == "/console/findings?status=assigned&rejected=true"
+    assert unit["to_assign"][1] == "待分派"
+
+    reviewer = queues(signed_in(client.application.test_client(), auth, "reviewer"))
+    assert {key: count for key, (_, _, count) in reviewer.items()} == {"to_review": 1, "overdue": 1, "warned": 0}
+    assert reviewer["overdue"][0] == "/console/findings?overdue=true"
+
+
+def test_the_inspector_sees_escalated_overdue_and_warned_findings(client, auth, issue, application, projector):
+    late = issue(due_date=days_from_today(-3), occurred_at=f"{days_from_today(-20)}T09:00:00+08:00")
+    ok(command(client, late, "escalate", auth["inspector"], note="逾期未整改"))
+    soon = issue(due_date=days_from_today(5))
+    warned = application.warn(UUID(soon["id"]), WarningLevel.YELLOW)
+    caught_up(client, auth, warned.position)
+    counts = {key: count for key, (_, _, count) in queues(signed_in(client, auth, "inspector")).items()}
+    assert counts == {"escalated": 1, "overdue": 1, "warned": 1}
+    extended = ok(command(client, soon, "extend", auth["inspector"], due_date=days_from_today(60), reason="延期"))
+    caught_up(client, auth, extended["position"])
+    assert queues(client)["warned"][2] == 0  # a new deadline starts its warnings afresh
+
+
+def test_the_console_speaks_english_when_asked_and_remembers_it(client, auth):
+    signed_in(client, auth, "bj")
+    english = queues(client, "?lang=en")
+    assert english["to_assign"][1] == "To assign" and english["rejected_back"][1] == "Rejected back"
+    assert queues(client)["to_rectify"][1] == "To rectify"  # kept in the session
+    assert queues(client, "?lang=zh")["to_rectify"][1] == "待整改"
+    assert "Sign in" in client.application.test_client().get("/console/login?lang=en").get_data(as_text=True)
+
+
+def test_the_session_cookie_is_http_only_strict_and_expiring(client, auth):
+    response = sign_in(client, "bj", token_of(auth, "bj"))
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("rectify_console="))
+    flags = [part.strip().lower() for part in cookie.split(";")]
+    assert "httponly" in flags and "samesite=strict" in flags and "path=/console" in flags
+    assert any(flag.startswith("expires=") for flag in flags)
+    assert "secure" not in flags  # RECTIFY_SECURE_COOKIES is off by default
+
+
+def test_the_session_cookie_is_secure_when_configured(auth, application, store_url):
+    config = {"RECTIFY_DATABASE_URL": store_url, "TESTING": True, "RECTIFY_SECURE_COOKIES": "1"}
+    client = create_app(config, application=application).test_client()
+    response = client.get("/console/login")
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("rectify_console="))
+    assert "secure" in [part.strip().lower() for part in cookie.split(";")]
+
+
+def test_console_pages_forbid_framing_foreign_scripts_and_caching(client, auth):
+    for response in (client.get("/console/login"), signed_in(client, auth, "bj").get("/console/")):
+        policy = response.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy and "form-action 'self'" in policy
+        assert "script-src" not in policy
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Cache-Control"] == "no-store"
+    with client.get("/console/static/console.css") as stylesheet:
+        assert stylesheet.status_code == 200 and stylesheet.mimetype == "text/css"
+
+
+def test_a_signed_out_visitor_is_sent_to_sign_in(client):
+    response = client.get("/console/")
+    assert response.status_code == 302 and "/console/login" in response.headers["Location"]
+
+
+def test_the_api_takes_commands_without_csrf_tokens_or_cookies(client, auth, issue):
+    signed_in(client, auth, "bj")  # a console session in the same client changes nothing for the API
+    finding = issue()
+    response = command(client, finding, "assign", auth["bj"], assignee="王芳")
+    assert response.status_code == 200 and not response.headers.getlist("Set-Cookie")
+    no_token = client.post(f"{API}/findings/{finding['id']}/rectify", json={"measures": "x", "evidence": []})
+    assert no_token.status_code == 401  # the session cookie is no credential for the API
