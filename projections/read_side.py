@@ -24,7 +24,7 @@ from projections.listing import FindingFilter, count_findings, list_findings
 from projections.seal_store import SealStore
 from projections.sealer import marks
 from projections.sealing import Mark
-from projections.view import ReadModelSQL, wait_for
+from projections.view import ReadModelSQL, ViewLagging, wait_for
 from projections.weeks import Week
 
 
@@ -118,6 +118,11 @@ class ReadSide:
         """A page of audit entries within the actor's scope (a unit token sees its subtree's), in log order."""
         units = self.units_in_scope(actor, unit)
         rows, next_cursor = audit_rows(self.view, AuditFilter(units=units, **where), cursor, limit)
+        if rows and self.seals is not None:  # the page's seals, once the sealer has them (it is rarely behind)
+            try:
+                wait_for(self.seals, rows[-1]["position"], self.read_wait)
+            except ViewLagging:
+                pass  # those it has not reached are marked unsealed
         return AuditPage(audit_entries(rows, self.zone, self.log, self.seals), next_cursor, self.position())
 
     def week(self, label: str | None) -> Week:
