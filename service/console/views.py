@@ -1,4 +1,4 @@
-"""The console's pages: sign-in, sign-out and the 工作台."""
+"""The console's pages: sign-in, sign-out, the 工作台 and the 问题清单."""
 
 from __future__ import annotations
 
@@ -7,11 +7,15 @@ from typing import Any
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from domain.errors import NotAuthenticated
+from domain.errors import NotAuthenticated, UnknownUnit
+from domain.values import Severity, Source, Status, Term
+from projections.listing import InvalidCursor
+from service.console.finding_list import FLAGS, list_arguments, page_query
 from service.console.signing_in import session_actor, sign_in, sign_out
 from service.console.words import language, words
 from service.console.workbench import waiting_for
 from service.reads import read_side
+from service.schemas import plain
 
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates", static_folder="static")
 OPEN_ENDPOINTS = ("console.login", "console.login_post", "console.static")
@@ -62,3 +66,38 @@ def workbench() -> Any:
     """工作台: what waits for this user, by role, with counts."""
     side = read_side()
     return page("console/workbench.html", queues=waiting_for(g.actor, side), today=side.today())
+
+
+@blp.route("/findings", methods=["GET"])
+def findings() -> Any:
+    """问题清单: the finding list with the API's filters, search and cursors, within the user's scope."""
+    query = request.args.to_dict()
+    args, problems = list_arguments(query)
+    side = read_side()
+    found = None
+    if not problems:
+        unit, cursor, limit = args.pop("unit", None), args.pop("cursor", None), args.pop("limit")
+        args.pop("min_position", None)
+        where = {key: plain(value) for key, value in args.items()}
+        try:
+            found = side.findings(g.actor, unit=unit, cursor=cursor, limit=limit, **where)
+        except UnknownUnit as error:
+            problems = {"unit": [str(error)]}
+        except InvalidCursor as error:
+            problems = {"cursor": [str(error)]}
+    next_query = page_query(query, found.next_cursor) if found is not None and found.next_cursor else None
+    return page(
+        "console/findings.html",
+        400 if problems else 200,
+        found=found,
+        problems=problems,
+        query=query,
+        next_query=next_query,
+        first_query=page_query(query),
+        today=side.today(),
+        statuses=list(Status),
+        sources=list(Source),
+        severities=list(Severity),
+        terms=list(Term),
+        flags=FLAGS,
+    )

@@ -220,6 +220,13 @@ class ListArgsSchema(Schema):
     assignee = query_text(100, "The person the finding is assigned to, exactly.")
     overdue = fields.Boolean(metadata={"description": "Open and past the (extended) due date, as of today."})
     q = query_text(200, "Text in reference, title or description.")
+    warned = fields.Boolean(
+        metadata={
+            "description": "Awaiting the unit's fix and warned (预警函) at least once since its due date was set."
+        }
+    )
+    escalated = fields.Boolean(metadata={"description": "In progress and escalated (督办) at least once."})
+    rejected = fields.Boolean(metadata={"description": "Sent back by a reviewer at least once."})
     cursor = fields.String(
         validate=[
             validate.Length(max=27),
