@@ -101,7 +101,7 @@ def run_projector(
                     view.finish_rebuild()  # the tables were loaded bare: index them once, refresh statistics
                     say(f"rebuilt up to position {position}; tables indexed")
                     rebuilding = False
-                if until_caught_up and position >= head:
+                if until_caught_up and position >= head and seals.position() >= head:  # the seals too
                     break
                 if rebuilding:
                     say(f"rebuilding: {runner.progress.seen:,} of {head:,} events projected, {position:,} written")
