@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from domain.errors import NotAuthenticated, UnknownUnit
 from domain.values import Severity, Source, Status, Term
 from projections.listing import InvalidCursor
+from projections.reports.labels import Labels
 from service.console.finding_list import FLAGS, list_arguments, page_query
 from service.console.signing_in import session_actor, sign_in, sign_out
 from service.console.words import language, words
@@ -34,7 +35,8 @@ def require_session() -> Response | None:
 
 def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     """A page in the session's language."""
-    return render_template(template, lang=g.lang, t=words(g.lang), actor=g.get("actor"), **context), status
+    day = Labels.of(g.lang).full_date  # 2026年11月30日, or 30 November 2026: as the circular writes a date
+    return render_template(template, lang=g.lang, t=words(g.lang), actor=g.get("actor"), day=day, **context), status
 
 
 @blp.route("/login", methods=["GET"])

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from domain.values import WarningLevel
 from service import create_app
-from tests.service.helpers import API, assigned, command, days_from_today, ok, rectified
+from tests.service.helpers import API, assigned, command, days_from_today, ok, rectified, today
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 QUEUE = re.compile(
@@ -148,6 +148,13 @@ def test_the_console_speaks_english_when_asked_and_remembers_it(client, auth):
     assert queues(client)["to_rectify"][1] == "To rectify"  # kept in the session
     assert queues(client, "?lang=zh")["to_rectify"][1] == "待整改"
     assert "Sign in" in client.application.test_client().get("/console/login?lang=en").get_data(as_text=True)
+
+
+def test_the_workbench_dates_its_counts_as_the_office_writes_a_date(client, auth):
+    signed_in(client, auth, "bj")
+    day = today()
+    assert f"统计截至 {day.year}年{day.month}月{day.day}日" in client.get("/console/").get_data(as_text=True)
+    assert f"As of {day.day} " in client.get("/console/?lang=en").get_data(as_text=True)
 
 
 def test_the_session_cookie_is_http_only_strict_and_expiring(client, auth):
