@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from itertools import cycle
@@ -433,3 +434,31 @@ def view(store_url: str) -> Iterator[Any]:
     read_model = open_view(load_settings({"RECTIFY_DATABASE_URL": store_url}))
     yield read_model
     read_model.datastore.close()
+
+
+@pytest.fixture
+def settings(store_url: str) -> dict[str, Any]:
+    """The service's settings over the test's store."""
+    from service.config import load_settings
+
+    return load_settings({"RECTIFY_DATABASE_URL": store_url})
+
+
+@pytest.fixture
+def rectify(settings: dict[str, Any]) -> Iterator[Any]:
+    """The application over the test's store."""
+    from service.config import build_application
+
+    application = build_application(settings)
+    yield application
+    application.close()
+
+
+def catch_up(settings: dict[str, Any], **options: Any) -> list[str]:
+    """What a projector does when it (re)starts: follow the log up to its head (from zero with rebuild=True);
+    the lines it said."""
+    from service.projector import run_projector
+
+    lines: list[str] = []
+    run_projector(settings, threading.Event(), lines.append, until_caught_up=True, **options)
+    return lines

@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-import pytest
-
 from domain.values import Actor, Role, Severity, Source
 from service.application import CommandOptions
-from service.config import build_application, load_settings
-from service.projector import run_projector
 from service.read_store import open_read_side
+from tests.projections.conftest import catch_up
 
 NUL = "\x00"
 AUDITOR = Actor("auditor", Role.AUDITOR)
-
-
-@pytest.fixture
-def settings(store_url: str) -> dict[str, Any]:
-    return load_settings({"RECTIFY_DATABASE_URL": store_url})
-
-
-@pytest.fixture
-def rectify(settings):
-    application = build_application(settings)
-    yield application
-    application.close()
-
-
-def catch_up(settings: dict[str, Any], *, rebuild: bool = False) -> None:
-    """What a projector does when it (re)starts: follow the log up to its head (from zero, if asked)."""
-    run_projector(settings, threading.Event(), lambda line: None, rebuild=rebuild, until_caught_up=True)
 
 
 def every_entry(settings: dict[str, Any], rectify, **where: Any) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ import select
 import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import date
 
@@ -18,17 +17,12 @@ from domain.values import Actor, Role, Severity, Source
 from projections.view import index_statements
 from service.application import CommandOptions
 from service.cli import main
-from service.config import build_application, load_settings
-from service.projector import run_projector
+from service.config import build_application
 from service.read_store import open_view
+from tests.projections.conftest import catch_up
 
 INSPECTOR = Actor("inspector", Role.INSPECTOR)
 UNIT = Actor("unit", Role.UNIT, "HQ")
-
-
-@pytest.fixture
-def settings(store_url):
-    return load_settings({"RECTIFY_DATABASE_URL": store_url})
 
 
 @pytest.fixture
@@ -46,12 +40,6 @@ def issue_and_assign(rectify, count: int) -> None:
             description="", category="", severity=Severity.GENERAL, unit="HQ", due_date=date(2030, 1, 1),
         )  # fmt: skip
         rectify.assign(result.finding["id"], UNIT, CommandOptions(), assignee="张三", note="")
-
-
-def catch_up(settings, **options) -> list[str]:
-    lines: list[str] = []
-    run_projector(settings, threading.Event(), lines.append, until_caught_up=True, **options)
-    return lines
 
 
 def snapshot(view) -> tuple[list[dict], list[dict], list[dict]]:

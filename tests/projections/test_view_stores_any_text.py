@@ -3,12 +3,10 @@ control characters (NUL above all, which PostgreSQL's text cannot hold) never st
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,25 +14,12 @@ from domain.values import Actor, Outcome, Role, Severity, Source
 from projections.view import TEXT_COLUMNS, UNSTORABLE, storable_rows
 from service import create_app
 from service.application import CommandOptions
-from service.config import build_application, load_settings
-from service.projector import run_projector
+from tests.projections.conftest import catch_up
 
 INSPECTOR = Actor("inspector", Role.INSPECTOR)
 UNIT = Actor("unit", Role.UNIT, "HQ")
 REVIEWER = Actor("reviewer", Role.REVIEWER)
 NUL = "\x00"
-
-
-@pytest.fixture
-def settings(store_url: str) -> dict[str, Any]:
-    return load_settings({"RECTIFY_DATABASE_URL": store_url})
-
-
-@pytest.fixture
-def rectify(settings):
-    application = build_application(settings)
-    yield application
-    application.close()
 
 
 def issue(rectify, title: str, **fields: Any) -> str:
@@ -56,11 +41,6 @@ def record_text_no_store_can_hold(rectify) -> str:
     rectify.rectify(UUID(finding), UNIT, CommandOptions(), measures=f"退回{NUL}费用\x0b", evidence=[f"凭{NUL}证"])
     rectify.review(UUID(finding), REVIEWER, CommandOptions(), outcome=Outcome.REJECTED, comment=f"不{NUL}足")
     return finding
-
-
-def catch_up(settings: dict[str, Any]) -> None:
-    """What a projector does when it (re)starts: follow the log up to its head."""
-    run_projector(settings, threading.Event(), lambda line: None, until_caught_up=True)
 
 
 def test_events_with_nul_and_control_characters_are_projected_and_the_projector_goes_on(settings, rectify):
