@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import secrets
 from datetime import timedelta
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+
+# The pages beside those of `views` (sign-in, 工作台, 问题清单), each a module of this package.
+PAGES = ("finding_page", "issuing", "importing", "circular_page", "audit_page")
 
 
 def install_console(app: Flask) -> None:
@@ -28,4 +32,6 @@ def install_console(app: Flask) -> None:
 
     from service.console.views import blp
 
+    for name in PAGES:  # each adds its routes to the console's blueprint
+        importlib.import_module(f"service.console.{name}")
     app.register_blueprint(blp)

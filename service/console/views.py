@@ -1,20 +1,28 @@
-"""The console's pages: sign-in, sign-out, the 工作台 and the 问题清单."""
+"""The console's blueprint and what every page shares; sign-in, sign-out, the 工作台 and the 问题清单.
+
+The other pages are modules of this package that add their routes to `blp` (see `PAGES` in `__init__`).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug import exceptions as werkzeug_exceptions
+from werkzeug.exceptions import Forbidden, HTTPException, TooManyRequests
 from werkzeug.wrappers import Response
 
-from domain.errors import NotAuthenticated, UnknownUnit
+from domain.errors import NotAuthenticated, NotFound, RoleNotPermitted, UnknownUnit
 from domain.values import Severity, Source, Status, Term
 from projections.listing import InvalidCursor
 from projections.reports.labels import Labels
 from service.console.finding_list import FLAGS, list_arguments, page_query
+from service.console.menu import menu_of, other_language_url
 from service.console.signing_in import session_actor, sign_in, sign_out
-from service.console.words import language, words
+from service.console.words import Words, language, words
 from service.console.workbench import waiting_for
+from service.errors import retry_after
 from service.reads import read_side
 from service.schemas import plain
 
@@ -33,10 +41,47 @@ def require_session() -> Response | None:
     return redirect(url_for("console.login", signed_out=1))
 
 
-def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
-    """A page in the session's language."""
+def page(template: str, status: int = 200, more: Words | None = None, **context: Any) -> tuple[str, int]:
+    """A page in the session's language, with the console's words and the page's own (`more`)."""
     day = Labels.of(g.lang).full_date  # 2026年11月30日, or 30 November 2026: as the circular writes a date
-    return render_template(template, lang=g.lang, t=words(g.lang), actor=g.get("actor"), day=day, **context), status
+    actor = g.get("actor")
+    return render_template(
+        template,
+        lang=g.lang,
+        t=words(g.lang, more),
+        actor=actor,
+        day=day,
+        menu=menu_of(actor),
+        other_language=other_language_url(g.lang),
+        **context,
+    ), status
+
+
+@blp.errorhandler(HTTPException)
+@blp.errorhandler(TooManyRequests)  # named too, or the app's own handler of it (JSON) would come first
+def error_page(error: HTTPException) -> Any:
+    """A refused console request gets a page in the user's language, not the API's JSON: a form without its
+    CSRF token (400), too many sign-ins (429, with Retry-After), an address that is not there (404)."""
+    g.lang = g.get("lang") or language()
+    status = error.code or 500
+    wait = retry_after(error) if isinstance(error, TooManyRequests) else None
+    csrf = isinstance(error, CSRFError)
+    text, response_status = page("console/error.html", status, problem=status, csrf=csrf, wait=wait)
+    headers = {"Retry-After": str(wait)} if wait is not None else {}
+    return text, response_status, headers
+
+
+@blp.errorhandler(NotFound)
+@blp.errorhandler(RoleNotPermitted)
+def refused_page(error: NotFound | RoleNotPermitted) -> Any:
+    """A finding that is not there or not in the user's scope (404, alike), or an action not of the user's role."""
+    return error_page(werkzeug_exceptions.NotFound() if isinstance(error, NotFound) else Forbidden())
+
+
+@blp.route("/<path:anything>")
+def nothing_here(anything: str) -> Any:
+    """An address under /console that no page has: the console's own 404 page."""
+    raise werkzeug_exceptions.NotFound()
 
 
 @blp.route("/login", methods=["GET"])

@@ -6,10 +6,17 @@ from flask import request, session
 
 LANGUAGES = ("zh", "en")
 
-WORDS: dict[str, tuple[str, str]] = {
+# A word in each language, by key: (Chinese, English). A page keeps its own words beside its view.
+Words = dict[str, tuple[str, str]]
+
+WORDS: Words = {
     "console": ("整改工作台", "Rectification console"),
     "workbench": ("工作台", "Workbench"),
     "findings": ("问题清单", "Findings"),
+    "issue": ("下发问题", "Issue a finding"),
+    "imports": ("台账导入", "Ledger import"),
+    "circulars": ("每周通报", "Weekly circular"),
+    "audit": ("审计", "Audit"),
     "sign_in": ("登录", "Sign in"),
     "sign_out": ("退出", "Sign out"),
     "name": ("用户名", "User name"),
@@ -17,6 +24,20 @@ WORDS: dict[str, tuple[str, str]] = {
     "token_hint": ("令牌由管理员用 rectify users add 生成", "An administrator makes tokens: rectify users add"),
     "refused": ("用户名或令牌不正确", "The user name or the token is not valid"),
     "signed_out": ("请重新登录", "Please sign in again"),
+    "error": ("无法完成", "This could not be done"),
+    "error.400": ("请求无效", "The request is not valid"),
+    "error.csrf": (
+        "表单已失效或缺少安全令牌，未作任何更改。请返回、刷新页面后重试。",
+        "The form has expired or lacks its security token; nothing was changed. "
+        "Go back, reload the page and try again.",
+    ),
+    "error.403": ("您的角色不能进行此操作", "Your role may not do this"),
+    "error.404": ("页面不存在，或不在您的职责范围内", "There is no such page, or it is outside your scope"),
+    "error.413": ("提交的内容过大", "What was sent is too large"),
+    "error.429": ("尝试次数过多，请稍后再试", "Too many attempts; please try again later"),
+    "error.wait": ("可于以下秒数后重试：", "You may try again after this many seconds:"),
+    "error.other": ("请求未能完成", "The request could not be completed"),
+    "back_to_workbench": ("返回工作台", "Back to the workbench"),
     "waiting": ("待办事项", "Waiting for you"),
     "in_scope": ("职责范围内", "In your scope"),
     "nothing": ("暂无待办", "Nothing is waiting"),
@@ -86,7 +107,7 @@ def language() -> str:
     return kept if kept in LANGUAGES else LANGUAGES[0]
 
 
-def words(lang: str) -> dict[str, str]:
-    """Every word of the console in one language."""
+def words(lang: str, more: Words | None = None) -> dict[str, str]:
+    """Every word of the console in one language, with a page's own words (`more`) besides."""
     index = LANGUAGES.index(lang)
-    return {key: pair[index] for key, pair in WORDS.items()}
+    return {key: pair[index] for key, pair in (WORDS | (more or {})).items()}

@@ -5,50 +5,10 @@ from __future__ import annotations
 import re
 from uuid import UUID
 
-from flask.testing import FlaskClient
-
 from domain.values import WarningLevel
 from service import create_app
+from tests.service.console_helpers import caught_up, csrf_token, queues, sign_in, signed_in, token_of
 from tests.service.helpers import API, assigned, command, days_from_today, ok, rectified, today
-
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
-QUEUE = re.compile(
-    r'data-queue="(\w+)">\s*<a href="([^"]+)">\s*<span class="label">([^<]*)</span>\s*<span class="count">(\d+)<'
-)
-
-
-def token_of(auth, name: str) -> str:
-    return auth[name]["Authorization"].removeprefix("Bearer ")
-
-
-def csrf_token(client: FlaskClient, path: str = "/console/login") -> str:
-    """The CSRF token of the form on a console page."""
-    response = client.get(path)
-    assert response.status_code == 200, response.status_code
-    return CSRF_FIELD.search(response.get_data(as_text=True)).group(1)
-
-
-def sign_in(client: FlaskClient, name: str, token: str):
-    return client.post("/console/login", data={"name": name, "token": token, "csrf_token": csrf_token(client)})
-
-
-def signed_in(client: FlaskClient, auth, name: str) -> FlaskClient:
-    response = sign_in(client, name, token_of(auth, name))
-    assert response.status_code == 302 and response.headers["Location"].endswith("/console/"), response.status_code
-    return client
-
-
-def queues(client: FlaskClient, query: str = "") -> dict[str, tuple[str, str, int]]:
-    """The 工作台's queues by name: the link, the label shown and the count."""
-    response = client.get(f"/console/{query}")
-    assert response.status_code == 200, response.status_code
-    found = QUEUE.findall(response.get_data(as_text=True))
-    return {key: (link.replace("&amp;", "&"), label, int(count)) for key, link, label, count in found}
-
-
-def caught_up(client: FlaskClient, auth, position: int) -> None:
-    """Wait until the read model has processed `position` (the API's list waits for it)."""
-    ok(client.get(f"{API}/findings", query_string={"min_position": position}, headers=auth["auditor"]))
 
 
 def test_a_user_signs_in_with_name_and_token_and_sees_the_workbench(client, auth):
@@ -197,3 +157,41 @@ def test_the_api_takes_commands_without_csrf_tokens_or_cookies(client, auth, iss
     assert response.status_code == 200 and not response.headers.getlist("Set-Cookie")
     no_token = client.post(f"{API}/findings/{finding['id']}/rectify", json={"measures": "x", "evidence": []})
     assert no_token.status_code == 401  # the session cookie is no credential for the API
+
+
+def test_a_refused_form_gets_a_page_in_the_users_language_not_json(client, auth):
+    signed_in(client, auth, "bj")
+    refused = client.post("/console/logout?lang=en")
+    assert refused.status_code == 400 and refused.mimetype == "text/html"
+    assert "security token; nothing was changed" in refused.get_data(as_text=True)
+    assert client.get("/console/?lang=zh").status_code == 200  # still signed in
+    missing = client.get("/console/no-such-page")
+    assert missing.status_code == 404 and "页面不存在" in missing.get_data(as_text=True)
+
+
+def test_too_many_sign_ins_get_a_page_that_says_when_to_try_again(auth, application, store_url):
+    config = {"RECTIFY_DATABASE_URL": store_url, "TESTING": True, "RECTIFY_RATE_LIMIT_AUTH": "1/minute"}
+    client = create_app(config, application=application).test_client()
+    assert sign_in(client, "bj", "rfy_wrong").status_code == 401
+    refused = sign_in(client, "bj", "rfy_wrong")
+    assert refused.status_code == 429 and refused.mimetype == "text/html"
+    wait = refused.headers["Retry-After"]
+    assert "尝试次数过多" in refused.get_data(as_text=True) and f"{wait}</p>" in refused.get_data(as_text=True)
+
+
+def test_the_language_link_keeps_the_pages_query(client, auth):
+    signed_in(client, auth, "bj")
+    text = client.get("/console/findings?status=issued&q=%E9%97%AE%E9%A2%98").get_data(as_text=True)
+    link = re.search(r'<a class="lang" href="([^"]+)">English</a>', text).group(1).replace("&amp;", "&")
+    assert link == "/console/findings?status=issued&q=%E9%97%AE%E9%A2%98&lang=en"
+    assert "Status" in client.get(link).get_data(as_text=True)
+
+
+def test_the_menu_shows_each_role_the_pages_it_works_on(client, auth):
+    menus = {}
+    for name in ("inspector", "bj", "auditor", "reviewer"):
+        text = signed_in(client.application.test_client(), auth, name).get("/console/").get_data(as_text=True)
+        menus[name] = re.findall(r'data-menu="(\w+)"', text)
+    assert menus["inspector"] == ["workbench", "findings", "issue", "imports", "circulars"]
+    assert menus["bj"] == menus["reviewer"] == ["workbench", "findings", "circulars"]
+    assert menus["auditor"] == ["workbench", "findings", "circulars", "audit"]

@@ -8,8 +8,8 @@ from uuid import UUID
 from flask.testing import FlaskClient
 
 from domain.values import WarningLevel
+from tests.service.console_helpers import caught_up, queues, signed_in
 from tests.service.helpers import API, assigned, command, days_from_today, ok, rectified
-from tests.service.test_console import caught_up, queues, signed_in
 
 ROW = re.compile(r'<tr class="finding([^"]*)" data-id="([0-9a-f-]+)">')
 NEXT = re.compile(r'<a rel="next" href="([^"]+)">')
