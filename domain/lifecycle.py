@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from domain.values import Outcome, Role, Status, Term
+from domain.values import Actor, Outcome, Role, Status, Term
 
 # Not yet closed or withdrawn: the circular's `open`.
 OPEN = frozenset({Status.ISSUED, Status.ASSIGNED, Status.RECTIFIED})
@@ -51,6 +51,28 @@ STEPS: dict[str, Step] = {
     # A file of evidence (佐证材料) attached by the unit while it works on the fix or waits for review.
     "EvidenceAttached": Step(frozenset({Status.ASSIGNED, Status.RECTIFIED}), (Role.UNIT,)),
 }
+
+# The commands a person gives on a finding, by the name the API and the console give them, and the event each records.
+COMMANDS: dict[str, str] = {
+    "assign": "Assigned",
+    "evidence": "EvidenceAttached",
+    "rectify": "Rectified",
+    "review": "Reviewed",
+    "extend": "DeadlineExtended",
+    "escalate": "Escalated",
+    "reopen": "Reopened",
+    "withdraw": "Withdrawn",
+}
+
+
+def commands_open(actor: Actor, status: Status | str) -> tuple[str, ...]:
+    """The commands this actor's role may give on a finding in `status`, in the order of `COMMANDS`.
+
+    Only the table's rules (status and role): a command may still be refused by a rule of the finding's
+    own (a reviewer reviewing their own fix, an extension that is not later).
+    """
+    steps = {command: STEPS[event] for command, event in COMMANDS.items()}
+    return tuple(command for command, step in steps.items() if status in step.after and actor.may(*step.roles))
 
 
 def status_after(event: str, status: Status | str | None, outcome: Outcome | str | None = None) -> Status:
