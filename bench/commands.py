@@ -1,0 +1,264 @@
+"""Commands over HTTP against their ceiling: `rectify serve` as it comes, loaded from processes of its own.
+
+    python -m bench.commands [--store sqlite|postgres|both] [--clients 8] [--seconds 10]
+
+For each store: a fresh store with a few branches, their unit users, an inspector and a reviewer, and
+findings for every client; `rectify serve` with its default workers and its projector (rate limits off,
+so the raw cost of a command is what is measured); then, by turns, the ceiling (GET /healthz, the app's
+trivial JSON answer, through the same server) and the commands (the lives in bench/load.py: assign,
+reassign, rectify, review both ways, escalate, reopen; some with If-Match, some with Idempotency-Key),
+each for the same time from the same number of clients. The ratio of the command rate to the mean of the
+ceilings around it is the figure; p50 and p99 of the commands' latencies and every non-200 answer are
+printed beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from bench.stores import POSTGRES_URL
+from domain.values import Actor, Role, Severity, Source
+from service.commands import CommandOptions
+from service.config import build_application, initialise_store, load_settings
+
+ROOT = Path("var/bench/commands")
+SCHEMA = "bench_commands"
+BRANCHES = ("B01", "B02", "B03", "B04")
+TARGETS = {"sqlite": 0.25, "postgres": 0.12}
+P99_TARGET_MS = 50.0
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One timed run of the load: requests per second, latencies, and the answers that were not 200."""
+
+    kind: str
+    rate: float
+    latencies: list[float]
+    failures: dict[str, int]
+    errors: list[str]
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else float("nan")
+
+
+def fresh_settings(store: str, postgres_url: str) -> dict[str, Any]:
+    """The settings of an empty store of this kind (what an earlier run left is thrown away)."""
+    if store == "sqlite":
+        shutil.rmtree(ROOT, ignore_errors=True)
+        ROOT.mkdir(parents=True)
+        url = f"sqlite:///{ROOT / 'rectify.db'}"
+    else:
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            connection.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        url = f"{postgres_url}?schema={SCHEMA}"
+    return load_settings({"RECTIFY_DATABASE_URL": url, "RECTIFY_WARN_EVERY": "0"})
+
+
+def seed(settings: dict[str, Any], clients: int, per_client: int) -> tuple[dict[str, str], list[list[dict[str, Any]]]]:
+    """Units, users and each client's findings; the tokens by role and the findings by client."""
+    initialise_store(settings)
+    application = build_application(settings)
+    admin = Actor(name="bench", role=Role.ADMIN)
+    application.register_unit(admin, code="HQ", name="巡察办")
+    for code in BRANCHES:
+        application.register_unit(admin, code=code, name=f"分局{code}", parent="HQ")
+    tokens = {
+        "inspector": application.add_user("inspector", Role.INSPECTOR),
+        "reviewer": application.add_user("reviewer", Role.REVIEWER),
+    }
+    for code in BRANCHES:
+        tokens[code] = application.add_user(f"unit-{code}", Role.UNIT, code)
+    inspector = Actor(name="inspector", role=Role.INSPECTOR)
+    owned: list[list[dict[str, Any]]] = [[] for _ in range(clients)]
+    for number in range(clients * per_client):
+        unit = BRANCHES[number % len(BRANCHES)]
+        result = application.issue_finding(
+            inspector,
+            CommandOptions(),
+            source=Source.INSPECTION,
+            severity=Severity.GENERAL,
+            title=f"问题 {number}",
+            description="巡察发现的问题",
+            batch="2026年第一轮",
+            category="作风建设",
+            unit=unit,
+            due_date=application.clock().date().replace(year=application.clock().year + 1),
+        )
+        owned[number % clients].append({"id": str(result.finding["id"]), "unit_token": tokens[unit]})
+    return tokens, owned
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(settings: dict[str, Any], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`rectify serve` with its defaults, limits off; up once /healthz answers."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "RECTIFY_DATABASE_URL": settings["RECTIFY_DATABASE_URL"],
+        "RECTIFY_RATE_LIMIT_AUTH": "off",
+        "RECTIFY_RATE_LIMIT_TOKEN": "off",
+        "RECTIFY_WARN_EVERY": "0",
+    }
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "serve", "--bind", f"127.0.0.1:{port}"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with OPENER.open(f"{url}/healthz", timeout=1) as answer:
+                if answer.status == 200:
+                    return process, url
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"rectify serve did not come up; see {log}")
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def run_phase(
+    kind: str, url: str, tokens: dict[str, str], owned: list[list[dict[str, Any]]], args: argparse.Namespace
+) -> Phase:
+    """The load for `--seconds` (after a warm-up), from `--processes` processes sharing the clients."""
+    groups = [owned[number :: args.processes] for number in range(args.processes)]
+    runs = []
+    with tempfile.TemporaryDirectory() as folder:
+        for number, clients in enumerate(groups):
+            plan = Path(folder) / f"plan{number}.json"
+            plan.write_text(
+                json.dumps(
+                    {
+                        "url": url,
+                        "tokens": tokens,
+                        "clients": clients,
+                        "kind": kind,
+                        "warmup": args.warmup,
+                        "seconds": args.seconds,
+                        "seed": 1000 * number,
+                    }
+                )
+            )
+            runs.append(subprocess.Popen([sys.executable, "-m", "bench.load", str(plan)], stdout=subprocess.PIPE))
+        answers = [json.loads(run.communicate()[0]) for run in runs]
+    for number, answer in enumerate(answers):  # the lives go on where this run left them
+        for place, lives in zip(range(number, len(owned), args.processes), answer["lives"], strict=True):
+            owned[place] = lives
+    statuses: dict[str, int] = {}
+    for answer in answers:
+        for status, count in answer["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + count
+    latencies = [x for answer in answers for x in answer["latencies"]]
+    failures = {status: count for status, count in statuses.items() if status != "200"}
+    errors = [error for answer in answers for error in answer["errors"]][:10]
+    return Phase(kind, len(latencies) / args.seconds, latencies, failures, errors)
+
+
+def measure(store: str, args: argparse.Namespace) -> dict[str, Any]:
+    settings = fresh_settings(store, args.postgres_url)
+    tokens, owned = seed(settings, args.clients, args.findings_per_client)
+    log = Path(tempfile.gettempdir()) / f"bench-commands-{store}.log"
+    process, url = start_server(settings, log)
+    try:
+        phases = [
+            run_phase(kind, url, tokens, owned, args) for kind in ("ceiling", "commands", "ceiling", "commands")
+        ]
+    finally:
+        stop_server(process)
+    ceiling = statistics.mean(phase.rate for phase in phases if phase.kind == "ceiling")
+    commands = [phase for phase in phases if phase.kind == "commands"]
+    latencies = [x for phase in commands for x in phase.latencies]
+    merged = Phase("commands", statistics.mean(p.rate for p in commands), latencies, {}, [])
+    failures: dict[str, int] = {}
+    for phase in phases:
+        for status, count in phase.failures.items():
+            failures[status] = failures.get(status, 0) + count
+    return {
+        "store": store,
+        "ceiling_rate": ceiling,
+        "command_rate": merged.rate,
+        "ratio": merged.rate / ceiling,
+        "target": TARGETS[store],
+        "p50_ms": merged.percentile(0.50),
+        "p99_ms": merged.percentile(0.99),
+        "failures": failures,
+        "errors": [error for phase in phases for error in phase.errors][:10],
+        "server_log": str(log),
+    }
+
+
+def report(results: list[dict[str, Any]], args: argparse.Namespace) -> bool:
+    print(f"\ncommands over HTTP: {args.clients} clients in {args.processes} processes, {args.seconds} s a run")
+    print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    print(f"{'store':9} {'ceiling/s':>10} {'commands/s':>11} {'ratio':>6} {'target':>7} {'p50 ms':>7} {'p99 ms':>7}  verdict")
+    met = True
+    for result in results:
+        ok = result["ratio"] >= result["target"] and result["p99_ms"] < P99_TARGET_MS and not result["failures"]
+        met &= ok
+        print(
+            f"{result['store']:9} {result['ceiling_rate']:10.0f} {result['command_rate']:11.0f} "
+            f"{result['ratio']:6.3f} {result['target']:7.2f} {result['p50_ms']:7.1f} {result['p99_ms']:7.1f}  "
+            f"{'met' if ok else 'MISSED'}"
+        )
+        if result["failures"]:
+            print(f"  answers other than 200: {result['failures']}; e.g. {result['errors'][:3]}")
+    return met
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--processes", type=int, default=2, help="load-generating processes sharing the clients")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--findings-per-client", type=int, default=40)
+    parser.add_argument("--postgres-url", default=POSTGRES_URL)
+    parser.add_argument("--check", action="store_true", help="exit status 1 when a target is missed")
+    args = parser.parse_args(argv)
+    stores = ("sqlite", "postgres") if args.store == "both" else (args.store,)
+    results = []
+    for store in stores:
+        print(f"{store}: seeding, serving, loading …", flush=True)
+        results.append(measure(store, args))
+    met = report(results, args)
+    return 0 if met or not args.check else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
