@@ -195,9 +195,7 @@ def measure(store: str, args: argparse.Namespace) -> dict[str, Any]:
     log = Path(tempfile.gettempdir()) / f"bench-commands-{store}.log"
     process, url = start_server(settings, log)
     try:
-        phases = [
-            run_phase(kind, url, tokens, owned, args) for kind in ("ceiling", "commands", "ceiling", "commands")
-        ]
+        phases = [run_phase(kind, url, tokens, owned, args) for kind in ("ceiling", "commands", "ceiling", "commands")]
     finally:
         stop_server(process)
     ceiling = statistics.mean(phase.rate for phase in phases if phase.kind == "ceiling")
@@ -225,14 +223,15 @@ def measure(store: str, args: argparse.Namespace) -> dict[str, Any]:
 def report(results: list[dict[str, Any]], args: argparse.Namespace) -> bool:
     print(f"\ncommands over HTTP: {args.clients} clients in {args.processes} processes, {args.seconds} s a run")
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-    print(f"{'store':9} {'ceiling/s':>10} {'commands/s':>11} {'ratio':>6} {'target':>7} {'p50 ms':>7} {'p99 ms':>7}  verdict")
+    columns = ("ceiling/s", "commands/s", "ratio", "target", "p50 ms", "p99 ms")
+    print(f"{'store':9} " + " ".join(f"{column:>11}" for column in columns) + "  verdict")
     met = True
     for result in results:
         ok = result["ratio"] >= result["target"] and result["p99_ms"] < P99_TARGET_MS and not result["failures"]
         met &= ok
         print(
-            f"{result['store']:9} {result['ceiling_rate']:10.0f} {result['command_rate']:11.0f} "
-            f"{result['ratio']:6.3f} {result['target']:7.2f} {result['p50_ms']:7.1f} {result['p99_ms']:7.1f}  "
+            f"{result['store']:9} {result['ceiling_rate']:11.0f} {result['command_rate']:11.0f} "
+            f"{result['ratio']:11.3f} {result['target']:11.2f} {result['p50_ms']:11.1f} {result['p99_ms']:11.1f}  "
             f"{'met' if ok else 'MISSED'}"
         )
         if result["failures"]:
