@@ -6,6 +6,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +21,8 @@ SESSION_TRAVEL = pytest.StashKey[tuple[time_machine.travel, pytest.MonkeyPatch]]
 
 POSTGRES_URL = os.environ.get("RECTIFY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("RECTIFY_REQUIRE_POSTGRES", "") not in ("", "0", "no")
+CHROMIUM = Path("/usr/bin/chromium")
+REQUIRE_BROWSER = os.environ.get("RECTIFY_REQUIRE_BROWSER", "") not in ("", "0", "no")
 
 
 def pinned_moment() -> datetime | None:
@@ -84,17 +87,27 @@ def postgres_available() -> None:
     pytest.skip(f"{problem}; set RECTIFY_TEST_DATABASE_URL to run them")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """A fresh, initialised store: a SQLite file, or a schema of its own in PostgreSQL."""
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium, or a skip with the reason (a failure when RECTIFY_REQUIRE_BROWSER is set)."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    reason = f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk"
+    if REQUIRE_BROWSER:
+        pytest.fail(f"{reason}; RECTIFY_REQUIRE_BROWSER is set, so the browser tests must run", pytrace=False)
+    pytest.skip(reason)
+
+
+@contextmanager
+def fresh_store(kind: str, folder: Path) -> Iterator[str]:
+    """A fresh, initialised store of `kind` ("sqlite" or "postgres"): a file in `folder`, or a schema of its own."""
     from service.config import initialise_store, load_settings
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/rectify.db"
+    if kind == "sqlite":
+        url = f"sqlite:///{folder}/rectify.db"
         initialise_store(load_settings({"RECTIFY_DATABASE_URL": url}))
         yield url
         return
-    request.getfixturevalue("postgres_available")
     import psycopg
 
     schema = f"test_{uuid.uuid4().hex[:12]}"
@@ -102,12 +115,21 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
         connection.execute(f"CREATE SCHEMA {schema}")
     separator = "&" if "?" in POSTGRES_URL else "?"
     url = f"{POSTGRES_URL}{separator}schema={schema}"
-    initialise_store(load_settings({"RECTIFY_DATABASE_URL": url}))
     try:
+        initialise_store(load_settings({"RECTIFY_DATABASE_URL": url}))
         yield url
     finally:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
             connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A fresh, initialised store: a SQLite file, or a schema of its own in PostgreSQL."""
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_available")
+    with fresh_store(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,22 +11,9 @@ import pytest
 from projections.reports.html import render_html
 from tests.projections.conftest import quiet_week, sample_circular, unit_edition
 
-CHROMIUM = Path("/usr/bin/chromium")
-REQUIRE_BROWSER = os.environ.get("RECTIFY_REQUIRE_BROWSER", "") not in ("", "0", "no")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
 QUIET = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    """Chromium, or a skip with the reason (a failure when RECTIFY_REQUIRE_BROWSER is set)."""
-    if CHROMIUM.exists():
-        return CHROMIUM
-    reason = f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk"
-    if REQUIRE_BROWSER:
-        pytest.fail(f"{reason}; RECTIFY_REQUIRE_BROWSER is set, so the browser test must run", pytrace=False)
-    pytest.skip(reason)
 
 
 def run_chromium(chromium: Path, profile: Path, *arguments: str) -> subprocess.CompletedProcess[bytes]:
