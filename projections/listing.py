@@ -1,4 +1,4 @@
-"""The finding list: filters, free-text search and cursor pages over the read model."""
+"""The finding list: filters, free-text search, orders and cursor pages over the read model."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import binascii
 import re
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
 from typing import Any
 
 from domain.lifecycle import IN_PROGRESS, overdue_sql, sql_in, terms_sql
@@ -14,13 +15,37 @@ from projections.view import ReadModelSQL
 
 MAX_PAGE = 200
 MAX_POSITION = 2**63 - 1  # positions are 64-bit integers in both stores
-# A cursor is "p" and a position (at most 19 digits), in URL-safe base64 without padding: 3 to 27 characters.
+# A position cursor is "p" and a position (at most 19 digits), in URL-safe base64 without padding: 3 to 27
+# characters. A cursor of the list by due date adds the date: "d2026-03-31:" and a position, up to 42.
 CURSOR_PATTERN = re.compile(r"^[A-Za-z0-9_-]{3,27}$")
+LIST_CURSOR_PATTERN = re.compile(r"^[A-Za-z0-9_-]{3,42}$")
 CURSOR_TEXT = re.compile(r"^p([0-9]{1,19})$")
+DUE_CURSOR_TEXT = re.compile(r"^([dD])([0-9]{4}-[0-9]{2}-[0-9]{2})?:([0-9]{1,19})$")
 
 
 class InvalidCursor(ValueError):
-    """A cursor this service did not hand out."""
+    """A cursor this service did not hand out, or one handed out for another order."""
+
+
+class Sort(Enum):
+    """The orders of the finding list; each pages with cursors of its own."""
+
+    NEWEST = "newest"  # the most recently issued first
+    DUE_DATE = "due_date"  # the soonest deadline first; those without one (long-term items) last
+    LATEST_DUE_DATE = "-due_date"  # the latest deadline first; those without one last all the same
+
+
+CURSOR_TAGS = {Sort.NEWEST: "p", Sort.DUE_DATE: "d", Sort.LATEST_DUE_DATE: "D"}
+SORT_OF_TAG = {tag: sort for sort, tag in CURSOR_TAGS.items()}
+
+
+@dataclass(frozen=True)
+class ListCursor:
+    """Where a page of the list ended: the last finding's keys in the page's order."""
+
+    sort: Sort
+    position: int  # the finding's issued_position: the tie-breaker of every order
+    due_date: str | None = None  # for the orders by due date: the finding's (None: it has none)
 
 
 @dataclass(frozen=True)
@@ -47,34 +72,130 @@ def encode_cursor(position: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
-    """The position a cursor stands for; InvalidCursor for anything `encode_cursor` cannot have made."""
-    match = None
-    if CURSOR_PATTERN.match(cursor):
-        try:
-            match = CURSOR_TEXT.match(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii"))
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            match = None
+    """The position a position cursor stands for; InvalidCursor for anything `encode_cursor` cannot have made."""
+    match = CURSOR_TEXT.match(cursor_text(cursor, CURSOR_PATTERN))
     if match is None or int(match.group(1)) > MAX_POSITION:
-        raise InvalidCursor("the cursor was not handed out by this service") from None
+        raise InvalidCursor("the cursor was not handed out by this service")
     return int(match.group(1))
 
 
+def cursor_text(cursor: str, pattern: re.Pattern[str]) -> str:
+    """What a cursor says, decoded (empty for anything that is not URL-safe base64 of ASCII text)."""
+    if not pattern.match(cursor):
+        return ""
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return ""
+
+
+def encode_list_cursor(sort: Sort, row: dict[str, Any]) -> str:
+    """The cursor of the page after the one ending with this finding, in this order."""
+    if sort is Sort.NEWEST:
+        return encode_cursor(row["issued_position"])
+    text = f"{CURSOR_TAGS[sort]}{row['due_date'] or ''}:{row['issued_position']}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_list_cursor(cursor: str, sort: Sort) -> ListCursor:
+    """Where the page before ended; InvalidCursor for a cursor not handed out, or handed out for another order."""
+    made = parse_list_cursor(cursor)
+    if made is None:
+        raise InvalidCursor("the cursor was not handed out by this service")
+    if made.sort is not sort:
+        raise InvalidCursor(
+            f"the cursor pages the list sorted by {made.sort.value}, not by {sort.value}: "
+            f"ask with sort={made.sort.value}, or start again from the first page"
+        )
+    return made
+
+
+def parse_list_cursor(cursor: str) -> ListCursor | None:
+    """What a list cursor says (None: not one this service can have made)."""
+    text = cursor_text(cursor, LIST_CURSOR_PATTERN)
+    if match := CURSOR_TEXT.match(text):
+        made = ListCursor(Sort.NEWEST, int(match.group(1)))
+    elif match := DUE_CURSOR_TEXT.match(text):
+        made = ListCursor(SORT_OF_TAG[match.group(1)], int(match.group(3)), match.group(2))
+    else:
+        return None
+    if made.position > MAX_POSITION or (made.due_date is not None and not is_date(made.due_date)):
+        return None
+    return made
+
+
+def is_date(text: str) -> bool:
+    """Whether an ISO date is a day of the calendar (2026-02-30 is not)."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def list_findings(
-    view: ReadModelSQL, where: FindingFilter, today: date, cursor: str | None, limit: int
+    view: ReadModelSQL, where: FindingFilter, today: date, cursor: str | None, limit: int, sort: Sort = Sort.NEWEST
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of findings, newest issued first, and the cursor of the next page (None on the last)."""
+    """A page of findings in an order, and the cursor of the next page (None on the last)."""
     clauses, params = conditions(where, today)
-    if cursor is not None:
-        clauses.append("issued_position < :before")
-        params["before"] = decode_cursor(cursor)
-    sql = "SELECT * FROM {findings}"
-    if clauses:
-        sql += " WHERE " + " AND ".join(clauses)
-    sql += f" ORDER BY issued_position DESC LIMIT {min(limit, MAX_PAGE) + 1}"
-    rows = view.select(sql, params)
+    after = decode_list_cursor(cursor, sort) if cursor is not None else None
+    wanted = min(limit, MAX_PAGE) + 1
+    if sort is Sort.NEWEST:
+        rows = newest_first(view, clauses, params, after, wanted)
+    else:
+        rows = by_due_date(view, clauses, params, after, wanted, descending=sort is Sort.LATEST_DUE_DATE)
     page = rows[:limit]
     more = len(rows) > limit
-    return page, encode_cursor(page[-1]["issued_position"]) if more and page else None
+    return page, encode_list_cursor(sort, page[-1]) if more and page else None
+
+
+def newest_first(
+    view: ReadModelSQL, clauses: list[str], params: dict[str, Any], after: ListCursor | None, wanted: int
+) -> list[dict[str, Any]]:
+    """Findings, the most recently issued first."""
+    if after is not None:
+        clauses, params = [*clauses, "issued_position < :before"], params | {"before": after.position}
+    return select_page(view, clauses, params, "issued_position DESC", wanted)
+
+
+def by_due_date(
+    view: ReadModelSQL,
+    clauses: list[str],
+    params: dict[str, Any],
+    after: ListCursor | None,
+    wanted: int,
+    *,
+    descending: bool,
+) -> list[dict[str, Any]]:
+    """Findings with a deadline in its order, then those without one; ties in the order they were issued.
+
+    Two reads, each a range of the (due_date, issued_position) index in both stores, rather than one
+    ORDER BY on an expression putting the undated last, which neither store can read from an index.
+    """
+    direction, beyond = ("DESC", "<") if descending else ("ASC", ">")
+    rows: list[dict[str, Any]] = []
+    if after is None or after.due_date is not None:
+        dated = [*clauses, "due_date IS NOT NULL"]
+        if after is not None:
+            dated.append(f"(due_date, issued_position) {beyond} (:after_due, :after_position)")
+            params = params | {"after_due": after.due_date, "after_position": after.position}
+        order = f"due_date {direction}, issued_position {direction}"
+        rows = select_page(view, dated, params, order, wanted)
+    if len(rows) < wanted:
+        undated = [*clauses, "due_date IS NULL"]
+        if after is not None and after.due_date is None:
+            undated.append(f"issued_position {beyond} :after_position")
+            params = params | {"after_position": after.position}
+        rows += select_page(view, undated, params, f"issued_position {direction}", wanted - len(rows))
+    return rows
+
+
+def select_page(
+    view: ReadModelSQL, clauses: list[str], params: dict[str, Any], order: str, wanted: int
+) -> list[dict[str, Any]]:
+    """Up to `wanted` findings meeting every clause, in an order."""
+    sql = "SELECT * FROM {findings}" + (" WHERE " + " AND ".join(clauses) if clauses else "")
+    return view.select(f"{sql} ORDER BY {order} LIMIT {wanted}", params)
 
 
 def count_findings(view: ReadModelSQL, where: FindingFilter, today: date) -> int:

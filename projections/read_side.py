@@ -20,7 +20,7 @@ from projections.circular import CircularSettings, weekly_circular
 from projections.circular_units import unit_tree
 from projections.facts import micros, moment
 from projections.figures import lineage
-from projections.listing import FindingFilter, count_findings, list_findings
+from projections.listing import FindingFilter, Sort, count_findings, list_findings
 from projections.seal_store import SealStore
 from projections.sealer import marks
 from projections.sealing import Mark
@@ -102,11 +102,14 @@ class ReadSide:
             return None
         return frozenset(code for code in tree if unit in lineage(code, parents))
 
-    def findings(self, actor: Actor, *, unit: str | None, cursor: str | None, limit: int, **where: Any) -> FindingPage:
-        """A page of the finding list within the actor's scope, newest issued first, overdue as of today."""
+    def findings(
+        self, actor: Actor, *, unit: str | None, cursor: str | None, limit: int, sort: str = "newest", **where: Any
+    ) -> FindingPage:
+        """A page of the finding list within the actor's scope, in an order (`Sort`), overdue as of today."""
         today = self.today()
         units = self.units_in_scope(actor, unit)
-        rows, next_cursor = list_findings(self.view, FindingFilter(units=units, **where), today, cursor, limit)
+        found = FindingFilter(units=units, **where)
+        rows, next_cursor = list_findings(self.view, found, today, cursor, limit, Sort(sort))
         return FindingPage([finding_summary(row, today) for row in rows], next_cursor, self.position())
 
     def count_findings(self, actor: Actor, *, unit: str | None = None, **where: Any) -> int:

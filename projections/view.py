@@ -72,6 +72,8 @@ def index_statements(t: dict[str, str]) -> list[str]:
     return [
         f"CREATE UNIQUE INDEX IF NOT EXISTS {t['prefix']}findings_order ON {t['findings']} (issued_position)",
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}findings_unit ON {t['findings']} (unit, status)",
+        # The list by due date: its pages are ranges of this index, read forwards or backwards.
+        f"CREATE INDEX IF NOT EXISTS {t['prefix']}findings_due ON {t['findings']} (due_date, issued_position)",
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_occurred ON {t['facts']} (occurred_at)",
         # Covers the circular's state query: the latest facts are found and counted from the index alone.
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_state ON {t['facts']} (next_occurred_at, occurred_at, "

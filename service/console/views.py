@@ -15,9 +15,9 @@ from werkzeug.wrappers import Response
 
 from domain.errors import NotAuthenticated, NotFound, RoleNotPermitted, UnknownUnit
 from domain.values import Severity, Source, Status, Term
-from projections.listing import InvalidCursor
+from projections.listing import InvalidCursor, Sort
 from projections.reports.labels import Labels
-from service.console.finding_list import FLAGS, list_arguments, page_query
+from service.console.finding_list import FLAGS, WORDS, due_date_query, list_arguments, page_query
 from service.console.menu import menu_of, other_language_url
 from service.console.signing_in import session_actor, sign_in, sign_out
 from service.console.words import Words, language, words
@@ -117,7 +117,7 @@ def workbench() -> Any:
 
 @blp.route("/findings", methods=["GET"])
 def findings() -> Any:
-    """问题清单: the finding list with the API's filters, search and cursors, within the user's scope."""
+    """问题清单: the finding list with the API's filters, search, orders and cursors, within the user's scope."""
     query = request.args.to_dict()
     args, problems = list_arguments(query)
     side = read_side()
@@ -136,11 +136,14 @@ def findings() -> Any:
     return page(
         "console/findings.html",
         400 if problems else 200,
+        more=WORDS,
         found=found,
         problems=problems,
         query=query,
         next_query=next_query,
         first_query=page_query(query),
+        due_date_query=due_date_query(query),
+        sorts=list(Sort),
         today=side.today(),
         statuses=list(Status),
         sources=list(Source),

@@ -8,7 +8,7 @@ from flask import current_app
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 
 from domain.values import REFERENCE_PATTERN, UNIT_CODE_PATTERN, Outcome, Severity, Source, Status, Term, WarningLevel
-from projections.listing import CURSOR_PATTERN
+from projections.listing import LIST_CURSOR_PATTERN, Sort
 from projections.sealing import Mark
 from service.schemas import (
     POSITION_MAX,
@@ -227,12 +227,25 @@ class ListArgsSchema(Schema):
     )
     escalated = fields.Boolean(metadata={"description": "In progress and escalated (督办) at least once."})
     rejected = fields.Boolean(metadata={"description": "Sent back by a reviewer at least once."})
+    sort = fields.Enum(
+        Sort,
+        by_value=True,
+        load_default=Sort.NEWEST,
+        metadata={
+            "description": "newest: the most recently issued first (the default); due_date: the soonest deadline "
+            "first; -due_date: the latest first. By due date, findings without one (long-term items) come last, "
+            "and findings due the same day in the order they were issued (reversed for -due_date)."
+        },
+    )
     cursor = fields.String(
         validate=[
-            validate.Length(max=27),
-            validate.Regexp(CURSOR_PATTERN, error="Not a cursor this service handed out."),
+            validate.Length(max=42),
+            validate.Regexp(LIST_CURSOR_PATTERN, error="Not a cursor this service handed out."),
         ],
-        metadata={"description": "From the previous page's next_cursor (opaque: only cursors handed out work)."},
+        metadata={
+            "description": "From the previous page's next_cursor, with the same sort (opaque: only cursors handed "
+            "out work, each in the order it was handed out for; another sort's is a 422)."
+        },
     )
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     min_position = position_field("Wait until the read model has this position.")

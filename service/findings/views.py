@@ -97,7 +97,7 @@ class Findings(MethodView):
     @blp.response(200, schemas.FindingPageSchema)
     @blp.alt_response(503, schema=ErrorSchema, description="The read model did not reach min_position in time.")
     def get(self, args: dict[str, Any]) -> Any:
-        """List findings, newest first, filtered and searched (read model)"""
+        """List findings, newest first or by due date, filtered and searched (read model)"""
         side = read_side(args.pop("min_position"))
         unit, cursor, limit = args.pop("unit", None), args.pop("cursor", None), args.pop("limit")
         where = {key: plain(value) for key, value in args.items()}

@@ -162,3 +162,58 @@ def test_the_api_lists_by_the_workbench_filters_too(client, auth, issue, project
         page = ok(client.get(f"{API}/findings?{query}", headers=auth["inspector"]))
         assert [item["id"] for item in page["items"]] == [f["id"] for f in expected], query
     assert client.get(f"{API}/findings?warned=sometimes", headers=auth["inspector"]).status_code == 422
+
+
+DUE_HEADER = re.compile(r'<th( aria-sort="(\w+)")?><a class="sort[^"]*" href="([^"]+)"')
+
+
+def test_the_due_date_heading_sorts_by_deadline_long_term_items_last_and_the_pages_keep_the_order(
+    client, auth, issue, projector
+):
+    later, long_term = issue(due_date=days_from_today(30)), issue(term="long", due_date=None)
+    soon, elsewhere = issue(due_date=days_from_today(3)), issue(unit="SH", due_date=days_from_today(1))
+    late = issue(due_date=days_from_today(-5), occurred_at=f"{days_from_today(-20)}T09:00:00+08:00")
+    caught_up(client, auth, late["position"])
+    signed_in(client, auth, "inspector")
+    _, text = listed(client, "?unit=BJ&limit=2")
+    assert DUE_HEADER.search(text).group(2) is None  # newest first: the heading offers the order by due date
+    seen, query = [], DUE_HEADER.search(text).group(3).replace("&amp;", "&").removeprefix("/console/findings")
+    assert "sort=due_date" in query and "unit=BJ" in query and "cursor" not in query
+    while query:
+        ids, text = listed(client, query)
+        seen += ids
+        assert DUE_HEADER.search(text).group(2) == "ascending" and '<option value="due_date" selected>' in text
+        following = NEXT.search(text)
+        query = following.group(1).replace("&amp;", "&").removeprefix("/console/findings") if following else None
+        assert query is None or ("sort=due_date" in query and "unit=BJ" in query and "cursor=" in query)
+    assert seen == [late["id"], soon["id"], later["id"], long_term["id"]] and elsewhere["id"] not in seen
+    reverse = DUE_HEADER.search(text).group(3).replace("&amp;", "&").removeprefix("/console/findings")
+    assert "sort=-due_date" in reverse and "cursor" not in reverse  # a second click: the latest deadline first
+    ids, text = listed(client, reverse)
+    assert ids == [later["id"], soon["id"]] and DUE_HEADER.search(text).group(2) == "descending"
+    assert "整改期限最远在前" in text and "（由远及近）" in text
+    assert '<a href="/console/findings">清除</a>' in text  # the form's words are words, not a dict's methods
+
+
+def test_the_sort_select_of_the_form_orders_the_list_as_the_api_does(client, auth, issue, projector):
+    made = [issue(due_date=days_from_today(n)) for n in (9, 2, 5)] + [issue(term="long", due_date=None)]
+    caught_up(client, auth, made[-1]["position"])
+    signed_in(client, auth, "bj")
+    for sort in ("newest", "due_date", "-due_date"):
+        ids, text = listed(client, f"?sort={sort}&q=&lang=en")
+        api = ok(client.get(f"{API}/findings?sort={sort}", headers=auth["bj"]))
+        assert ids == [item["id"] for item in api["items"]] and len(ids) == 4, sort
+        assert f'<option value="{sort}" selected>' in text and "Soonest deadline first" in text
+    assert listed(client, "?sort=due_date")[0][:3] == [made[1]["id"], made[2]["id"], made[0]["id"]]
+    ids, text = listed(client, "?sort=soonest", status=400)
+    assert ids == [] and 'data-field="sort"' in text and "Order: Must be one of" in text  # still in English
+
+
+def test_a_cursor_of_one_order_is_refused_under_another_on_the_page_too(client, auth, issue, projector):
+    last = [issue(due_date=days_from_today(n)) for n in range(3)][-1]
+    caught_up(client, auth, last["position"])
+    signed_in(client, auth, "inspector")
+    _, text = listed(client, "?sort=due_date&limit=1")
+    cursor = re.search(r"cursor=([A-Za-z0-9_-]+)", NEXT.search(text).group(1)).group(1)
+    ids, text = listed(client, f"?limit=1&cursor={cursor}", status=400)
+    assert ids == [] and 'data-field="cursor"' in text and "sorted by due_date, not by newest" in text

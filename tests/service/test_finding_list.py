@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.service.helpers import API, assert_error, assigned, command, ok
+from tests.service.helpers import API, assert_error, assigned, command, days_from_today, ok
 
 
 def listed(client, headers, position, **query):
@@ -59,6 +59,56 @@ def test_pages_follow_the_cursor_without_gaps_or_repeats(client, auth, issue, pr
         if cursor is None:
             break
     assert seen == [finding["reference"] for finding in reversed(issued)]
+
+
+def every_page(client, headers, position, **query) -> list[str]:
+    """The references of every page of a list, following each page's cursor with the same query."""
+    seen, cursor = [], None
+    while True:
+        page = listed(client, headers, position, **query | ({"cursor": cursor} if cursor else {}))
+        seen += [item["reference"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return seen
+
+
+def test_sort_by_due_date_lists_the_soonest_deadline_first_and_long_term_items_last(client, auth, issue, projector):
+    later = issue(due_date=days_from_today(30))
+    long_term = issue(term="long", due_date=None)
+    soon = issue(due_date=days_from_today(3))
+    staged = issue(term="long", due_date=days_from_today(10))  # a long-term item's first stage is a deadline
+    late = issue(due_date=days_from_today(-5), occurred_at=f"{days_from_today(-20)}T09:00:00+08:00")
+    same_day = issue(due_date=days_from_today(3))
+    position = same_day["position"]
+    order = [late, soon, same_day, staged, later, long_term]  # the same day in the order they were issued
+    by_due = every_page(client, auth["auditor"], position, sort="due_date", limit=2)
+    assert by_due == [f["reference"] for f in order]
+    latest_first = every_page(client, auth["auditor"], position, sort="-due_date", limit=4)
+    assert latest_first == [f["reference"] for f in [later, staged, same_day, soon, late, long_term]]
+    newest = [f["reference"] for f in reversed([later, long_term, soon, staged, late, same_day])]
+    assert every_page(client, auth["auditor"], position, limit=5) == newest  # the default is unchanged
+    assert every_page(client, auth["auditor"], position, sort="newest", limit=5) == newest
+    assert every_page(client, auth["bj"], position, sort="due_date", overdue="false") == by_due[1:]
+
+
+def test_a_cursor_is_refused_under_another_sort_rather_than_mixing_pages(client, auth, issue, projector):
+    position = [issue(due_date=days_from_today(n)) for n in range(3)][-1]["position"]
+    newest = listed(client, auth["auditor"], position, limit=1)["next_cursor"]
+    by_due = listed(client, auth["auditor"], position, limit=1, sort="due_date")["next_cursor"]
+    for cursor, sort, made_for in ((newest, "due_date", "newest"), (by_due, "newest", "due_date"),
+                                   (by_due, "-due_date", "due_date"), (newest, "-due_date", "newest")):  # fmt: skip
+        response = client.get(f"{API}/findings", query_string={"cursor": cursor, "sort": sort}, headers=auth["auditor"])
+        body = assert_error(response, 422, "invalid_fields", field="cursor")
+        assert f"sorted by {made_for}, not by {sort}" in body["message"], body
+    assert len(listed(client, auth["auditor"], position, limit=1, sort="due_date", cursor=by_due)["items"]) == 1
+    assert_error(client.get(f"{API}/findings?sort=due", headers=auth["auditor"]), 422, field="sort")
+
+
+def test_the_openapi_document_names_the_sorts_of_the_list(client):
+    parameters = client.get(f"{API}/openapi.json").get_json()["paths"][f"{API}/findings"]["get"]["parameters"]
+    sort = next(p for p in parameters if p["name"] == "sort")
+    assert sort["schema"]["enum"] == ["newest", "due_date", "-due_date"] and sort["schema"]["default"] == "newest"
+    assert "long-term" in sort["description"]
 
 
 def test_a_unit_token_lists_only_its_subtree_and_is_refused_other_units(client, auth, issue, projector):
