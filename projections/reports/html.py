@@ -42,7 +42,19 @@ def render_html(circular: Mapping[str, Any], lang: str = "zh") -> str:
     """The circular as an HTML page in `lang` (zh or en)."""
     labels = Labels.of(lang)
     page = environment().get_template("circular.html")
-    return page.render(c=circular, t=labels, **view(circular, labels))
+    return page.render(c=circular, t=labels, linked_stylesheet=False, **view(circular, labels))
+
+
+def render_html_paper(circular: Mapping[str, Any], lang: str = "zh") -> str:
+    """The circular alone, for a page that links `stylesheet`: no page around it, no inline style (bars by class)."""
+    labels = Labels.of(lang)
+    paper = environment().get_template("circular_paper.html")
+    return paper.render(c=circular, t=labels, linked_stylesheet=True, **view(circular, labels))
+
+
+def stylesheet() -> str:
+    """The stylesheet the page carries inline."""
+    return (TEMPLATES / "circular.css").read_text(encoding="utf-8")
 
 
 def view(circular: Mapping[str, Any], labels: Labels) -> dict[str, Any]:

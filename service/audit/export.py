@@ -8,6 +8,11 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from flask import Response
+
+from domain.values import Actor
+from projections.audit import MAX_PAGE, every_entry
+from projections.read_side import ReadSide
 from projections.reports.ledger import spreadsheet_safe
 from service.audit.schemas import AuditEntrySchema
 
@@ -42,3 +47,13 @@ def take(buffer: io.StringIO) -> bytes:
     buffer.seek(0)
     buffer.truncate()
     return text.encode("utf-8")
+
+
+def audit_download(side: ReadSide, actor: Actor, unit: str | None, cursor: str | None, **where: Any) -> Response:
+    """Every entry a query matches, as a CSV file to save (for the API and the console alike)."""
+    # The first page is read now, so that a bad unit or cursor is answered as an error, not as a broken file.
+    first = side.audit(actor, unit=unit, cursor=cursor, limit=MAX_PAGE, **where)
+    entries = every_entry(first, lambda after: side.audit(actor, unit=unit, cursor=after, limit=MAX_PAGE, **where))
+    response = Response(audit_csv(entries), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="audit.csv"'
+    return response

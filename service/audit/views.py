@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
-
-from projections.audit import MAX_PAGE, every_entry
-from service.audit.export import audit_csv
+from service.audit.export import audit_download
 from service.audit.schemas import AuditArgsSchema, AuditPageSchema
 from service.auth import current_actor
 from service.blueprint import Blueprint
@@ -36,9 +33,4 @@ def audit(args: dict[str, Any]) -> Any:
     unit, cursor, limit = args.pop("unit", None), args.pop("cursor", None), args.pop("limit")
     if form == "json":
         return side.audit(actor, unit=unit, cursor=cursor, limit=limit, **args)
-    # The first page is read now, so that a bad unit or cursor is answered as an error, not as a broken file.
-    first = side.audit(actor, unit=unit, cursor=cursor, limit=MAX_PAGE, **args)
-    entries = every_entry(first, lambda after: side.audit(actor, unit=unit, cursor=after, limit=MAX_PAGE, **args))
-    response = Response(audit_csv(entries), content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = 'attachment; filename="audit.csv"'
-    return response
+    return audit_download(side, actor, unit, cursor, **args)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from service.audit import views
+from service.audit import export
 from service.audit.export import COLUMNS
 from tests.service.helpers import (
     API,
@@ -186,7 +186,7 @@ def test_a_unit_outside_the_tokens_subtree_is_answered_as_an_unknown_unit(client
 def test_csv_carries_a_bom_a_header_and_every_matching_entry_page_after_page(
     client, auth, issue, projector, monkeypatch
 ):
-    monkeypatch.setattr(views, "MAX_PAGE", 2)  # so that the file is read in several pages
+    monkeypatch.setattr(export, "MAX_PAGE", 2)  # so that the file is read in several pages
     findings = [issue(title=f"公务接待问题{n}") for n in range(3)]
     position = findings[-1]["position"]
     response = client.get(
