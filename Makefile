@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIND ?= 127.0.0.1:8000
 
-.PHONY: run test test-dates lint fuzz demo bench bench-verify clean
+.PHONY: run test test-dates lint fuzz demo bench bench-console bench-verify clean
 
 $(VENV)/.run-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,9 @@ demo: $(VENV)/.run-installed  ## seed a realistic data set into the configured s
 
 bench: $(VENV)/.dev-installed  ## time rebuild and read-model queries on a demo-sized history (SQLite and PostgreSQL); see bench/README.md
 	$(VENV)/bin/python -m bench.run $(BENCH_ARGS)
+
+bench-console: $(VENV)/.dev-installed  ## time the console's pages on the same history (both stores); see bench/README.md
+	$(VENV)/bin/python -m bench.console_pages $(BENCH_CONSOLE_ARGS)
 
 bench-verify: $(VENV)/.dev-installed  ## time rectify verify and its peak memory over synthetic logs of 100,000 and 1,000,000 records (both stores)
 	$(VENV)/bin/python -m bench.verify_scale $(BENCH_VERIFY_ARGS)

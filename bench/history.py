@@ -33,13 +33,13 @@ Say = Callable[[str], None]
 
 
 def seed_history(application: Rectify, *, findings: int, units: int, weeks: int, seed: int, say: Say) -> dict[str, Any]:
-    """Units, users, and `findings` lives over the `weeks` before HISTORY_NOW; what was made, and a token."""
+    """Units, users, and `findings` lives over the `weeks` before HISTORY_NOW; what was made, and the users' tokens."""
     rng = random.Random(seed)
     now = min(HISTORY_NOW, application.clock()).astimezone(application.timezone)
     start = now - timedelta(weeks=weeks)
     tree = unit_tree(units)
     register_units(application, tree, start - timedelta(days=1), say)
-    token = add_users(application, tree)
+    tokens = add_users(application, tree)
     lives = [plan_life(rng, now, start, tree) for _ in range(findings)]
     steps = sorted((step for life in lives for step in life.steps), key=lambda step: step.at)
     say(f"planned {findings} findings, {len(steps)} finding events; writing them")
@@ -49,7 +49,8 @@ def seed_history(application: Rectify, *, findings: int, units: int, weeks: int,
         "finding_events": len(steps),
         "commands": dict(Counter(step.method for step in steps)),
         "statuses": dict(Counter(life.status for life in lives)),
-        "auditor_token": token,
+        "auditor_token": tokens[AUDITOR],
+        "tokens": tokens,
     }
 
 
@@ -61,14 +62,14 @@ def register_units(application: Rectify, tree: list[UnitPlan], at: datetime, say
             say(f"units: {done}/{len(tree)}")
 
 
-def add_users(application: Rectify, tree: list[UnitPlan]) -> str:
-    """The people who appear in the events, and an auditor whose token the HTTP timings use."""
-    for actor in [*INSPECTORS, *REVIEWERS]:
-        application.add_user(actor.name, actor.role)
+def add_users(application: Rectify, tree: list[UnitPlan]) -> dict[str, str]:
+    """The people who appear in the events, and an auditor; every token by user name (the timings sign in with them)."""
+    tokens = {actor.name: application.add_user(actor.name, actor.role) for actor in [*INSPECTORS, *REVIEWERS]}
     for branch in sorted({unit.branch for unit in tree if unit.branch}):
         person = unit_person(branch)
-        application.add_user(person.name, person.role, person.unit)
-    return application.add_user(AUDITOR, Role.AUDITOR)
+        tokens[person.name] = application.add_user(person.name, person.role, person.unit)
+    tokens[AUDITOR] = application.add_user(AUDITOR, Role.AUDITOR)
+    return tokens
 
 
 def write_steps(application: Rectify, steps: list[Step], now: datetime, say: Say) -> None:

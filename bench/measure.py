@@ -73,6 +73,18 @@ class Latency:
         return ordered[max(math.ceil(0.95 * len(ordered)) - 1, 0)]
 
 
+@dataclass(frozen=True)
+class PageLatency(Latency):
+    """A page's wall-clock milliseconds, and this process's CPU milliseconds of the same requests (its share of
+    the work, which other processes' load does not inflate; with PostgreSQL, the server's work is left out)."""
+
+    cpu_runs: list[float] = field(default_factory=list)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu_runs)
+
+
 def read_and_decode(settings: dict[str, Any]) -> Throughput:
     """Every event from the store, 1000 at a time, each mapped back to its domain event."""
     application = build_application(settings)

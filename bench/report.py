@@ -8,7 +8,7 @@ import unicodedata
 from importlib.metadata import version
 from typing import Any
 
-from bench.measure import CommandRun, Latency, Rebuild, Throughput
+from bench.measure import CommandRun, Latency, PageLatency, Rebuild, Throughput
 
 HEADERS = ("store", "figure", "value", "target", "against the target")
 
@@ -69,6 +69,24 @@ class Table:
         value = f"median {latency.median:,.0f} ms, p95 {latency.p95:,.0f} ms (first {latency.first:,.0f})"
         verdict = (
             f"median {latency.median / target_ms:.2f}x, size {latency.size:,} {self.verdict(latency.p95 < target_ms)}"
+        )
+        self.rows.append((kind, name, value, f"p95 < {target_ms:.0f} ms", verdict))
+
+    def page(
+        self, kind: str, name: str, latency: PageLatency | None, status: int, floor: PageLatency, target_ms: float
+    ) -> None:
+        """A console page: its times, and its medians as multiples of the cheapest request's; or not built."""
+        if latency is None:
+            self.rows.append((kind, name, f"not built (answered {status})", f"p95 < {target_ms:.0f} ms", ""))
+            return
+        value = (
+            f"median {latency.median:,.0f} ms, p95 {latency.p95:,.0f} ms (first {latency.first:,.0f}); "
+            f"CPU {latency.cpu_median:,.1f} ms"
+        )
+        verdict = (
+            f"{latency.median / floor.median:,.0f}x /healthz's {floor.median:.1f} ms "
+            f"(CPU {latency.cpu_median / max(floor.cpu_median, 0.001):,.0f}x), {latency.size / 1000:,.0f} kB "
+            f"{self.verdict(latency.p95 < target_ms)}"
         )
         self.rows.append((kind, name, value, f"p95 < {target_ms:.0f} ms", verdict))
 

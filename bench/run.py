@@ -4,13 +4,13 @@ Targets (from the issue): rebuilding the read model runs at no less than a third
 of the speed of merely reading and decoding the same events; a weekly circular
 (and a page of the finding list) is served in under 300 ms from the views;
 checking the seal chain (`verify`) runs at no less than half the speed of merely
-reading the same stored records.
+reading the same stored records. The console's pages are timed too, against the
+same 300 ms (`bench.console_pages`, also run alone by `make bench-console`).
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import re
 import statistics
 import time
@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench.console_pages import bench_app, measure_console
 from bench.measure import (
     CommandRun,
     Rebuild,
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         sizes = disk_sizes(kind, settings["RECTIFY_DATABASE_URL"], args.postgres_url, size.name)
         table.history(kind, size, history, sizes)
         measure_queries(kind, settings, history, size, args.runs, table)
+        measure_console(kind, settings, history, size, args.runs, table)
         table.note(f"{kind}: {load()} at the end")
     print()
     print(table.render())
@@ -168,13 +170,7 @@ def measure_queries(
 
 
 def http_client(settings: dict[str, Any]) -> Any:
-    from service import create_app
-
-    # The rate limits are off: the cases measure what a request costs, and send hundreds a minute with one token.
-    unlimited = {"TESTING": True, "RECTIFY_RATE_LIMIT_AUTH": "off", "RECTIFY_RATE_LIMIT_TOKEN": "off"}
-    client = create_app(settings | unlimited).test_client()
-    logging.getLogger("rectify.requests").setLevel(logging.WARNING)  # a JSON line per request would bury the report
-    return client
+    return bench_app(settings).test_client()
 
 
 if __name__ == "__main__":
