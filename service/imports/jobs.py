@@ -58,6 +58,18 @@ class ImportJobs:
             state = row["state"] if row else None
         return json.loads(state) if state else None
 
+    def recent(self, limit: int) -> list[dict[str, Any]]:
+        """The last `limit` jobs submitted, newest first."""
+        if self.datastore is None:
+            states = list(self.memory.values())
+        else:
+            submitted = "(state::json ->> 'submitted_at')" if self.postgres else "json_extract(state, '$.submitted_at')"
+            with self.cursor() as cursor:
+                cursor.execute(f"SELECT state FROM {self.table} ORDER BY {submitted} DESC LIMIT {self.mark}", (limit,))
+                states = [row["state"] for row in cursor.fetchall()]
+        jobs = [json.loads(state) for state in states]
+        return sorted(jobs, key=lambda job: job["submitted_at"], reverse=True)[:limit]
+
     @property
     def table(self) -> str:
         assert self.datastore is not None

@@ -58,6 +58,7 @@ def record_plan(
                           skipped_sheets=plan.skipped_sheets)  # fmt: skip
     for done, planned in enumerate(plan.planned, start=1):
         row = {"sheet": planned.sheet, "row": planned.row, "reference": planned.reference,
+               "unit": planned.fields["unit"], "title": planned.fields["title"],
                "status": planned.status.value}  # fmt: skip
         if finding_id(planned.reference) in application.repository:
             result.already_imported.append(row)

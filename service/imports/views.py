@@ -11,6 +11,7 @@ from uuid import UUID
 
 from flask import Flask, current_app, request, url_for
 from flask.views import MethodView
+from flask_smorest import abort
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
@@ -55,13 +56,7 @@ class Imports(MethodView):
         """Start importing a ledger (XLSX or CSV); GET the Location for progress and the result"""
         actor = current_actor()
         upload: FileStorage = form["file"]
-        data = upload.read()
-        if data.startswith(OLE_MAGIC):
-            raise LedgerTypeNotSupported("an old .xls workbook: save it as .xlsx or CSV")
-        if not data:
-            from flask_smorest import abort
-
-            abort(422, messages={MULTIPART: {"file": ["The file is empty."]}})
+        data = ledger_bytes(upload)
         job_request = ImportRequest(data, upload.filename or "", form.get("source"), form["batch"], form["sheet"],
                                     form["dry_run"])  # fmt: skip
         job = start(current_app._get_current_object(), job_request, actor)  # type: ignore[attr-defined]
@@ -76,13 +71,34 @@ class ImportJob(MethodView):
     def get(self, job_id: UUID) -> Any:
         """An import job: rows done of the total while it runs, the result once it is finished"""
         require(READER_ROLES, "read imports")
-        job = jobs(current_app).get(job_id)
+        job = read_job(current_app, job_id)
         if job is None:
             raise NotFound(f"no import job with id {job_id}")
-        if interrupted(job, application(current_app).clock()):
-            job["status"] = "interrupted"
-            job["error"] = "the worker running it stopped; import the file again (recorded rows are not repeated)"
         return job
+
+
+def ledger_bytes(upload: FileStorage) -> bytes:
+    """The uploaded ledger's bytes: an old .xls workbook (415) and an empty file (422) are refused at once."""
+    data = upload.read()
+    if data.startswith(OLE_MAGIC):
+        raise LedgerTypeNotSupported("an old .xls workbook: save it as .xlsx or CSV")
+    if not data:
+        abort(422, messages={MULTIPART: {"file": ["The file is empty."]}})
+    return data
+
+
+def read_job(app: Flask, job_id: UUID) -> dict[str, Any] | None:
+    """An import job as its readers see it (None: no such job)."""
+    job = jobs(app).get(job_id)
+    return None if job is None else as_read(app, job)
+
+
+def as_read(app: Flask, job: dict[str, Any]) -> dict[str, Any]:
+    """A job as its readers see it: one that stopped moving reads as interrupted."""
+    if interrupted(job, application(app).clock()):
+        job["status"] = "interrupted"
+        job["error"] = "the worker running it stopped; import the file again (recorded rows are not repeated)"
+    return job
 
 
 def require(roles: tuple[Role, ...], action: str) -> Actor:
