@@ -17,7 +17,7 @@ from service.auth import OPEN_PATHS, bearer_token, client_address, seconds_to_re
 
 OFF = "off"
 # Routes whose bodies have a limit of their own (the settings key, in MB) instead of RECTIFY_MAX_BODY_KB.
-OWN_BODY_LIMITS = {"evidence.attach": "RECTIFY_EVIDENCE_MAX_MB"}
+OWN_BODY_LIMITS = {"evidence.attach": "RECTIFY_EVIDENCE_MAX_MB", "console.evidence": "RECTIFY_EVIDENCE_MAX_MB"}
 # What a multipart body carries besides the file itself: its part headers, boundaries and small fields.
 MULTIPART_ALLOWANCE = 64 * 1024
 

@@ -95,7 +95,12 @@ def log_line(response: Response, request_id: str) -> dict[str, Any]:
 
 
 def position_written(response: Response) -> int | None:
-    """The position of the last event a successful command recorded (None for reads and refusals)."""
+    """The position of the last event a successful command recorded (None for reads and refusals).
+
+    A console form is answered with a redirect, not the command's answer: its view names the position in `g`.
+    """
+    if (written := g.get("position_written")) is not None:
+        return int(written)
     if request.method != "POST" or response.status_code >= 300 or not response.is_json:
         return None
     body = response.get_json(silent=True)

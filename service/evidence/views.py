@@ -11,6 +11,7 @@ from uuid import UUID
 from flask import Response, current_app, request, url_for
 from werkzeug.exceptions import BadRequest
 
+from domain.values import Actor
 from service.application import Rectify
 from service.auth import current_actor
 from service.blueprint import MULTIPART, MultipartBlueprint
@@ -86,7 +87,12 @@ def attach(form: dict[str, Any], finding_id: UUID) -> Any:
 @blp.alt_response(404, schema=ErrorSchema, description="No such file attached, or a finding the token may not read.")
 def download(finding_id: UUID, sha256: str) -> Response:
     """Download a file attached to the finding, with its media type, as an attachment"""
-    file = application().evidence_download(finding_id, current_actor(), sha256)
+    return offered_file(finding_id, current_actor(), sha256)
+
+
+def offered_file(finding_id: UUID, actor: Actor, sha256: str) -> Response:
+    """A file attached to a finding, as an attachment, to anyone who may read the finding (the API's, the console's)."""
+    file = application().evidence_download(finding_id, actor, sha256)
     response = Response(file.chunks, mimetype=file.media_type, direct_passthrough=True)
     response.headers["Content-Length"] = str(file.size)
     response.headers["Content-Disposition"] = attachment_disposition(file.filename)
