@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -186,6 +187,7 @@ class Camera:
 
     def __init__(self, test: str) -> None:
         self.folder = SCREENSHOTS / re.sub(r"[^\w.-]+", "-", test).strip("-")
+        shutil.rmtree(self.folder, ignore_errors=True)  # only this run's pictures
         self.taken = 0
 
     def __call__(self, page: Page, step: str) -> Path:
