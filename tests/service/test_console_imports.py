@@ -5,12 +5,16 @@ from __future__ import annotations
 import io
 import re
 import time
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
 from service.application import Rectify
+from service.imports.jobs import JOB_STALLED
+from service.imports.views import jobs
 from tests.service.conftest import SETUP
 from tests.service.console_helpers import csrf_token, signed_in
 from tests.service.helpers import API, last_position, ok
@@ -210,3 +214,23 @@ def test_the_pages_speak_english(client, auth, units):
     assert "将登记" not in preview and "试导入" not in preview
     listing = client.get(PAGE).get_data(as_text=True)
     assert "Recent imports" in listing and "Preview" in listing and "Finished" in listing
+
+
+def test_a_running_job_reloads_its_page_with_its_progress_and_a_stalled_one_reads_as_interrupted(client, auth, units):
+    table, now = jobs(client.application), datetime.now(UTC)
+    running = {"id": str(uuid.uuid4()), "status": "running", "dry_run": False, "file_name": "台账.xlsx",
+               "user": "inspector", "submitted_at": now.isoformat(), "updated_at": now.isoformat(),
+               "progress": {"done": 3, "total": 10}, "result": None, "error": None}  # fmt: skip
+    earlier = (now - JOB_STALLED * 2).isoformat()
+    stalled = running | {"id": str(uuid.uuid4()), "submitted_at": earlier, "updated_at": earlier}
+    table.save(running)
+    table.save(stalled)
+    signed_in(client, auth, "auditor")
+    text = client.get(f"{PAGE}/{running['id']}").get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="2">' in text and "已处理 3 / 10 行" in text
+    assert '<progress class="progress" value="3" max="10">' in text
+    text = client.get(f"{PAGE}/{stalled['id']}").get_data(as_text=True)
+    assert 'http-equiv="refresh"' not in text and "已中断" in text and "import the file again" in text
+    listing = client.get(PAGE).get_data(as_text=True)
+    assert listing.index(running["id"]) < listing.index(stalled["id"])  # newest first, by the time submitted
+    assert client.get(f"{PAGE}/{uuid.uuid4()}").status_code == 404
