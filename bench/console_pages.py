@@ -16,6 +16,8 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -99,7 +101,21 @@ def measure_console(
     later: int = LATER_PAGE,
 ) -> list[PageTiming]:
     """Every console page, timed, into the table (the read model must be caught up); `later`: which list page."""
-    app = bench_app(settings)
+    app = bench_app(settings)  # first: making the app sets the request log up, which the quiet spell must follow
+    with request_log_quiet():
+        return timed_pages(app, kind, settings, history, size, runs, table, later)
+
+
+def timed_pages(  # noqa: PLR0913
+    app: Flask,
+    kind: str,
+    settings: dict[str, Any],
+    history: dict[str, Any],
+    size: Size,
+    runs: int,
+    table: Table,
+    later: int,
+) -> list[PageTiming]:
     clients = {user: signed_in(app, name, history["tokens"][name]) for user, name in USERS.items()}
     _, floor = time_page(clients["inspector"], "/healthz", runs)
     assert floor is not None, "/healthz did not answer 200"
@@ -146,9 +162,19 @@ def bench_app(settings: dict[str, Any]) -> Flask:
 
     # The rate limits are off: the cases measure what a request costs, and send hundreds a minute with one token.
     unlimited = {"TESTING": True, "RECTIFY_RATE_LIMIT_AUTH": "off", "RECTIFY_RATE_LIMIT_TOKEN": "off"}
-    app = create_app(settings | unlimited)
-    logging.getLogger("rectify.requests").setLevel(logging.WARNING)  # a JSON line per request would bury the report
-    return app
+    return create_app(settings | unlimited)
+
+
+@contextmanager
+def request_log_quiet() -> Iterator[None]:
+    """No JSON line per request while the pages are timed (they would bury the report); as it was afterwards."""
+    log = logging.getLogger("rectify.requests")
+    level = log.level
+    log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 def signed_in(app: Flask, name: str, token: str) -> FlaskClient:

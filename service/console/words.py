@@ -68,7 +68,7 @@ WORDS: Words = {
     "yes": ("是", "Yes"),
     "no": ("否", "No"),
     "filter": ("筛选", "Filter"),
-    "clear": ("清除", "Clear"),
+    "clear_filters": ("清除", "Clear"),
     "reference": ("编号", "Reference"),
     "title": ("问题", "Finding"),
     "due_date": ("整改期限", "Due date"),

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+from pathlib import Path
 from uuid import UUID
 
 from domain.values import WarningLevel
 from service import create_app
 from tests.service.console_helpers import caught_up, csrf_token, queues, sign_in, signed_in, token_of
 from tests.service.helpers import API, assigned, command, days_from_today, ok, rectified, today
+
+CONSOLE = Path(__file__).resolve().parents[2] / "service" / "console"
 
 
 def test_a_user_signs_in_with_name_and_token_and_sees_the_workbench(client, auth):
@@ -195,3 +199,12 @@ def test_the_menu_shows_each_role_the_pages_it_works_on(client, auth):
     assert menus["inspector"] == ["workbench", "findings", "issue", "imports", "circulars"]
     assert menus["bj"] == menus["reviewer"] == ["workbench", "findings", "circulars"]
     assert menus["auditor"] == ["workbench", "findings", "circulars", "audit"]
+
+
+def test_no_word_of_any_page_is_named_like_a_method_its_templates_would_reach_instead():
+    # A template's `t.clear` finds the dictionary's own `clear` before the word: such a key can never show.
+    modules = [importlib.import_module(f"service.console.{path.stem}") for path in CONSOLE.glob("*.py")]
+    vocabularies = [module.WORDS for module in modules if isinstance(getattr(module, "WORDS", None), dict)]
+    assert len(vocabularies) >= 5
+    shadowed = sorted({key for words in vocabularies for key in words} & set(dir(dict)))
+    assert shadowed == []
