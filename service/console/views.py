@@ -63,6 +63,8 @@ def error_page(error: HTTPException) -> Any:
     """A refused console request gets a page in the user's language, not the API's JSON: a form without its
     CSRF token (400), too many sign-ins (429, with Retry-After), an address that is not there (404)."""
     g.lang = g.get("lang") or language()
+    if "actor" not in g and request.endpoint not in OPEN_ENDPOINTS:
+        session_actor()  # refused before the session was read (a form without its CSRF token): still signed in
     status = error.code or 500
     wait = retry_after(error) if isinstance(error, TooManyRequests) else None
     csrf = isinstance(error, CSRFError)

@@ -168,6 +168,7 @@ def test_a_refused_form_gets_a_page_in_the_users_language_not_json(client, auth)
     refused = client.post("/console/logout?lang=en")
     assert refused.status_code == 400 and refused.mimetype == "text/html"
     assert "security token; nothing was changed" in refused.get_data(as_text=True)
+    assert 'data-menu="findings"' in refused.get_data(as_text=True)  # still signed in, and the page says so
     assert client.get("/console/?lang=zh").status_code == 200  # still signed in
     missing = client.get("/console/no-such-page")
     assert missing.status_code == 404 and "页面不存在" in missing.get_data(as_text=True)
