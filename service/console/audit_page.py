@@ -121,7 +121,7 @@ WORDS: Words = {
     ),
     "invalid.position": ("位置号应为非负整数。", "The position is a whole number, 0 or more."),
     "event.Issued": ("下发", "Issued"),
-    "event.Assigned": ("交办", "Assigned"),
+    "event.Assigned": ("分派", "Assigned"),
     "event.Rectified": ("报送整改", "Rectified"),
     "event.Reviewed": ("审核", "Reviewed"),
     "event.DeadlineExtended": ("延期", "Deadline extended"),
