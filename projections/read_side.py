@@ -87,6 +87,10 @@ class ReadSide:
         wait_for(self.view, position, self.read_wait)
         return self
 
+    def units(self) -> list[dict[str, Any]]:
+        """Every unit as the read model knows it (code, name, parent), in the order they were registered."""
+        return [{"code": code, **node} for code, node in unit_tree(self.view.unit_facts()).items()]
+
     def units_in_scope(self, actor: Actor, unit: str | None) -> frozenset[str] | None:
         """The unit codes a query covers: the asked unit's subtree, within a unit token's own (None: all)."""
         tree = unit_tree(self.view.unit_facts())

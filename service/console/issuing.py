@@ -21,6 +21,7 @@ from service.console.views import blp, page
 from service.console.words import Words
 from service.errors import status_of
 from service.findings.schemas import IssueSchema
+from service.reads import read_side
 from service.schemas import plain
 
 # A form's own key, made when the form is shown: a second click on 下发 answers what the first recorded.
@@ -143,7 +144,7 @@ def form_page(
         more=WORDS,
         typed=typed,
         problems=said,
-        units=unit_choices(current_app.extensions["rectify"].list_units()),
+        units=unit_choices(read_side().units()),  # one query, not a load of every unit
         sources=[plain(source) for source in Source],
         severities=[plain(severity) for severity in Severity],
         terms=[plain(term) for term in Term],

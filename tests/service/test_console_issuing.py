@@ -10,7 +10,7 @@ from werkzeug.test import TestResponse
 
 from service.application import Rectify
 from tests.service.conftest import SETUP
-from tests.service.console_helpers import csrf_token, signed_in
+from tests.service.console_helpers import caught_up, csrf_token, signed_in
 from tests.service.helpers import API, days_from_today, last_position, ok
 
 FORM = "/console/findings/new"
@@ -46,8 +46,9 @@ def problems(text: str) -> dict[str, str]:
     return dict(PROBLEM.findall(text))
 
 
-def test_the_form_lists_the_unit_tree_each_unit_after_its_parent(client, auth, application):
+def test_the_form_lists_the_unit_tree_each_unit_after_its_parent(client, auth, application, projector):
     application.register_unit(SETUP, code="SH-01", name="上海分公司审计部", parent="SH")
+    caught_up(client, auth, last_position(application))  # the units as the read side knows them, too
     text = signed_in(client, auth, "inspector").get(FORM).get_data(as_text=True)
     units = [(code, int(depth), label.strip("\u3000")) for code, depth, label in OPTION.findall(text)]
     assert units == [
