@@ -103,37 +103,24 @@ def measure_console(
     """Every console page, timed, into the table (the read model must be caught up); `later`: which list page."""
     app = bench_app(settings)  # first: making the app sets the request log up, which the quiet spell must follow
     with request_log_quiet():
-        return timed_pages(app, kind, settings, history, size, runs, table, later)
-
-
-def timed_pages(  # noqa: PLR0913
-    app: Flask,
-    kind: str,
-    settings: dict[str, Any],
-    history: dict[str, Any],
-    size: Size,
-    runs: int,
-    table: Table,
-    later: int,
-) -> list[PageTiming]:
-    clients = {user: signed_in(app, name, history["tokens"][name]) for user, name in USERS.items()}
-    _, floor = time_page(clients["inspector"], "/healthz", runs)
-    assert floor is not None, "/healthz did not answer 200"
-    say(f"{kind}: /healthz: median {floor.median:.1f} ms, p95 {floor.p95:.1f} ms, CPU {floor.cpu_median:.2f} ms")
-    zone = ZoneInfo(settings["RECTIFY_TIMEZONE"])
-    week = weeks_of(datetime.fromisoformat(history["now"]).astimezone(zone), size.weeks)["last"].label
-    timings = []
-    for page in console_pages(settings, clients["inspector"], week, later):
-        status, latency = time_page(clients[page.user], page.path, runs)
-        timings.append(PageTiming(page, status, latency))
-        shown = (
-            f"median {latency.median:,.0f} ms, p95 {latency.p95:,.0f} ms, CPU {latency.cpu_median:,.1f} ms"
-            if latency
-            else f"not built ({status})"
-        )
-        say(f"{kind}: {page.name} as {USERS[page.user]}: {shown}")
-        table.page(kind, f"{page.name} ({page.user})", latency, status, floor, TARGET_MS)
-    return timings
+        clients = {user: signed_in(app, name, history["tokens"][name]) for user, name in USERS.items()}
+        _, floor = time_page(clients["inspector"], "/healthz", runs)
+        assert floor is not None, "/healthz did not answer 200"
+        say(f"{kind}: /healthz: median {floor.median:.1f} ms, p95 {floor.p95:.1f} ms, CPU {floor.cpu_median:.2f} ms")
+        zone = ZoneInfo(settings["RECTIFY_TIMEZONE"])
+        week = weeks_of(datetime.fromisoformat(history["now"]).astimezone(zone), size.weeks)["last"].label
+        timings = []
+        for page in console_pages(settings, clients["inspector"], week, later):
+            status, latency = time_page(clients[page.user], page.path, runs)
+            timings.append(PageTiming(page, status, latency))
+            shown = (
+                f"median {latency.median:,.0f} ms, p95 {latency.p95:,.0f} ms, CPU {latency.cpu_median:,.1f} ms"
+                if latency
+                else f"not built ({status})"
+            )
+            say(f"{kind}: {page.name} as {USERS[page.user]}: {shown}")
+            table.page(kind, f"{page.name} ({page.user})", latency, status, floor, TARGET_MS)
+        return timings
 
 
 def console_pages(settings: dict[str, Any], inspector: FlaskClient, week: str, later: int) -> list[Page]:
