@@ -18,7 +18,6 @@ from domain.errors import NotFound, RectifyError, UnitNotFound
 from domain.lifecycle import commands_open
 from domain.values import Outcome
 from projections.reports.labels import Labels
-from service.application import Rectify
 from service.commands import CommandResult
 from service.console.finding_actions import Refusal, command_input, invalid_fields, rule_broken, typed_in
 from service.console.finding_timeline import Speech, size_text, timeline
@@ -30,13 +29,10 @@ from service.evidence.schemas import EvidenceFormSchema
 from service.evidence.types import MEDIA_TYPES, EvidencePolicy
 from service.evidence.views import offered_file
 from service.findings import schemas
+from service.findings.views import application
 from service.reads import read_side
 
 DONE = "done"  # the category of the notices flashed after a form
-
-
-def application() -> Rectify:
-    return current_app.extensions["rectify"]
 
 
 @blp.route("/findings/<uuid:finding_id>", methods=["GET"])
