@@ -23,16 +23,23 @@ from service.warnings import send_due_warnings
 Say = Callable[[str], None]
 
 
+class ProjectorLockLost(Exception):
+    """The database session holding the projector's lock ended: another projector may be feeding the view now."""
+
+
 @contextmanager
-def projector_lock(settings: dict[str, Any], say: Say) -> Iterator[None]:
-    """Hold the one lock that lets a projector feed the view; a second projector waits here."""
+def projector_lock(settings: dict[str, Any], say: Say) -> Iterator[Callable[[], None]]:
+    """Hold the one lock that lets a projector feed the view; a second projector waits here.
+
+    Yields a check to call as the projector goes: it raises ProjectorLockLost once the lock is no longer held.
+    """
     url = settings["RECTIFY_DATABASE_URL"]
     if url.startswith("sqlite:"):
         with _file_lock(str(views_path(url)) + ".lock", say):
-            yield
+            yield lambda: None  # a lock on a file lasts as long as this process keeps the file open
     else:
-        with _advisory_lock(url, say):
-            yield
+        with _advisory_lock(url, say) as still_held:
+            yield still_held
 
 
 @contextmanager
@@ -49,26 +56,55 @@ def _file_lock(path: str, say: Say) -> Iterator[None]:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
+def projector_lock_key(url: str) -> int:
+    """The PostgreSQL advisory lock key of the projector of the store at `url`: one per schema."""
+    return int.from_bytes(
+        hashlib.sha256(f"rectify-projector:{lock_schema(url)}".encode()).digest()[:8], "big", signed=True
+    )
+
+
+def lock_schema(url: str) -> str:
+    parts = urlsplit(url)
+    return dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p).get("schema", "public")
+
+
+# How often a projector makes sure its lock's session still exists.
+LOCK_CHECK_EVERY = 1.0
+
+
 @contextmanager
-def _advisory_lock(url: str, say: Say) -> Iterator[None]:
+def _advisory_lock(url: str, say: Say) -> Iterator[Callable[[], None]]:
+    """The lock lives as long as the session holding it, which a server restart, an idle timeout or a
+    network cut can end while this process goes on: then another host's projector takes the lock, and
+    this one must stop rather than feed the view beside it."""
     import psycopg
 
-    parts = urlsplit(url)
-    schema = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p).get("schema", "public")
-    key = int.from_bytes(hashlib.sha256(f"rectify-projector:{schema}".encode()).digest()[:8], "big", signed=True)
-    with psycopg.connect(urlunsplit(parts._replace(query="")), autocommit=True) as connection:
+    schema, key = lock_schema(url), projector_lock_key(url)
+    with psycopg.connect(urlunsplit(urlsplit(url)._replace(query="")), autocommit=True) as connection:
         row = connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
         if not row or not row[0]:
             say(f"another projector holds the lock of schema {schema}; waiting for it to stop")
             connection.execute("SELECT pg_advisory_lock(%s)", (key,))
-        yield  # the lock goes with the connection
+        checked = time.monotonic()
+
+        def still_held() -> None:
+            nonlocal checked
+            if time.monotonic() - checked < LOCK_CHECK_EVERY:
+                return
+            checked = time.monotonic()
+            try:
+                connection.execute("SELECT 1")  # a session-level lock is held for as long as its session lives
+            except psycopg.Error as error:
+                raise ProjectorLockLost(f"lost the projector lock of schema {schema}: its session ended") from error
+
+        yield still_held  # the lock goes with the connection
 
 
 def run_projector(
     settings: dict[str, Any], stop: threading.Event, say: Say, *, rebuild: bool = False, until_caught_up: bool = False
 ) -> None:
     """Follow the log into the view until `stop` is set (or, if asked, until it has caught up)."""
-    with projector_lock(settings, say):
+    with projector_lock(settings, say) as still_held:
         view = open_view(settings, create_tables=True)  # the lock holder alone may make or change them
         built_before = view.position() > 0
         if not rebuild and not view.is_current():  # a new store's view, or one an older version built
@@ -94,6 +130,7 @@ def run_projector(
                 if runner.progress.flushed.wait(timeout=0.5):  # a write wakes the loop: no need to poll the view
                     runner.progress.flushed.clear()
                 runner.run_forever(timeout=0)  # raises what stopped the runner's threads, if anything did
+                still_held()
                 sealer.raise_if_stopped()
                 position = view.position()
                 if rebuilding and position >= head:

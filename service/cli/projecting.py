@@ -9,6 +9,7 @@ import threading
 import time
 from typing import Any
 
+from service.cli.common import CommandError
 from service.config import load_settings
 
 
@@ -25,7 +26,7 @@ def add_parser(commands: Any) -> None:
 
 def project(args: argparse.Namespace) -> int:
     """Run the projector until SIGTERM or Ctrl-C (a second projector waits for the first)."""
-    from service.projector import run_projector, status
+    from service.projector import ProjectorLockLost, run_projector, status
 
     settings = load_settings()
     if args.status:
@@ -39,9 +40,16 @@ def project(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     if parent := os.environ.get("RECTIFY_PROJECTOR_PARENT", "").strip():
         watch_parent(int(parent), stop)
-    run_projector(
-        settings, stop, lambda line: print(line, flush=True), rebuild=args.rebuild, until_caught_up=args.until_caught_up
-    )
+    try:
+        run_projector(
+            settings,
+            stop,
+            say=lambda line: print(line, flush=True),
+            rebuild=args.rebuild,
+            until_caught_up=args.until_caught_up,
+        )
+    except ProjectorLockLost as lost:  # exit with an error, so that what supervises this process starts it again
+        raise CommandError(f"{lost}; stopping, as another projector may feed the read model now") from None
     return 0
 
 

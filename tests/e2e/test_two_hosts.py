@@ -11,16 +11,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from service.cli import main
-from tests.conftest import fresh_store
+from service.projector import projector_lock_key
+from tests.conftest import POSTGRES_URL, fresh_store
 from tests.reliability.serving import Server, descendants, finding_body, kill_quietly, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 WAITING = "another projector holds the lock"
 PROJECTING = "projecting from position"
+LOST = "lost the projector lock"
 
 
 @pytest.fixture
@@ -228,3 +231,31 @@ def every_listed_finding(host: Server, token: str, position: int) -> dict[str, t
         if not page["next_cursor"]:
             return listed
         cursor = f"&cursor={page['next_cursor']}"
+
+
+def end_projector_lock_session(url: str) -> None:
+    """End the database session holding the store's projector lock, as an idle timeout or a network cut would."""
+    key = projector_lock_key(url) & 0xFFFF_FFFF_FFFF_FFFF  # pg_locks shows the bigint as two unsigned halves
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        [(ended,)] = connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND classid = %s AND objid = %s AND objsubid = 1",
+            (key >> 32, key & 0xFFFF_FFFF),
+        ).fetchall()
+    assert ended
+
+
+def test_a_projector_whose_lock_session_ends_stops_so_only_the_other_host_feeds_the_read_model(
+    hosts: tuple[Server, Server], inspector: str, store: str
+) -> None:
+    wait_for(lambda: any(projecting(host) for host in hosts), 10, "a projector to take the lock")
+    a, b = hosts if projecting(hosts[0]) else reversed(hosts)
+    wait_for(lambda: WAITING in log_since(b, 0), 10, "the other host's projector to wait for the lock")
+    end_projector_lock_session(store)
+    wait_for(lambda: projecting(b), 10, "host B's projector to take the lock")
+    wait_for(lambda: LOST in log_since(a, 0), 10, "host A's projector to stop")
+    wait_for(lambda: WAITING in log_since(a, 0), 10, "host A's projector, started again, to wait for B's")
+    ledger = Ledger()
+    write_on_one_read_on_other(a, b, inspector, 2, ledger)
+    wait_for(lambda: caught_up(a, ledger.head()), 10, "the read model to reach the head")
+    assert log_since(a, 0).count(PROJECTING) == 1  # A's projector has not started projecting again
