@@ -10,7 +10,8 @@ from typing import Any, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from eventsourcing.application import Application, EventSourcedLog
+from eventsourcing.application import Application, EventSourcedLog, Repository
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Transcoder
 
 from domain.errors import (
@@ -37,7 +38,7 @@ from service.accounts import Accounts
 from service.commands import CommandOptions, CommandResult, Idempotency
 from service.evidence.attaching import EvidenceFiles
 from service.finding_values import finding_values, history_entry
-from service.loading import load
+from service.loading import CheckedRepository, load
 from service.organisation import Organisation
 from service.stores import IdempotencyRecord, RectifyRecorder
 from service.transcodings import EnumTranscoder, register_domain_transcodings
@@ -54,6 +55,8 @@ class Rectify(Organisation, Accounts, EvidenceFiles, Application[UUID]):
     """Issue findings, move them through their life, and read them back."""
 
     name = "Rectify"
+    # Aggregates kept per process (RECTIFY_AGGREGATE_CACHE_MAXSIZE; 0 or empty: none), checked on each load.
+    env = {"AGGREGATE_CACHE_MAXSIZE": "10000"}
 
     def __init__(self, env: dict[str, str] | None = None, clock: Callable[[], datetime] | None = None):
         super().__init__(env)
@@ -68,6 +71,22 @@ class Rectify(Organisation, Accounts, EvidenceFiles, Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_domain_transcodings(transcoder)
+
+    def construct_repository(self) -> Repository[UUID]:
+        """The library's repository over the store, or one with a checked cache when the store can count."""
+        maxsize = int(self.env.get(self.AGGREGATE_CACHE_MAXSIZE) or 0)
+        if maxsize <= 0 or not hasattr(self.recorder, "select_events_after"):
+            return Repository(event_store=self.events)
+        return CheckedRepository(self.events, cast(Any, self.recorder), maxsize)
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Record the aggregates' new events; keep the aggregates cached at their new versions."""
+        recordings = super().save(*objs, **kwargs)
+        if isinstance(self.repository, CheckedRepository):
+            for obj in objs:
+                if isinstance(obj, Aggregate):
+                    self.repository.remember(obj)
+        return recordings
 
     @property
     def store(self) -> RectifyRecorder:

@@ -42,6 +42,12 @@ class PostgresRectifyRecorder(EvidenceTables, PostgresApplicationRecorder):
             "SELECT notification_id, originator_version, topic, state FROM {0} "
             "WHERE originator_id = %s ORDER BY originator_version"
         ).format(events)
+        # One row with a NULL version when nothing follows; the count reads only the primary key's index.
+        self.select_events_after_statement = SQL(
+            "SELECT (SELECT COUNT(*) FROM {0} WHERE originator_id = %s) AS stored, "
+            "e.originator_version, e.topic, e.state FROM (SELECT 1) AS one LEFT JOIN {0} AS e "
+            "ON e.originator_id = %s AND e.originator_version > %s ORDER BY e.originator_version"
+        ).format(events)
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         record: IdempotencyRecord | None = kwargs.get("idempotency")
@@ -74,6 +80,17 @@ class PostgresRectifyRecorder(EvidenceTables, PostgresApplicationRecorder):
                 state=bytes(row["state"]),
             )
             for row in rows
+        ]
+
+    def select_events_after(self, originator_id: UUID, version: int) -> tuple[int, list[StoredEvent]]:
+        """How many events an aggregate has stored, and those after `version`, oldest first: one read."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.select_events_after_statement, (originator_id, originator_id, version))
+            rows = curs.fetchall()
+        return rows[0]["stored"], [
+            StoredEvent(originator_id, row["originator_version"], row["topic"], bytes(row["state"]))
+            for row in rows
+            if row["originator_version"] is not None
         ]
 
     def select_records(self, positions: Sequence[int]) -> list[Notification]:

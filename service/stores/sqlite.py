@@ -62,6 +62,27 @@ class SQLiteRectifyRecorder(EvidenceTables, SQLiteApplicationRecorder):
             for row in rows
         ]
 
+    def select_events_after(self, originator_id: UUID, version: int) -> tuple[int, list[StoredEvent]]:
+        """How many events an aggregate has stored, and those after `version`, oldest first: one read."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_events_after_statement, (originator_id.hex, originator_id.hex, version))
+            rows = c.fetchall()
+        return rows[0]["stored"], [
+            StoredEvent(originator_id, row["originator_version"], row["topic"], row["state"])
+            for row in rows
+            if row["originator_version"] is not None
+        ]
+
+    @property
+    def select_events_after_statement(self) -> str:
+        # One row with a NULL version when nothing follows; the count reads only the primary key's index.
+        table = self.events_table_name
+        return (
+            f"SELECT (SELECT COUNT(*) FROM {table} WHERE originator_id = ?) AS stored, "
+            f"e.originator_version, e.topic, e.state FROM (SELECT 1) AS one LEFT JOIN {table} AS e "
+            "ON e.originator_id = ? AND e.originator_version > ? ORDER BY e.originator_version"
+        )
+
     def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> PollingSubscription:
         """A polling subscription: the library's SQLite recorder has none."""
         return PollingSubscription(self, gt=gt, topics=topics, interval=self.poll_interval)
