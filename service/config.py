@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "RECTIFY_CATEGORIES": "",
     # How long a read with min_position waits for the projector before answering 503 (seconds).
     "RECTIFY_READ_WAIT": "3",
+    # SQLite only: `full` syncs the log at every commit; `normal` at checkpoints only (faster; the last
+    # commits before a power cut may be lost, see docs/operations.md).
+    "RECTIFY_SQLITE_SYNCHRONOUS": "full",
     # The weekly circular: 红榜 at or above, 黑榜 below these rates; who issues it; how it ends.
     "RECTIFY_HONOR_RATE": "0.9",
     "RECTIFY_SHAME_RATE": "0.6",
@@ -77,7 +80,10 @@ def build_application(
     settings: dict[str, Any], *, create_tables: bool = False, clock: Callable[[], datetime] | None = None
 ) -> Rectify:
     """The application over the configured store, on `clock` (default: the system's); tables made only when asked."""
-    return Rectify(env=application_env(settings, create_tables=create_tables), clock=clock)
+    synchronous = settings.get("RECTIFY_SQLITE_SYNCHRONOUS") or "full"
+    env = application_env(settings, create_tables=create_tables)
+    env |= {"SQLITE_SYNCHRONOUS": synchronous, "RECTIFY_SQLITE_SYNCHRONOUS": synchronous}  # this setting decides
+    return Rectify(env=env, clock=clock)
 
 
 def check_cipher_key(settings: dict[str, Any], application: Rectify | None = None) -> None:

@@ -131,7 +131,7 @@ def sqlite_path(url: str) -> Path:
 
 def _sqlite_env(url: str) -> dict[str, str]:
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "PERSISTENCE_MODULE": "service.stores.sqlite:RectifySQLiteFactory",
         "SQLITE_DBNAME": str(sqlite_path(url)),
         "SQLITE_LOCK_TIMEOUT": "30",
         "APPLICATION_RECORDER_TOPIC": "service.stores.sqlite:SQLiteRectifyRecorder",

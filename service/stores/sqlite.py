@@ -7,7 +7,14 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.sqlite import (
+    SQLiteApplicationRecorder,
+    SQLiteConnection,
+    SQLiteConnectionPool,
+    SQLiteCursor,
+    SQLiteFactory,
+)
+from eventsourcing.utils import Environment, EnvType
 
 from service.stores import IdempotencyRecord, idempotency_from_row, idempotency_row
 from service.stores.evidence import SQLITE_CREATE_STATEMENTS, EvidenceTables, sqlite_statements
@@ -107,3 +114,43 @@ class SQLiteRectifyRecorder(EvidenceTables, SQLiteApplicationRecorder):
                     for row in c.fetchall()
                 )
         return found
+
+
+class SynchronousSQLitePool(SQLiteConnectionPool):
+    """The library's pool of connections, each opened with SQLite's `synchronous` setting at a given level."""
+
+    def __init__(self, *, db_name: str, lock_timeout: int | None, synchronous: str):
+        self.synchronous = synchronous
+        super().__init__(db_name=db_name, lock_timeout=lock_timeout)
+
+    def _create_connection(self) -> SQLiteConnection:
+        connection = super()._create_connection()
+        connection.cursor().execute(f"PRAGMA synchronous={self.synchronous}")  # outside any transaction
+        return connection
+
+
+class RectifySQLiteFactory(SQLiteFactory):
+    """The library's SQLite factory, with `SQLITE_SYNCHRONOUS` (`full`, the default, or `normal`).
+
+    In WAL mode `normal` skips the sync at each commit (the WAL is synced at checkpoints): the file stays
+    consistent, but commits of the last moments before a power cut or an operating system crash may be lost.
+    """
+
+    SQLITE_SYNCHRONOUS = "SQLITE_SYNCHRONOUS"
+    LEVELS = ("FULL", "NORMAL")
+
+    def __init__(self, env: Environment | EnvType | None):
+        super().__init__(env)
+        level = (self.env.get(self.SQLITE_SYNCHRONOUS) or "full").strip().upper()
+        if level not in self.LEVELS:
+            raise OSError(f"SQLITE_SYNCHRONOUS must be full or normal, not {level.lower()!r}")
+        if level != "FULL":
+            unused, self.datastore.pool = (
+                self.datastore.pool,
+                SynchronousSQLitePool(
+                    db_name=self.datastore.pool.db_name,
+                    lock_timeout=self.datastore.pool.lock_timeout,
+                    synchronous=level,
+                ),
+            )
+            unused.close()
