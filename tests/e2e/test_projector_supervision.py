@@ -7,6 +7,7 @@ import signal
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,12 +29,21 @@ def server(tmp_path: Path) -> Iterator[Server]:
             os.kill(pid, signal.SIGKILL)
 
 
+def answered(answer: tuple[int, Any, Any]) -> tuple[int, Any, Any] | None:
+    """The answer, or None while it is the read model's 503 asking the client to try again shortly."""
+    status, body, _ = answer
+    return None if status == 503 and body.get("code") == "read_model_lagging" else answer
+
+
 def read_own_write(server: Server, token: str, title: str) -> None:
     """Issue a finding, then list it with min_position: answered only once the projector has caught up."""
     due = (date.today() + timedelta(days=30)).isoformat()
     status, issued, _ = server.call("POST", "/api/v1/findings", token, finding_body(title, due))
     assert status == 201, issued
-    status, page, _ = server.call("GET", f"/api/v1/findings?min_position={issued['position']}", token)
+    listing = f"/api/v1/findings?min_position={issued['position']}"
+    # A projector started moments ago may still be importing: 503 read_model_lagging says to ask again, as
+    # a client does; the answer must come once the new projector has caught up, and it must hold the write.
+    status, page, _ = wait_for(lambda: answered(server.call("GET", listing, token)), 30, "the read model")
     assert status == 200, page
     assert issued["reference"] in [item["reference"] for item in page["items"]]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import itertools
 import os
 import signal
@@ -47,8 +48,8 @@ class Client(threading.Thread):
             status, body, _ = self.server.call(
                 "POST", command.path, self.token, command.body, headers={"Idempotency-Key": command.key}, timeout=10
             )
-        except OSError:
-            return False  # killed mid-request, or not listening yet: the same key again later
+        except (OSError, http.client.HTTPException):
+            return False  # killed mid-request or mid-answer, or not listening yet: the same key again later
         if 200 <= status < 300:
             command.answer = body
         return command.answer is not None

@@ -157,7 +157,7 @@ def test_the_api_lists_by_the_workbench_filters_too(client, auth, issue, project
     rectified(client, auth, sent_back)
     rejected = ok(command(client, sent_back, "review", auth["reviewer"], outcome="rejected", comment="佐证不足"))
     other = issue()
-    caught_up(client, auth, rejected["position"])
+    caught_up(client, auth, max(rejected["position"], other["position"]))
     for query, expected in (("rejected=true", [sent_back]), ("rejected=false", [other]), ("escalated=true", [])):
         page = ok(client.get(f"{API}/findings?{query}", headers=auth["inspector"]))
         assert [item["id"] for item in page["items"]] == [f["id"] for f in expected], query
