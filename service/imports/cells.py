@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from domain.values import REFERENCE_PATTERN, Severity, Source, Status
 from service.imports.dates import Deadline, NotADate, read_date, read_deadline
+from service.imports.reasons import Unreadable
 from service.imports.units import UnitNotMatched
 
 if TYPE_CHECKING:
@@ -44,12 +45,16 @@ SEVERITY_WORDS = {"一般": Severity.GENERAL, "较重": Severity.SERIOUS, "严�
 CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-class Refused(Exception):
-    """A cell that cannot be read: the field whose column is at fault, and why."""
+class Refused(Unreadable):
+    """A cell that cannot be read: the field whose column is at fault, and why (in English and in Chinese)."""
 
-    def __init__(self, field: str, reason: str):
-        super().__init__(reason)
-        self.field, self.reason = field, reason
+    def __init__(self, field: str, reason: str, reason_zh: str):
+        super().__init__(reason, reason_zh)
+        self.field = field
+
+    @classmethod
+    def because(cls, field: str, error: Unreadable) -> Refused:
+        return cls(field, error.reason, error.reason_zh)
 
 
 @dataclass
@@ -72,18 +77,22 @@ class Reading:
 
     def limited(self, name: str, text: str) -> str:
         if len(text) > LIMITS[name]:
-            raise Refused(name, f"longer than {LIMITS[name]} characters ({len(text)})")
+            raise Refused(
+                name,
+                f"longer than {LIMITS[name]} characters ({len(text)})",
+                f"超过 {LIMITS[name]} 字（{len(text)} 字）",
+            )
         return text
 
 
 def unit_of(reading: Reading) -> str:
     name = "unit_code" if reading.text("unit_code") else "unit"
     if not reading.text(name):
-        raise Refused("unit", "no responsible unit")
+        raise Refused("unit", "no responsible unit", "未写责任单位")
     try:
         return reading.context.units.match(reading.text(name))
     except UnitNotMatched as error:
-        raise Refused(name, str(error)) from None
+        raise Refused.because(name, error) from None
 
 
 def reference_of(reading: Reading, batch: str, unit: str, description: str) -> str:
@@ -91,7 +100,11 @@ def reference_of(reading: Reading, batch: str, unit: str, description: str) -> s
     given = unicodedata.normalize("NFKC", reading.text("reference"))
     if given:
         if not REFERENCE_PATTERN.match(given):
-            raise Refused("reference", "a reference has letters, digits and . _ / - only, up to 64 characters")
+            raise Refused(
+                "reference",
+                "a reference has letters, digits and . _ / - only, up to 64 characters",
+                "问题编号只能含字母、数字和 . _ / -，最长 64 个字符",
+            )
         return given
     digest = hashlib.sha256(f"{batch}\n{unit}\n{' '.join(description.split())}".encode()).hexdigest()
     return f"TZ-{digest[:16].upper()}"
@@ -101,21 +114,31 @@ def timing(reading: Reading) -> tuple[datetime, date | None, bool]:
     """When the finding was issued, its due date, and whether it is long-term."""
     context = reading.context
     if not reading.text("due_date"):
-        raise Refused("due_date", "no due date (write a date, 立行立改 or 长期坚持)")
+        raise Refused(
+            "due_date", "no due date (write a date, 立行立改 or 长期坚持)", "未写整改时限（写日期、立行立改或长期坚持）"
+        )
     try:
         deadline = read_deadline(reading.row.cells["due_date"])
     except NotADate as error:
-        raise Refused("due_date", str(error)) from None
+        raise Refused.because("due_date", error) from None
     issued_at = issue_moment(reading) if reading.text("issued_on") else default_issue_moment(context, deadline)
     issued_on = issued_at.astimezone(context.zone).date()
     try:
         due_date = deadline.due_on(issued_on)
     except NotADate as error:
-        raise Refused("due_date", str(error)) from None
+        raise Refused.because("due_date", error) from None
     if due_date is not None and due_date < issued_on:
-        raise Refused("due_date", f"due {due_date} is before the issue date {issued_on}")
+        raise Refused(
+            "due_date",
+            f"due {due_date} is before the issue date {issued_on}",
+            f"整改时限 {due_date} 早于下发日期 {issued_on}",
+        )
     if deadline.long_term and not context.long_term:
-        raise Refused("due_date", "long-term items (长期坚持) cannot be recorded by this version of the service yet")
+        raise Refused(
+            "due_date",
+            "long-term items (长期坚持) cannot be recorded by this version of the service yet",
+            "本版本尚不能记录长期坚持的问题",
+        )
     return issued_at, due_date, deadline.long_term
 
 
@@ -134,11 +157,11 @@ def issue_moment(reading: Reading) -> datetime:
     try:
         day = read_date(value)
     except NotADate as error:
-        raise Refused("issued_on", str(error)) from None
+        raise Refused.because("issued_on", error) from None
     at = value.time() if isinstance(value, datetime) else time()
     moment = datetime.combine(day, at, context.zone)
     if moment > context.moment:
-        raise Refused("issued_on", "in the future")
+        raise Refused("issued_on", "in the future", "日期晚于导入的时刻")
     return moment
 
 
@@ -149,21 +172,27 @@ def status_of(reading: Reading) -> Status:
     if word in STATUS_BY_WORD:
         return STATUS_BY_WORD[word]
     known = "、".join(w for words in STATUS_WORDS.values() for w in words if w.isascii() is False)
-    raise Refused("status", f"not a status this import knows (one of {known})")
+    raise Refused(
+        "status", f"not a status this import knows (one of {known})", f"不是可导入的整改状态（可写：{known}）"
+    )
 
 
 def source_of(reading: Reading) -> Source:
     text = reading.text("source")
     if not text:
         if reading.context.source is None:
-            raise Refused("source", "no source: give --source inspection|audit or a 问题来源 column")
+            raise Refused(
+                "source",
+                "no source: give --source inspection|audit or a 问题来源 column",
+                "未写问题来源：导入时选择巡察或审计，或加“问题来源”列",
+            )
         return reading.context.source
     for word, source in SOURCE_WORDS.items():
         if word in text:
             return source
     if text.lower() in set(Source):
         return Source(text.lower())
-    raise Refused("source", "a source is 巡察 (inspection) or 审计 (audit)")
+    raise Refused("source", "a source is 巡察 (inspection) or 审计 (audit)", "问题来源应为巡察或审计")
 
 
 def severity_of(reading: Reading) -> Severity:
@@ -172,11 +201,15 @@ def severity_of(reading: Reading) -> Severity:
         return Severity.GENERAL
     if text.removesuffix("问题") in SEVERITY_WORDS:
         return SEVERITY_WORDS[text.removesuffix("问题")]
-    raise Refused("severity", "a severity is 一般, 较重 or 重大")
+    raise Refused("severity", "a severity is 一般, 较重 or 重大", "问题等级应为一般、较重或重大")
 
 
 def category_of(reading: Reading) -> str:
     category = reading.limited("category", reading.text("category"))
     if category and reading.context.categories and category not in reading.context.categories:
-        raise Refused("category", f"not one of the categories: {', '.join(reading.context.categories)}")
+        raise Refused(
+            "category",
+            f"not one of the categories: {', '.join(reading.context.categories)}",
+            f"不是规定的问题类别：{'、'.join(reading.context.categories)}",
+        )
     return category

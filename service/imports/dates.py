@@ -8,6 +8,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from service.imports.reasons import Unreadable
+
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 counting Excel's 29 February 1900
 SERIALS = range(25569, 73051)  # 1970-01-01 to 2099-12-31: a number outside is not a date someone meant
 YEARS = range(1970, 2100)
@@ -20,7 +22,7 @@ IMMEDIATE = ("立行立改", "立即整改", "即知即改")
 LONG_TERM = ("长期坚持", "长期整改", "持续整改", "长期", "long-term", "longterm")
 
 
-class NotADate(ValueError):
+class NotADate(Unreadable):
     """A cell that should hold a date and holds something else."""
 
 
@@ -58,17 +60,24 @@ def plain_text(value: object) -> str:
 def checked_date(year: int, month: int, day: int) -> date:
     """The day, or NotADate when the calendar has no such day (2026-02-30) or the year is implausible."""
     if year not in YEARS:
-        raise NotADate(f"the year {year} is out of range ({YEARS.start}–{YEARS.stop - 1})")
+        raise NotADate(
+            f"the year {year} is out of range ({YEARS.start}–{YEARS.stop - 1})",
+            f"年份 {year} 超出范围（{YEARS.start}–{YEARS.stop - 1}）",
+        )
     try:
         return date(year, month, day)
     except ValueError:
-        raise NotADate(f"{year}-{month:02d}-{day:02d} is not a day of the calendar") from None
+        named = f"{year}-{month:02d}-{day:02d}"
+        raise NotADate(f"{named} is not a day of the calendar", f"日历上没有 {named} 这一天") from None
 
 
 def from_serial(number: float) -> date:
     """An Excel serial day number (46112 is 2026-03-31)."""
     if int(number) not in SERIALS:
-        raise NotADate(f"{number:g} is not an Excel date serial between 1970 and 2099")
+        raise NotADate(
+            f"{number:g} is not an Excel date serial between 1970 and 2099",
+            f"{number:g} 不是 1970 至 2099 年间的 Excel 日期序号",
+        )
     return EXCEL_EPOCH + timedelta(days=int(number))
 
 
@@ -85,7 +94,7 @@ def read_date(value: object) -> date:
         return checked_date(*(int(part) for part in match.groups()))
     if re.fullmatch(r"\d{5}(?:\.0+)?", text):
         return from_serial(float(text))
-    raise NotADate(f"{text!r} is not a date")
+    raise NotADate(f"{text!r} is not a date", f"“{text}”不是日期")
 
 
 def read_deadline(value: object) -> Deadline:
@@ -102,7 +111,7 @@ def read_deadline(value: object) -> Deadline:
         if match := MONTH_END.match(text):
             year, month = (int(match[1]) if match[1] else None), int(match[2])
             if month not in range(1, 13) or (year is not None and year not in YEARS):
-                raise NotADate(f"{text!r} names no month")
+                raise NotADate(f"{text!r} names no month", f"“{text}”不是一个月份")
             return Deadline(month=(year, month))
         if match := DAY_OF_YEAR.match(text):
             month, day = int(match[1]), int(match[2])

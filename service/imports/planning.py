@@ -64,8 +64,14 @@ def plan_import(request: ImportRequest, units: list[dict[str, Any]], moment: dat
             outcome = interpret(row, context)
             if isinstance(outcome, PlannedFinding) and outcome.reference in seen:
                 first = seen[outcome.reference]
-                reason = f"the same finding as {first.sheet} row {first.row} (same reference)"
-                outcome = Refusal(row.sheet, row.number, row.headers.get("reference", ""), outcome.reference, reason)
+                outcome = Refusal(
+                    row.sheet,
+                    row.number,
+                    row.headers.get("reference", ""),
+                    outcome.reference,
+                    f"the same finding as {first.sheet} row {first.row} (same reference)",
+                    f"与“{first.sheet}”第 {first.row} 行是同一问题（问题编号相同）",
+                )
             if isinstance(outcome, Refusal):
                 plan.refused.append(outcome)
             else:

@@ -71,8 +71,8 @@ def record_plan(
             except DuplicateReference:  # recorded meanwhile by another import of the same file
                 result.already_imported.append(row)
             except RectifyError as error:
-                reason = f"refused by the rules: {error}"
-                result.refused.append(Refusal(planned.sheet, planned.row, "", planned.reference, reason))
+                reasons = f"refused by the rules: {error}", f"不符合规则：{error}"
+                result.refused.append(Refusal(planned.sheet, planned.row, "", planned.reference, *reasons))
         if progress is not None:
             progress(done + len(plan.refused), total)
     result.refused.sort(key=lambda refusal: (plan.sheets.index(refusal.sheet), refusal.row))

@@ -75,6 +75,7 @@ class Refusal:
     column: str
     value: str
     reason: str
+    reason_zh: str  # the same reason, for the console's Chinese page
 
 
 def interpret(row: LedgerRow, context: ImportContext) -> PlannedFinding | Refusal:
@@ -84,7 +85,7 @@ def interpret(row: LedgerRow, context: ImportContext) -> PlannedFinding | Refusa
         return plan(reading)
     except Refused as refused:
         header = row.headers.get(refused.field) or CANONICAL[refused.field]
-        return Refusal(row.sheet, row.number, header, reading.text(refused.field), refused.reason)
+        return Refusal(row.sheet, row.number, header, reading.text(refused.field), refused.reason, refused.reason_zh)
 
 
 def plan(reading: Reading) -> PlannedFinding:
@@ -92,7 +93,7 @@ def plan(reading: Reading) -> PlannedFinding:
     context = reading.context
     description = reading.limited("description", reading.text("description"))
     if not description:
-        raise Refused("description", "no description of the problem")
+        raise Refused("description", "no description of the problem", "未写问题描述")
     title = reading.limited("title", reading.text("title")) or first_sentence(description)
     unit = unit_of(reading)
     batch = reading.limited("batch", reading.text("batch") or context.batch)

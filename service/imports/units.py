@@ -6,13 +6,15 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
+from service.imports.reasons import Unreadable
+
 # Endings a unit's name may drop in a ledger: 北京分公司 is written 北京, 财务部 is written 财务.
 SUFFIXES = ("有限责任公司", "有限公司", "分公司", "子公司", "公司", "研究院", "办公室", "中心", "集团",
             "部", "局", "处", "科", "室", "院", "所", "队")  # fmt: skip
 SPACES = re.compile(r"\s+")
 
 
-class UnitNotMatched(ValueError):
+class UnitNotMatched(Unreadable):
     """No registered unit, or more than one, answers to a ledger's name."""
 
 
@@ -41,7 +43,7 @@ class UnitDirectory:
         """The code of the one unit `text` names: its code, its name, its short name, or the start of its name."""
         key = name_key(text)
         if not key:
-            raise UnitNotMatched("no unit given")
+            raise UnitNotMatched("no unit given", "未写单位")
         if key in self.codes:
             return self.codes[key]
         tiers = (
@@ -55,5 +57,10 @@ class UnitDirectory:
                 return found[0]
             if found:
                 candidates = "、".join(f"{self.names[code]}（{code}）" for code in found)
-                raise UnitNotMatched(f"{text} could be any of {candidates}: write the unit's code or full name")
-        raise UnitNotMatched(f"no registered unit is called {text} (nor has that code)")
+                raise UnitNotMatched(
+                    f"{text} could be any of {candidates}: write the unit's code or full name",
+                    f"“{text}”可能是{candidates}中的任一个：请写单位代码或全称",
+                )
+        raise UnitNotMatched(
+            f"no registered unit is called {text} (nor has that code)", f"没有名称或代码为“{text}”的已登记单位"
+        )

@@ -30,6 +30,8 @@ pytestmark = pytest.mark.usefixtures("at_import_moment")
 PAGE = "/console/imports"
 COUNT = re.compile(r'data-count="(\w+)"><span class="count">(\d+)</span>')
 FINDING_LINK = re.compile(r'<a href="/console/findings/([0-9a-f-]{36})">([^<]+)</a>')
+REFUSAL_REASON = re.compile(r'<tr class="refusal" .*?<td>[^<]*</td><td>([^<]*)</td></tr>', re.DOTALL)
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 REFUSED_ROW = re.compile(
     r'<tr class="refusal" data-row="(\d+)"><td>([^<]*)</td><td class="number">\d+</td><td>([^<]*)</td>'
 )
@@ -96,8 +98,10 @@ def test_a_preview_counts_the_ledgers_rows_lists_the_refusals_and_records_nothin
     assert [(int(row), sheet, column) for row, sheet, column in REFUSED_ROW.findall(text)] == [
         (row, sheet, column) for sheet, row, column, _, _ in refused
     ]
-    for *_, reason in refused:
-        assert reason.replace("'", "&#39;") in text
+    shown = REFUSAL_REASON.findall(text)
+    assert len(shown) == len(refused) and all(CHINESE.search(reason) for reason in shown), shown
+    for *_, reason in refused:  # the API's English reason is not what a Chinese page shows
+        assert reason.replace("'", "&#39;") not in text
     assert "试导入预览" in text and "将登记" in text and ">导入</button>" in text
     assert FINDING_LINK.findall(text) == []  # nothing to link to: nothing was recorded
     assert last_position(units) == position
@@ -203,6 +207,24 @@ def test_a_form_without_its_csrf_token_changes_nothing(client, auth, units):
     assert ">导入</button>" in settled(client, preview)  # the preview can still be imported
 
 
+@pytest.mark.parametrize(
+    ("name", "reasons"),
+    [
+        (
+            "inspection.xlsx",
+            ["没有名称或代码为“天津分公司”的已登记单位", "未写问题描述", "日历上没有 2026-02-30 这一天"],
+        ),
+        ("list-utf8-bom.csv", ["问题来源应为巡察或审计"]),
+        ("special-audit-gb18030.csv", ["“下月底前”不是日期"]),
+    ],
+)
+def test_a_chinese_page_gives_each_refused_rows_reason_in_chinese(client, auth, units, name, reasons):
+    signed_in(client, auth, "inspector")
+    _, text = previewed(client, name)
+    shown = REFUSAL_REASON.findall(text)
+    assert [reason for reason in reasons if reason not in shown] == [], shown
+
+
 def test_the_pages_speak_english(client, auth, units):
     signed_in(client, auth, "inspector")
     text = client.get(f"{PAGE}?lang=en").get_data(as_text=True)
@@ -212,6 +234,8 @@ def test_the_pages_speak_english(client, auth, units):
         "Would be recorded" in preview and "Rows that cannot be imported" in preview and ">Import</button>" in preview
     )
     assert "将登记" not in preview and "试导入" not in preview
+    for *_, reason in expected_refusals("list-utf8-bom.csv"):
+        assert reason.replace("'", "&#39;") in preview
     listing = client.get(PAGE).get_data(as_text=True)
     assert "Recent imports" in listing and "Preview" in listing and "Finished" in listing
 
