@@ -24,6 +24,7 @@ from domain.errors import (
 )
 from domain.finding import Finding
 from domain.logs import ReferenceAssigned
+from domain.unit import Unit
 from domain.values import (
     SYSTEM_ACTOR,
     Actor,
@@ -33,13 +34,14 @@ from domain.values import (
     finding_id,
     format_reference,
     reference_log_id,
+    unit_id,
 )
 from service.accounts import Accounts
 from service.commands import CommandOptions, CommandResult, Idempotency
 from service.evidence.attaching import EvidenceFiles
 from service.finding_values import finding_values, history_entry
 from service.loading import CheckedRepository, load
-from service.organisation import Organisation
+from service.organisation import MAX_DEPTH, Organisation
 from service.stores import IdempotencyRecord, RectifyRecorder
 from service.transcodings import EnumTranscoder, register_domain_transcodings
 
@@ -327,4 +329,20 @@ class Rectify(Organisation, Accounts, EvidenceFiles, Application[UUID]):
 
     def in_scope(self, actor: Actor, unit: str) -> bool:
         """Unit tokens reach only their own unit and the units below it; other roles reach every unit."""
-        return actor.role is not Role.UNIT or actor.unit in self.ancestry(unit, include_self=True)
+        return actor.role is not Role.UNIT or actor.unit in self.unit_and_ancestors(unit)
+
+    def unit_and_ancestors(self, code: str) -> list[str]:
+        """The unit and every unit above it: checked in one read when the whole chain is cached, else loaded."""
+        if isinstance(self.repository, CheckedRepository):
+            chain: list[Unit] = []
+            parent: str | None = code
+            while parent is not None and len(chain) < MAX_DEPTH:
+                unit = self.repository.cached(unit_id(parent))
+                if not isinstance(unit, Unit):
+                    break  # not cached (or not a unit): load the chain below
+                chain.append(unit)
+                parent = unit.parent
+            else:
+                if self.repository.all_current(chain):  # none of them renamed, moved or removed since
+                    return [unit.code for unit in chain]
+        return self.ancestry(code, include_self=True)

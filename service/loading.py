@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from copy import copy, deepcopy
 from datetime import date, datetime
@@ -52,6 +52,8 @@ class CountingRecorder(Protocol):
 
     def select_events_after(self, originator_id: UUID, version: int) -> tuple[int, list[StoredEvent]]: ...
 
+    def select_extents(self, originator_ids: Sequence[UUID]) -> dict[UUID, tuple[int, int]]: ...
+
 
 class CheckedRepository(Repository[UUID]):
     """The library's repository with a cache of aggregates in this process, checked against the store on each load.
@@ -81,6 +83,18 @@ class CheckedRepository(Repository[UUID]):
         if aggregate is None:
             aggregate = self._rebuilt(aggregate_id, projector_func)
         return copied(aggregate)  # a command changes its copy; the cached one changes only by recorded events
+
+    def cached(self, aggregate_id: UUID) -> Any:
+        """The aggregate as cached, unchecked and not to be changed (None when not cached)."""
+        try:
+            return self.cache.get(aggregate_id) if self.cache is not None else None
+        except KeyError:
+            return None
+
+    def all_current(self, aggregates: Sequence[Any]) -> bool:
+        """Whether the store holds exactly the events each of these (cached) aggregates was built from: one read."""
+        extents = self.counting.select_extents([aggregate.id for aggregate in aggregates])
+        return all(extents.get(aggregate.id) == (aggregate.version, aggregate.version) for aggregate in aggregates)
 
     def remember(self, aggregate: Any) -> None:
         """Keep an aggregate just saved (its events are recorded up to its version)."""

@@ -42,6 +42,10 @@ class PostgresRectifyRecorder(EvidenceTables, PostgresApplicationRecorder):
             "SELECT notification_id, originator_version, topic, state FROM {0} "
             "WHERE originator_id = %s ORDER BY originator_version"
         ).format(events)
+        self.select_extents_statement = SQL(
+            "SELECT originator_id, COUNT(*) AS stored, MAX(originator_version) AS last FROM {0} "
+            "WHERE originator_id = ANY(%s) GROUP BY originator_id"
+        ).format(events)
         # One row with a NULL version when nothing follows; the count reads only the primary key's index.
         self.select_events_after_statement = SQL(
             "SELECT (SELECT COUNT(*) FROM {0} WHERE originator_id = %s) AS stored, "
@@ -61,9 +65,9 @@ class PostgresRectifyRecorder(EvidenceTables, PostgresApplicationRecorder):
 
     def select_idempotency(self, key: str) -> IdempotencyRecord | None:
         """The record stored under a key, if any."""
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(self.select_idempotency_statement, (key,))
-            row = curs.fetchone()
+        with self.datastore.get_connection() as connection, connection.cursor() as cursor:
+            cursor.execute(self.select_idempotency_statement, (key,))
+            row = cursor.fetchone()
         return idempotency_from_row(row) if row else None
 
     def select_positioned_events(self, originator_id: UUID) -> list[Notification]:
@@ -84,14 +88,22 @@ class PostgresRectifyRecorder(EvidenceTables, PostgresApplicationRecorder):
 
     def select_events_after(self, originator_id: UUID, version: int) -> tuple[int, list[StoredEvent]]:
         """How many events an aggregate has stored, and those after `version`, oldest first: one read."""
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(self.select_events_after_statement, (originator_id, originator_id, version))
-            rows = curs.fetchall()
+        # One statement is read at one moment by itself: no BEGIN and ROLLBACK round trips around it.
+        with self.datastore.get_connection() as connection, connection.cursor() as cursor:
+            cursor.execute(self.select_events_after_statement, (originator_id, originator_id, version))
+            rows = cursor.fetchall()
         return rows[0]["stored"], [
             StoredEvent(originator_id, row["originator_version"], row["topic"], bytes(row["state"]))
             for row in rows
             if row["originator_version"] is not None
         ]
+
+    def select_extents(self, originator_ids: Sequence[UUID]) -> dict[UUID, tuple[int, int]]:
+        """How many events each aggregate has stored, and its last version, in one read."""
+        with self.datastore.get_connection() as connection, connection.cursor() as cursor:
+            cursor.execute(self.select_extents_statement, (list(originator_ids),))
+            rows = cursor.fetchall()
+        return {row["originator_id"]: (row["stored"], row["last"]) for row in rows}
 
     def select_records(self, positions: Sequence[int]) -> list[Notification]:
         """The stored records at these positions (those still there), in position order."""

@@ -80,6 +80,18 @@ class SQLiteRectifyRecorder(EvidenceTables, SQLiteApplicationRecorder):
             if row["originator_version"] is not None
         ]
 
+    def select_extents(self, originator_ids: Sequence[UUID]) -> dict[UUID, tuple[int, int]]:
+        """How many events each aggregate has stored, and its last version, in one read."""
+        marks = ", ".join("?" for _ in originator_ids)
+        statement = (
+            f"SELECT originator_id, COUNT(*) AS stored, MAX(originator_version) AS last FROM {self.events_table_name} "
+            f"WHERE originator_id IN ({marks}) GROUP BY originator_id"
+        )
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, [originator_id.hex for originator_id in originator_ids])
+            rows = c.fetchall()
+        return {UUID(row["originator_id"]): (row["stored"], row["last"]) for row in rows}
+
     @property
     def select_events_after_statement(self) -> str:
         # One row with a NULL version when nothing follows; the count reads only the primary key's index.

@@ -124,3 +124,11 @@ def test_an_event_removed_after_the_cached_version_is_reported_too(application, 
     RawLog(store_url).delete(positions[2])
     with pytest.raises(RecordBroken):
         other_worker.get_finding(finding, INSPECTOR)
+
+
+def test_a_unit_moved_above_a_cached_chain_changes_what_it_reaches_in_another_worker(application, other_worker):
+    sh = Actor("sh", Role.UNIT, "SH")
+    assert not other_worker.in_scope(sh, "BJ-01")  # BJ-01 > BJ > HQ, all cached in the other worker now
+    application.move_unit(Actor("setup", Role.ADMIN), "BJ", "SH")
+    assert other_worker.in_scope(sh, "BJ-01")
+    assert other_worker.unit_and_ancestors("BJ-01") == ["BJ-01", "BJ", "SH", "HQ"]
