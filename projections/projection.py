@@ -11,6 +11,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from domain.finding import Finding
+from domain.lifecycle import OPEN
 from domain.unit import Unit
 from domain.user import User
 from domain.values import SYSTEM_ACTOR, Status, unit_id
@@ -30,6 +31,7 @@ from projections.view import Batch, ReadModelSQL
 BATCH_SIZE = 10_000  # events a batch holds while following the log
 REBUILD_BATCH_SIZE = 100_000  # and while rebuilding from zero
 CACHE_LIMIT = 200_000
+OPEN_STATUSES = frozenset(status.value for status in OPEN)
 
 # The library makes these classes from the aggregates' @event methods, where a type checker cannot see them.
 F: Any = Finding
@@ -47,6 +49,7 @@ class ReadModel(Projection[Any]):
         self.batch = Batch()
         self.tracking: Tracking | None = None
         self.rows: dict[str, FindingRow] = {}
+        self.settled: list[str] = []  # findings closed or withdrawn since the last write
         self.units: dict[str, UnitFact] = {}
         self.roles: dict[str, str] = {}
         self.roles_loaded = False  # whether `roles` holds the users the view had before this projection started
@@ -155,8 +158,20 @@ class ReadModel(Projection[Any]):
         self.view.apply(self.batch, self.tracking)
         self.batch = Batch()
         self.tracking = None
+        self.forget_settled()
         if len(self.rows) > CACHE_LIMIT:
             self.rows.clear()
+
+    def forget_settled(self) -> None:
+        """Let go of the written rows of findings that are closed or withdrawn: few of them change again (a
+        look-back review reopens some), and one that does is read back from the view. A rebuild then holds
+        the open findings' rows rather than every finding's."""
+        rows = self.rows
+        for finding_id in self.settled:
+            row = rows.get(finding_id)
+            if row is not None and row.status not in OPEN_STATUSES:
+                del rows[finding_id]
+        self.settled.clear()
 
     @contextmanager
     def moving(
@@ -168,6 +183,8 @@ class ReadModel(Projection[Any]):
         previous_position = row.last_position
         moved_on(row, event, position, outcome)
         yield row
+        if row.status not in OPEN_STATUSES:
+            self.settled.append(row.id)
         self.batch.findings[row.id] = row
         fact = fact_of(row, event, position, outcome, level)
         self.batch.facts[position] = fact

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from datetime import date
+from uuid import UUID
 
 import pytest
 
@@ -90,6 +91,29 @@ def test_rows_copied_in_bulk_are_the_rows_written_one_by_one(settings, rectify, 
     monkeypatch.setattr("projections.runtime.REBUILD_BATCH_SIZE", 3)
     catch_up(settings, rebuild=True)
     assert snapshot(open_view(settings)) == before
+
+
+def test_findings_closed_or_withdrawn_then_changed_again_in_a_later_batch_keep_their_rows(
+    settings, rectify, monkeypatch
+):
+    """A written row of a settled finding is let go, and read back from the view when the finding changes again."""
+    issue_and_assign(rectify, 3)
+    catch_up(settings)
+    ids = [UUID(row["id"]) for row in open_view(settings).select("SELECT id FROM {findings} ORDER BY issued_position")]
+    reviewer = Actor("reviewer", Role.REVIEWER)
+    for finding_id in ids[:2]:
+        rectify.rectify(finding_id, UNIT, CommandOptions(), measures="已整改", evidence=[])
+        rectify.review(finding_id, reviewer, CommandOptions(), outcome="accepted", comment="")
+    rectify.withdraw(ids[2], INSPECTOR, CommandOptions(), reason="误发")
+    catch_up(settings)
+    rectify.reopen(ids[0], INSPECTOR, CommandOptions(), reason="回头看")
+    rectify.escalate(ids[0], INSPECTOR, CommandOptions(), note="督办")
+    catch_up(settings)
+    followed = snapshot(open_view(settings))
+    assert [row["status"] for row in followed[0] if row["id"] == str(ids[0])] == ["assigned"]
+    monkeypatch.setattr("projections.runtime.REBUILD_BATCH_SIZE", 2)
+    catch_up(settings, rebuild=True)
+    assert snapshot(open_view(settings)) == followed
 
 
 @pytest.mark.parametrize("older", ["another fingerprint", "no layout table"])
