@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-CIRCULAR_QUERIES = ("state_groups", "event_groups", "overdue_rows", "escalated_rows", "first_issued")
+CIRCULAR_QUERIES = ("week_state_groups", "event_groups", "overdue_rows", "escalated_rows", "first_issued")
 
 
 def circular_phases(args: argparse.Namespace, settings: dict[str, Any], history: dict[str, Any]) -> dict[str, float]:

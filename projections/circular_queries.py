@@ -24,6 +24,21 @@ STATE = (
     " UNION ALL SELECT {columns} FROM {{facts}} WHERE next_recorded_at > :known AND next_occurred_at < :cutoff"
     " AND +occurred_at < :cutoff AND {known}"
 )
+# The facts standing at the week's start, at its cut-off, or at both, in one pass: four disjoint index ranges,
+# each saying at which of the two moments its facts stand (`at_start`, `at_cutoff`). Only the third range, the
+# facts whose successor happened within the week, reads the table (for next_recorded_at): a week's worth.
+STANDING = (
+    "SELECT {columns}, CASE WHEN occurred_at < :start THEN 1 ELSE 0 END AS at_start, 1 AS at_cutoff"
+    " FROM {{facts}} WHERE next_occurred_at IS NULL AND occurred_at < :cutoff AND {known}"
+    " UNION ALL SELECT {columns}, CASE WHEN occurred_at < :start THEN 1 ELSE 0 END, 1"
+    " FROM {{facts}} WHERE next_occurred_at >= :cutoff AND +occurred_at < :cutoff AND {known}"
+    " UNION ALL SELECT {columns}, CASE WHEN occurred_at < :start THEN 1 ELSE 0 END,"
+    " CASE WHEN next_recorded_at > :known THEN 1 ELSE 0 END"
+    " FROM {{facts}} WHERE next_occurred_at >= :start AND next_occurred_at < :cutoff AND +occurred_at < :cutoff"
+    " AND {known}"
+    " UNION ALL SELECT {columns}, 1, 1 FROM {{facts}} WHERE next_recorded_at > :known"
+    " AND next_occurred_at < :start AND +occurred_at < :cutoff AND {known}"
+)
 COUNTED = "unit, source, severity, status, due_date, term, warning"  # all in the covering index
 INDEXED = f"position, {COUNTED}"
 # What the lists show of a state beyond the covering index's columns.
@@ -64,13 +79,32 @@ class CircularQueries:
     def _states(self, columns: str) -> str:
         return STATE.format(columns=columns, known=f"recorded_at <= :known{self.in_units}")
 
-    def state_groups(self, cutoff: int, day: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
-        """How many findings of each term stood in each status at the cut-off, overdue or not, under which warning."""
-        return self.view.select(
-            f"SELECT {', '.join(keys)}, status, term, {OVERDUE} AS overdue, {WARNING} AS warning, COUNT(*) AS n"
-            f" FROM ({self._states(COUNTED)}) s GROUP BY {positions(len(keys) + 4)}",
-            self.params | {"cutoff": cutoff, "day": day},
+    def week_state_groups(
+        self, start: int, cutoff: int, start_day: str, day: str
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """How many findings of each term stood in each status, overdue or not, under which warning, by unit,
+        source and severity: at the week's start (overdue as of `start_day`) and at its cut-off (as of `day`).
+
+        One pass over the facts standing at either moment: four groupings (two moments, by unit and by
+        kind) read every finding's latest facts four times. `tally` groups the rows by any of the keys.
+        """
+        overdue_then = OVERDUE.replace(":day", ":start_day")
+        rows = self.view.select(
+            f"SELECT unit, source, severity, status, term, at_start, at_cutoff, {overdue_then} AS overdue_then,"
+            f" {OVERDUE} AS overdue, {WARNING} AS warning, COUNT(*) AS n"
+            f" FROM ({STANDING.format(columns=COUNTED, known=f'recorded_at <= :known{self.in_units}')}) s"
+            f" GROUP BY {positions(10)}",
+            self.params | {"start": start, "cutoff": cutoff, "start_day": start_day, "day": day},
         )
+        at_start, at_cutoff = [], []
+        for row in rows:
+            then, now = row.pop("at_start"), row.pop("at_cutoff")
+            overdue_then = row.pop("overdue_then")
+            if now:
+                at_cutoff.append(row)
+            if then:
+                at_start.append(row | {"overdue": overdue_then})
+        return at_start, at_cutoff
 
     def event_groups(self, previous_start: int, start: int, cutoff: int, keys: tuple[str, ...]) -> list[dict[str, Any]]:
         """How many events of each kind (and term) happened in the week (this_week 1) and the week before (0)."""
