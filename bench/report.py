@@ -45,6 +45,21 @@ class Table:
         cpu = f"{built.cpu_rate:,.0f} ev/s"
         self.rows.append((kind, "rebuild, CPU time of this process", cpu, "", f"{cpu_share:.2f} of read's"))
 
+    def projector_cpu(self, kind: str, built: Rebuild, before: float | None, share: float) -> None:
+        """The projector's CPU time per 1000 events of a rebuild, against `share` of what it was (None: not known)."""
+        value = f"{built.cpu_seconds * 1e6 / built.events:,.1f} ms"
+        if not before:
+            self.rows.append((kind, "projector CPU per 1000 events (rebuild)", value, "", "no earlier figure"))
+            return
+        ratio = built.cpu_seconds * 1e6 / built.events / before
+        verdict = f"{ratio:.2f} of the {before:,.1f} ms before {self.verdict(ratio <= share)}"
+        target = f"<= {share * before:,.1f} ms"
+        self.rows.append((kind, "projector CPU per 1000 events (rebuild)", value, target, verdict))
+
+    def peak_memory(self, kind: str, name: str, run: CommandRun, limit: float) -> None:
+        verdict = f"{run.peak_rss / limit:.2f} of the limit {self.verdict(run.peak_rss < limit)}"
+        self.rows.append((kind, name, mb(run.peak_rss), f"< {mb(int(limit))}", verdict))
+
     def seals(self, kind: str, sealed: Throughput, read: Throughput, verified: Throughput, ratio: float) -> None:
         """Sealing the whole history from zero, and checking it against a plain read of the same stored records."""
         done = f"{sealed.events:,} records in {sealed.seconds:.1f} s; CPU {sealed.cpu_rate:,.0f} ev/s"

@@ -1,11 +1,14 @@
-"""Benchmark the read side on a demo-sized history: `python -m bench.run [--store sqlite|postgres|both]`.
+"""Benchmark the read side on a generated history: `python -m bench.run [--store …] [--findings N]`.
 
-Targets (from the issue): rebuilding the read model runs at no less than a third
-of the speed of merely reading and decoding the same events; a weekly circular
-(and a page of the finding list) is served in under 300 ms from the views;
-checking the seal chain (`verify`) runs at no less than half the speed of merely
-reading the same stored records. The console's pages are timed too, against the
-same 300 ms (`bench.console_pages`, also run alone by `make bench-console`).
+Targets (from the issue, at any size, 200,000 findings included): rebuilding the
+read model runs at no less than a third of the speed of merely reading and
+decoding the same events; the projector's CPU time per event is at most half of
+what it was before the work on the read side at scale (PROJECTOR_CPU_BEFORE), and
+its peak memory during a rebuild under 300 MB; a weekly circular is served in
+under 1 s from the views and a page of the finding list in under 100 ms;
+checking the seal chain (`verify`) runs at no less than 0.4 of the speed of
+merely reading the same stored records. The console's pages are timed too,
+against 300 ms (`bench.console_pages`, also run alone by `make bench-console`).
 """
 
 from __future__ import annotations
@@ -38,7 +41,15 @@ from service.read_store import open_view
 
 REBUILD_RATIO = 1 / 3
 VERIFY_RATIO = 0.4  # verify reads what the plain read does, plus a seal and a hash a record: about half by design
-LATENCY_MS = 300.0
+CIRCULAR_MS = 1000.0
+LIST_MS = 100.0
+PEAK_MEMORY = 300e6  # bytes of the projector's peak resident memory during a rebuild
+# The projector's CPU milliseconds per 1000 events of a full rebuild (this process's CPU time, the sealer idle)
+# before the read side was reworked for 200,000 findings: commit b3aa6df, 20,000 findings, 30 November 2026, on
+# the machine of bench/README.md's figures at a load average of 8 (the figure grows with the load). By store;
+# PostgreSQL's was not measured then. The target is half of it.
+PROJECTOR_CPU_BEFORE = {"sqlite": 86.3}
+CPU_SHARE = 0.5
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,6 +108,7 @@ def measure_throughput(kind: str, settings: dict[str, Any], reads: int, rebuilds
         statistics.median(b.caught_up for b in built),
     )
     table.throughput(kind, baseline, typical, REBUILD_RATIO)
+    table.projector_cpu(kind, typical, PROJECTOR_CPU_BEFORE.get(kind), CPU_SHARE)
 
 
 def measure_command(kind: str, settings: dict[str, Any], table: Table) -> CommandRun:
@@ -106,6 +118,7 @@ def measure_command(kind: str, settings: dict[str, Any], table: Table) -> Comman
     built = run_command(settings, "project", "--rebuild", "--until-caught-up")
     say(f"{kind}: the command took {built.seconds:.1f} s, peak memory {built.peak_rss / 1e6:,.0f} MB")
     table.command(kind, "rectify project --rebuild (own process)", built, idle)
+    table.peak_memory(kind, "projector's peak memory (rebuild)", built, PEAK_MEMORY)
     return idle
 
 
@@ -166,7 +179,7 @@ def measure_queries(
     for case in cases:
         latency = timed(case.query, runs, case.size)
         say(f"{kind}: {case.name}: median {latency.median:,.0f} ms, p95 {latency.p95:,.0f} ms")
-        table.latency(kind, case.name, latency, LATENCY_MS)
+        table.latency(kind, case.name, latency, CIRCULAR_MS if "circular" in case.name else LIST_MS)
 
 
 def http_client(settings: dict[str, Any]) -> Any:
