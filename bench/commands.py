@@ -72,6 +72,7 @@ def fresh_settings(store: str, postgres_url: str) -> dict[str, Any]:
     else:
         with psycopg.connect(postgres_url, autocommit=True) as connection:
             connection.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+            connection.execute(f"CREATE SCHEMA {SCHEMA}")  # the library makes tables, not schemas
         url = f"{postgres_url}?schema={SCHEMA}"
     return load_settings({"RECTIFY_DATABASE_URL": url, "RECTIFY_WARN_EVERY": "0"})
 
