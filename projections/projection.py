@@ -29,7 +29,7 @@ from projections.facts import (
 from projections.view import Batch, ReadModelSQL
 
 BATCH_SIZE = 10_000  # events a batch holds while following the log
-REBUILD_BATCH_SIZE = 100_000  # and while rebuilding from zero
+REBUILD_BATCH_SIZE = 50_000  # and while rebuilding from zero (the projector's memory grows with it)
 CACHE_LIMIT = 200_000
 OPEN_STATUSES = frozenset(status.value for status in OPEN)
 

@@ -85,7 +85,7 @@ class SQLiteReadModelView(SQLiteTrackingRecorder, ReadModelSQL):
                 cursor.execute(f"DROP TABLE IF EXISTS {self.tables[table]}_replaced")
 
 
-COPY_FROM = 500  # rows: fewer go in one statement, more are copied (a rebuild writes 100,000 at a time)
+COPY_FROM = 500  # rows: fewer go in one statement, more are copied (a rebuild writes 50,000 events' rows at a time)
 
 
 class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
