@@ -22,6 +22,9 @@ from tests.reliability.serving import Server, descendants, finding_body, kill_qu
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 WAITING = "another projector holds the lock"
+# Bounds on waiting, generous for a loaded machine: a test fails when one is reached, and never waits it out.
+BOOT = 60
+SOON = 30
 PROJECTING = "projecting from position"
 LOST = "lost the projector lock"
 
@@ -56,7 +59,7 @@ def hosts(tmp_path: Path, store: str) -> Iterator[tuple[Server, Server]]:
         servers.append(Server(tmp_path / name, env, workers=1))
     try:
         with ThreadPoolExecutor(2) as pool:
-            for started in [pool.submit(server.start) for server in servers]:
+            for started in [pool.submit(server.start, BOOT) for server in servers]:
                 started.result()
         yield servers[0], servers[1]
     finally:
@@ -174,9 +177,9 @@ def test_two_hosts_share_one_projector_read_each_others_writes_and_survive_one_s
     hosts: tuple[Server, Server], inspector: str
 ) -> None:
     # Both hosts started at once: one projector takes the lock, the other waits for it.
-    wait_for(lambda: any(projecting(host) for host in hosts), 10, "a projector to take the lock")
+    wait_for(lambda: any(projecting(host) for host in hosts), SOON, "a projector to take the lock")
     a, b = hosts if projecting(hosts[0]) else reversed(hosts)
-    wait_for(lambda: WAITING in log_since(b, 0), 10, "the other host's projector to wait for the lock")
+    wait_for(lambda: WAITING in log_since(b, 0), SOON, "the other host's projector to wait for the lock")
     ledger = Ledger()
 
     # Both hosts take commands at once; each write is read back on the other host at its position.
@@ -189,27 +192,27 @@ def test_two_hosts_share_one_projector_read_each_others_writes_and_survive_one_s
     # SIGTERM host A, which holds the projector, while B keeps taking commands: B's projector takes over.
     writer = Writer(b, inspector, ledger)
     os.kill(a.master, signal.SIGTERM)
-    assert a.process is not None and a.process.wait(timeout=15) == 0
-    wait_for(lambda: projecting(b), 10, "host B's projector to take over")
-    wait_for(lambda: len(writer.done) >= 3, 10, "host B to take commands after A stopped")
+    assert a.process is not None and a.process.wait(timeout=SOON) == 0
+    wait_for(lambda: projecting(b), SOON, "host B's projector to take over")
+    wait_for(lambda: len(writer.done) >= 3, SOON, "host B to take commands after A stopped")
     read_back(b, inspector, writer.stop()[-1])
     assert not ledger.refused, ledger.refused
-    wait_for(lambda: caught_up(b, ledger.head()), 10, "host B's read model to reach the head")
+    wait_for(lambda: caught_up(b, ledger.head()), SOON, "host B's read model to reach the head")
 
     # Host A comes back (its projector waits now), then host B loses its power with commands in flight.
     restarted_at = a.log.stat().st_size
-    a.start()
-    wait_for(lambda: WAITING in log_since(a, restarted_at), 10, "host A's projector to wait for B's")
+    a.start(BOOT)
+    wait_for(lambda: WAITING in log_since(a, restarted_at), SOON, "host A's projector to wait for B's")
     write_on_one_read_on_other(a, b, inspector, 2, ledger)
     writer = Writer(b, inspector, ledger)
-    wait_for(lambda: len(writer.done) >= 2, 10, "host B to take commands")
+    wait_for(lambda: len(writer.done) >= 2, SOON, "host B to take commands")
     kill_host(b)
     writer.stop()
-    wait_for(lambda: projecting(a, restarted_at), 10, "host A's projector to take over from B's")
+    wait_for(lambda: projecting(a, restarted_at), SOON, "host A's projector to take over from B's")
     after_kill = issue_and_assign(a, inspector, "B 断电后的写入", ledger)
     assert after_kill is not None, ledger.refused
     read_back(a, inspector, after_kill)
-    wait_for(lambda: caught_up(a, ledger.head()), 10, "host A's read model to reach the head")
+    wait_for(lambda: caught_up(a, ledger.head()), SOON, "host A's read model to reach the head")
 
     # Nothing acknowledged by either host is missing, in the log or in the read model.
     assert not ledger.refused, ledger.refused
@@ -248,14 +251,14 @@ def end_projector_lock_session(url: str) -> None:
 def test_a_projector_whose_lock_session_ends_stops_so_only_the_other_host_feeds_the_read_model(
     hosts: tuple[Server, Server], inspector: str, store: str
 ) -> None:
-    wait_for(lambda: any(projecting(host) for host in hosts), 10, "a projector to take the lock")
+    wait_for(lambda: any(projecting(host) for host in hosts), SOON, "a projector to take the lock")
     a, b = hosts if projecting(hosts[0]) else reversed(hosts)
-    wait_for(lambda: WAITING in log_since(b, 0), 10, "the other host's projector to wait for the lock")
+    wait_for(lambda: WAITING in log_since(b, 0), SOON, "the other host's projector to wait for the lock")
     end_projector_lock_session(store)
-    wait_for(lambda: projecting(b), 10, "host B's projector to take the lock")
-    wait_for(lambda: LOST in log_since(a, 0), 10, "host A's projector to stop")
-    wait_for(lambda: WAITING in log_since(a, 0), 10, "host A's projector, started again, to wait for B's")
+    wait_for(lambda: projecting(b), SOON, "host B's projector to take the lock")
+    wait_for(lambda: LOST in log_since(a, 0), SOON, "host A's projector to stop")
+    wait_for(lambda: WAITING in log_since(a, 0), SOON, "host A's projector, started again, to wait for B's")
     ledger = Ledger()
     write_on_one_read_on_other(a, b, inspector, 2, ledger)
-    wait_for(lambda: caught_up(a, ledger.head()), 10, "the read model to reach the head")
+    wait_for(lambda: caught_up(a, ledger.head()), SOON, "the read model to reach the head")
     assert log_since(a, 0).count(PROJECTING) == 1  # A's projector has not started projecting again
