@@ -85,9 +85,10 @@ class Rectify(Organisation, Accounts, EvidenceFiles, Application[UUID]):
         """Record the aggregates' new events; keep the aggregates cached at their new versions."""
         recordings = super().save(*objs, **kwargs)
         if isinstance(self.repository, CheckedRepository):
+            last_states = {r.notification.originator_id: r.notification.state for r in recordings}
             for obj in objs:
-                if isinstance(obj, Aggregate):
-                    self.repository.remember(obj)
+                if isinstance(obj, Aggregate) and obj.id in last_states:
+                    self.repository.remember(obj, last_states[obj.id])
         return recordings
 
     @property

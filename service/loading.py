@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from copy import copy, deepcopy
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Repository, project_aggregate
+from eventsourcing.application import AggregateNotFoundError, LRUCache, Repository, project_aggregate
 from eventsourcing.domain import Aggregate, OriginatorVersionError
 from eventsourcing.persistence import EventStore, StoredEvent
 
@@ -55,66 +56,79 @@ class CountingRecorder(Protocol):
     def select_extents(self, originator_ids: Sequence[UUID]) -> dict[UUID, tuple[int, int]]: ...
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A cached aggregate and the stored bytes of the last event it was built from."""
+
+    aggregate: Any
+    last_state: bytes
+
+
 class CheckedRepository(Repository[UUID]):
     """The library's repository with a cache of aggregates in this process, checked against the store on each load.
 
-    Each load reads, at one moment, the events recorded after the cached version (by any worker or host)
-    and how many events the aggregate has stored. Versions are unique and start at 1, so the store holds
-    versions 1 to N without a hole exactly when it holds N events: when the count and the version the events
-    lead to differ, an event was removed under the service, and the aggregate is rebuilt from the store as
-    if nothing were cached, so the hole is reported (`RecordBroken`) as it would be without the cache.
+    Each load reads, at one moment, the cached version's event and those after it (recorded by any worker or
+    host), and how many events the aggregate has stored. Versions are unique and start at 1, so the store
+    holds versions 1 to N without a hole exactly when it holds N events: when the count and the version the
+    events lead to differ, an event was removed under the service; when the cached version's event is not
+    the bytes the aggregate was built from, it was rewritten. Either way the aggregate is rebuilt from the
+    store as if nothing were cached, so the damage is reported as it would be without the cache. (An event
+    rewritten further back is the seal chain's to find: `rectify verify`.)
     """
 
     def __init__(self, event_store: EventStore[UUID], recorder: CountingRecorder, maxsize: int):
-        super().__init__(event_store, cache_maxsize=maxsize, fastforward=True)
+        super().__init__(event_store)  # the library's own cache holds aggregates only: this one keeps their bytes too
+        self.kept: LRUCache[UUID, Kept] = LRUCache(maxsize=maxsize)
         self.counting = recorder
 
     def get(
         self, aggregate_id: UUID, *, version: int | None = None, projector_func: Any = project_aggregate, **_: Any
     ) -> Any:
         """The aggregate now (from the cache, brought up to date) or at `version` (from the store)."""
-        if version is not None or self.cache is None:
+        if version is not None:
             return super().get(aggregate_id, version=version, projector_func=projector_func)
-        try:
-            cached = self.cache.get(aggregate_id)
-        except KeyError:
-            cached = None
-        aggregate = self._brought_up_to_date(aggregate_id, cached, projector_func) if cached is not None else None
+        kept = self._kept(aggregate_id)
+        aggregate = self._brought_up_to_date(aggregate_id, kept, projector_func) if kept is not None else None
         if aggregate is None:
             aggregate = self._rebuilt(aggregate_id, projector_func)
         return copied(aggregate)  # a command changes its copy; the cached one changes only by recorded events
 
     def cached(self, aggregate_id: UUID) -> Any:
         """The aggregate as cached, unchecked and not to be changed (None when not cached)."""
-        try:
-            return self.cache.get(aggregate_id) if self.cache is not None else None
-        except KeyError:
-            return None
+        kept = self._kept(aggregate_id)
+        return kept.aggregate if kept is not None else None
 
     def all_current(self, aggregates: Sequence[Any]) -> bool:
         """Whether the store holds exactly the events each of these (cached) aggregates was built from: one read."""
         extents = self.counting.select_extents([aggregate.id for aggregate in aggregates])
         return all(extents.get(aggregate.id) == (aggregate.version, aggregate.version) for aggregate in aggregates)
 
-    def remember(self, aggregate: Any) -> None:
-        """Keep an aggregate just saved (its events are recorded up to its version)."""
-        if self.cache is not None:
-            self.cache.put(aggregate.id, copied(aggregate))
+    def remember(self, aggregate: Any, last_state: bytes) -> None:
+        """Keep an aggregate just saved, its last event stored as `last_state`."""
+        self.kept.put(aggregate.id, Kept(copied(aggregate), last_state))
 
-    def _brought_up_to_date(self, aggregate_id: UUID, cached: Any, projector_func: Any) -> Any:
-        """The cached aggregate with the events recorded after it; None if the store lost what it was built from."""
-        stored, after = self.counting.select_events_after(aggregate_id, cached.version)
-        if stored != (after[-1].originator_version if after else cached.version):
-            with suppress(KeyError):  # another thread may have dropped it first
-                self.cache.get(aggregate_id, evict=True)  # type: ignore[union-attr]
+    def _kept(self, aggregate_id: UUID) -> Kept | None:
+        try:
+            return self.kept.get(aggregate_id)
+        except KeyError:
             return None
-        events = [self.event_store.mapper.to_domain_event(event) for event in after]
+
+    def _brought_up_to_date(self, aggregate_id: UUID, kept: Kept, projector_func: Any) -> Any:
+        """The cached aggregate with the events recorded after it; None if the store lost what it was built from."""
+        cached = kept.aggregate
+        stored, since = self.counting.select_events_after(aggregate_id, cached.version - 1)
+        intact = since and since[0].originator_version == cached.version and since[0].state == kept.last_state
+        if not intact or stored != since[-1].originator_version:
+            with suppress(KeyError):  # another thread may have dropped it first
+                self.kept.get(aggregate_id, evict=True)
+            return None
+        events = [self.event_store.mapper.to_domain_event(event) for event in since[1:]]
         # Given no events the projector changes nothing, but still says whether the aggregate is of its kind.
         aggregate = projector_func(copied(cached) if events else cached, events)
         if aggregate is None:
             raise AggregateNotFoundError(aggregate_id)
         if events:
-            self.cache.put(aggregate_id, aggregate)  # type: ignore[union-attr]
+            self.kept.put(aggregate_id, Kept(aggregate, since[-1].state))
         return aggregate
 
     def _rebuilt(self, aggregate_id: UUID, projector_func: Any) -> Any:
@@ -123,7 +137,7 @@ class CheckedRepository(Repository[UUID]):
         aggregate = projector_func(None, [self.event_store.mapper.to_domain_event(event) for event in events])
         if aggregate is None:
             raise AggregateNotFoundError(aggregate_id)
-        self.cache.put(aggregate_id, aggregate)  # type: ignore[union-attr]
+        self.kept.put(aggregate_id, Kept(aggregate, events[-1].state))
         return aggregate
 
 

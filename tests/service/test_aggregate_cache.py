@@ -132,3 +132,13 @@ def test_a_unit_moved_above_a_cached_chain_changes_what_it_reaches_in_another_wo
     application.move_unit(Actor("setup", Role.ADMIN), "BJ", "SH")
     assert other_worker.in_scope(sh, "BJ-01")
     assert other_worker.unit_and_ancestors("BJ-01") == ["BJ-01", "BJ", "SH", "HQ"]
+
+
+def test_a_last_event_rewritten_under_a_warm_cache_is_read_from_the_store(application, other_worker, store_url):
+    finding = issued(application)
+    application.assign(finding, UNIT_BJ, CommandOptions(), assignee="李明", note="")
+    assert other_worker.get_finding(finding, INSPECTOR)["assignee"] == "李明"  # both caches warm at version 2
+    position = max(n.id for n in application.store.select_positioned_events(finding))
+    RawLog(store_url).edit(position, "李明".encode(), "赵磊".encode())
+    for worker in (application, other_worker):
+        assert worker.get_finding(finding, INSPECTOR)["assignee"] == "赵磊"
