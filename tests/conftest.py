@@ -12,6 +12,12 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from hypothesis import settings
+
+# Speed is measured in bench/, never asserted by a test: hypothesis's 200 ms deadline per example is a timed
+# assertion that a loaded machine fails. Every property test runs without one.
+settings.register_profile("rectify", deadline=None)
+settings.load_profile("rectify")
 
 # RECTIFY_TEST_NOW=2026-11-29T23:30:00+08:00 runs the whole session from that moment on (`make test-dates`).
 TEST_NOW = "RECTIFY_TEST_NOW"
