@@ -57,8 +57,9 @@ fuzz: $(VENV)/.dev-installed  ## fuzz the API from its OpenAPI document (RECTIFY
 demo: $(VENV)/.run-installed  ## seed a realistic data set into the configured store
 	$(VENV)/bin/rectify demo
 
-bench: $(VENV)/.dev-installed  ## time rebuild and read-model queries on a demo-sized history (SQLite and PostgreSQL); see bench/README.md
+bench: $(VENV)/.dev-installed  ## the read side (rebuild, circular, list, projector) and commands over HTTP, both stores; see bench/README.md
 	$(VENV)/bin/python -m bench.run $(BENCH_ARGS)
+	$(VENV)/bin/python -m bench.commands $(BENCH_COMMANDS_ARGS)
 
 bench-console: $(VENV)/.dev-installed  ## time the console's pages on the same history (both stores); see bench/README.md
 	$(VENV)/bin/python -m bench.console_pages $(BENCH_CONSOLE_ARGS)
