@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from domain.values import Actor, Role, Severity, Source
+from domain.values import Actor, Role
 from service.commands import CommandOptions
 from service.config import build_application, load_settings
 from service.loading import CheckedRepository
-
-INSPECTOR = Actor("inspector", Role.INSPECTOR)
+from tests.service.test_aggregate_cache import issued
 
 
 def issue_and_assign(application) -> int:
-    finding = application.issue_finding(
-        INSPECTOR,
-        CommandOptions(),
-        source=Source.INSPECTION,
-        severity=Severity.GENERAL,
-        title="公务接待超标准",
-        description="接待费用超出标准。",
-        batch="2026年第三轮巡察",
-        category="作风建设",
-        unit="BJ-01",
-        due_date=application.clock().date() + timedelta(days=365),
-    ).finding["id"]
+    finding = issued(application)
     return application.assign(finding, Actor("bj", Role.UNIT, "BJ"), CommandOptions(), assignee="王芳", note="").version
 
 
