@@ -27,29 +27,55 @@ class ProjectorLockLost(Exception):
     """The database session holding the projector's lock ended: another projector may be feeding the view now."""
 
 
+class StoppedWaiting(Exception):
+    """Told to stop while waiting for the lock: nothing was done, nothing needs undoing."""
+
+
+# How often a projector waiting for the lock tries it again (and sees whether it was told to stop).
+LOCK_TRY_EVERY = 0.25
+
+
+def wait_for(take: Callable[[], bool], stop: threading.Event) -> None:
+    """Try `take` until it succeeds, or raise StoppedWaiting once `stop` is set.
+
+    Blocking in the lock's own wait would leave SIGTERM unheard until the lock came: a standby host would
+    then stop only when its supervisor gave up and killed it.
+    """
+    while not take():
+        if stop.wait(LOCK_TRY_EVERY):
+            raise StoppedWaiting
+
+
 @contextmanager
-def projector_lock(settings: dict[str, Any], say: Say) -> Iterator[Callable[[], None]]:
-    """Hold the one lock that lets a projector feed the view; a second projector waits here.
+def projector_lock(settings: dict[str, Any], say: Say, stop: threading.Event) -> Iterator[Callable[[], None]]:
+    """Hold the one lock that lets a projector feed the view; a second projector waits here, until `stop`.
 
     Yields a check to call as the projector goes: it raises ProjectorLockLost once the lock is no longer held.
+    Raises StoppedWaiting when `stop` is set before the lock was had.
     """
     url = settings["RECTIFY_DATABASE_URL"]
     if url.startswith("sqlite:"):
-        with _file_lock(str(views_path(url)) + ".lock", say):
+        with _file_lock(str(views_path(url)) + ".lock", say, stop):
             yield lambda: None  # a lock on a file lasts as long as this process keeps the file open
     else:
-        with _advisory_lock(url, say) as still_held:
+        with _advisory_lock(url, say, stop) as still_held:
             yield still_held
 
 
 @contextmanager
-def _file_lock(path: str, say: Say) -> Iterator[None]:
+def _file_lock(path: str, say: Say, stop: threading.Event) -> Iterator[None]:
     with open(path, "a") as lock_file:
-        try:
-            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+
+        def take() -> bool:
+            try:
+                fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            return True
+
+        if not take():
             say(f"another projector holds {path}; waiting for it to stop")
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            wait_for(take, stop)
         try:
             yield
         finally:
@@ -73,7 +99,7 @@ LOCK_CHECK_EVERY = 1.0
 
 
 @contextmanager
-def _advisory_lock(url: str, say: Say) -> Iterator[Callable[[], None]]:
+def _advisory_lock(url: str, say: Say, stop: threading.Event) -> Iterator[Callable[[], None]]:
     """The lock lives as long as the session holding it, which a server restart, an idle timeout or a
     network cut can end while this process goes on: then another host's projector takes the lock, and
     this one must stop rather than feed the view beside it."""
@@ -81,10 +107,14 @@ def _advisory_lock(url: str, say: Say) -> Iterator[Callable[[], None]]:
 
     schema, key = lock_schema(url), projector_lock_key(url)
     with psycopg.connect(urlunsplit(urlsplit(url)._replace(query="")), autocommit=True) as connection:
-        row = connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
-        if not row or not row[0]:
+
+        def take() -> bool:
+            row = connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+            return bool(row and row[0])
+
+        if not take():
             say(f"another projector holds the lock of schema {schema}; waiting for it to stop")
-            connection.execute("SELECT pg_advisory_lock(%s)", (key,))
+            wait_for(take, stop)
         checked = time.monotonic()
 
         def still_held() -> None:
@@ -104,48 +134,64 @@ def run_projector(
     settings: dict[str, Any], stop: threading.Event, say: Say, *, rebuild: bool = False, until_caught_up: bool = False
 ) -> None:
     """Follow the log into the view until `stop` is set (or, if asked, until it has caught up)."""
-    with projector_lock(settings, say) as still_held:
-        view = open_view(settings, create_tables=True)  # the lock holder alone may make or change them
-        built_before = view.position() > 0
-        if not rebuild and not view.is_current():  # a new store's view, or one an older version built
-            rebuild = True
-            if built_before:
-                say("the read model was built by another version, in another layout: rebuilding it")
-        if rebuild:
-            view.reset()
-            say("the read model was emptied; rebuilding from position 0" if built_before else "building the read model")
-        head = log_head(settings)
-        warnings = WarningSchedule(settings, say)
-        seals = open_seals(settings, create_tables=True, beside=view)
-        checks = ChainCheckSchedule(settings, seals, say)
-        with (
-            start_runner(settings, bulk_until=head if rebuild else 0) as runner,
-            start_sealer(settings, runner.app) as sealer,
-            collector_paused(rebuild) as resume,
-        ):
-            say(f"projecting from position {view.position()} (log at {head})")
-            view.drop_replaced()  # what the reset set aside goes while the runner loads the new tables
-            rebuilding = rebuild
-            while not stop.is_set() and not runner.is_interrupted.is_set():
-                if runner.progress.flushed.wait(timeout=0.5):  # a write wakes the loop: no need to poll the view
-                    runner.progress.flushed.clear()
-                runner.run_forever(timeout=0)  # raises what stopped the runner's threads, if anything did
-                still_held()
-                sealer.raise_if_stopped()
-                position = view.position()
-                if rebuilding and position >= head:
-                    resume()
-                    view.finish_rebuild()  # the tables were loaded bare: index them once, refresh statistics
-                    say(f"rebuilt up to position {position}; tables indexed")
-                    rebuilding = False
-                if until_caught_up and position >= head and seals.position() >= head:  # the seals too
-                    break
-                if rebuilding:
-                    say(f"rebuilding: {runner.progress.seen:,} of {head:,} events projected, {position:,} written")
-                else:  # a view half rebuilt would only offer stale candidates
-                    warnings.run_if_due(runner.app, view)
-                checks.run_if_due(runner.app)
-            say(f"stopped at position {view.position()}")
+    try:
+        with projector_lock(settings, say, stop) as still_held:
+            follow(settings, stop, say, still_held, rebuild=rebuild, until_caught_up=until_caught_up)
+    except StoppedWaiting:
+        say("stopped while waiting for the lock")
+
+
+def follow(
+    settings: dict[str, Any],
+    stop: threading.Event,
+    say: Say,
+    still_held: Callable[[], None],
+    *,
+    rebuild: bool,
+    until_caught_up: bool,
+) -> None:
+    """The lock holder's work: make the view current, then feed it until `stop` (or until caught up)."""
+    view = open_view(settings, create_tables=True)  # the lock holder alone may make or change them
+    built_before = view.position() > 0
+    if not rebuild and not view.is_current():  # a new store's view, or one an older version built
+        rebuild = True
+        if built_before:
+            say("the read model was built by another version, in another layout: rebuilding it")
+    if rebuild:
+        view.reset()
+        say("the read model was emptied; rebuilding from position 0" if built_before else "building the read model")
+    head = log_head(settings)
+    warnings = WarningSchedule(settings, say)
+    seals = open_seals(settings, create_tables=True, beside=view)
+    checks = ChainCheckSchedule(settings, seals, say)
+    with (
+        start_runner(settings, bulk_until=head if rebuild else 0) as runner,
+        start_sealer(settings, runner.app) as sealer,
+        collector_paused(rebuild) as resume,
+    ):
+        say(f"projecting from position {view.position()} (log at {head})")
+        view.drop_replaced()  # what the reset set aside goes while the runner loads the new tables
+        rebuilding = rebuild
+        while not stop.is_set() and not runner.is_interrupted.is_set():
+            if runner.progress.flushed.wait(timeout=0.5):  # a write wakes the loop: no need to poll the view
+                runner.progress.flushed.clear()
+            runner.run_forever(timeout=0)  # raises what stopped the runner's threads, if anything did
+            still_held()
+            sealer.raise_if_stopped()
+            position = view.position()
+            if rebuilding and position >= head:
+                resume()
+                view.finish_rebuild()  # the tables were loaded bare: index them once, refresh statistics
+                say(f"rebuilt up to position {position}; tables indexed")
+                rebuilding = False
+            if until_caught_up and position >= head and seals.position() >= head:  # the seals too
+                break
+            if rebuilding:
+                say(f"rebuilding: {runner.progress.seen:,} of {head:,} events projected, {position:,} written")
+            else:  # a view half rebuilt would only offer stale candidates
+                warnings.run_if_due(runner.app, view)
+            checks.run_if_due(runner.app)
+        say(f"stopped at position {view.position()}")
 
 
 @contextmanager

@@ -243,6 +243,21 @@ def test_a_second_projector_waits_for_the_first_and_sigterm_stops_each_cleanly(s
     assert view.position() == rectify.recorder.max_notification_id()
 
 
+def test_a_projector_waiting_for_the_lock_stops_on_sigterm_without_waiting_for_the_lock(settings, rectify):
+    issue_and_assign(rectify, 1)
+    url = settings["RECTIFY_DATABASE_URL"]
+    with start_projector(url) as first:
+        wait_for_line(first, "projecting from position")
+        with start_projector(url) as second:
+            wait_for_line(second, "waiting for it to stop")
+            second.send_signal(signal.SIGTERM)
+            assert second.wait(timeout=15) == 0  # while the first still holds the lock: it would never come
+            wait_for_line(second, "stopped while waiting for the lock")
+        assert first.poll() is None  # the holder goes on
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=20) == 0
+
+
 def test_a_supervised_projector_stops_and_frees_the_lock_when_its_parent_dies(settings, rectify, tmp_path):
     issue_and_assign(rectify, 1)
     env = os.environ | {"RECTIFY_DATABASE_URL": settings["RECTIFY_DATABASE_URL"], "PYTHONUNBUFFERED": "1"}
