@@ -21,13 +21,12 @@ from uuid import UUID
 
 from flask.testing import FlaskClient
 
-from bench.commands import fresh_settings
+from bench.commands import fresh_settings, issued
 from bench.stores import POSTGRES_URL
 from domain.finding import Finding
-from domain.values import Actor, Role, Severity, Source
+from domain.values import Actor, Role
 from service import create_app
 from service.application import Rectify
-from service.commands import CommandOptions
 from service.config import build_application, initialise_store
 
 LENGTHS = (5, 500)
@@ -48,19 +47,7 @@ class LengthResult:
 
 def finding_of_length(application: Rectify, events: int, number: int) -> str:
     """A finding issued and reassigned until it has `events` events (saved at once, as a ledger import would)."""
-    result = application.issue_finding(
-        INSPECTOR,
-        CommandOptions(),
-        source=Source.INSPECTION,
-        severity=Severity.GENERAL,
-        title=f"问题 {number}",
-        description="巡察发现的问题",
-        batch="2026年第一轮",
-        category="作风建设",
-        unit="B01",
-        due_date=application.clock().date().replace(year=application.clock().year + 1),
-    )
-    finding = application.repository.get(UUID(str(result.finding["id"])))
+    finding = application.repository.get(UUID(issued(application, INSPECTOR, number, "B01")))
     assert isinstance(finding, Finding)
     for turn in range(events - 1):
         now = application.clock()

@@ -29,6 +29,7 @@ import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ import psycopg
 
 from bench.stores import POSTGRES_URL
 from domain.values import Actor, Role, Severity, Source
+from service.application import Rectify
 from service.commands import CommandOptions
 from service.config import build_application, initialise_store, load_settings
 
@@ -95,20 +97,25 @@ def seed(settings: dict[str, Any], clients: int, per_client: int) -> tuple[dict[
     owned: list[list[dict[str, Any]]] = [[] for _ in range(clients)]
     for number in range(clients * per_client):
         unit = BRANCHES[number % len(BRANCHES)]
-        result = application.issue_finding(
-            inspector,
-            CommandOptions(),
-            source=Source.INSPECTION,
-            severity=Severity.GENERAL,
-            title=f"问题 {number}",
-            description="巡察发现的问题",
-            batch="2026年第一轮",
-            category="作风建设",
-            unit=unit,
-            due_date=application.clock().date().replace(year=application.clock().year + 1),
-        )
-        owned[number % clients].append({"id": str(result.finding["id"]), "unit_token": tokens[unit]})
+        owned[number % clients].append({"id": issued(application, inspector, number, unit), "unit_token": tokens[unit]})
     return tokens, owned
+
+
+def issued(application: Rectify, inspector: Actor, number: int, unit: str) -> str:
+    """The id of a plain finding, numbered for its title, due in a year (365 days: a leap day has no twin)."""
+    result = application.issue_finding(
+        inspector,
+        CommandOptions(),
+        source=Source.INSPECTION,
+        severity=Severity.GENERAL,
+        title=f"问题 {number}",
+        description="巡察发现的问题",
+        batch="2026年第一轮",
+        category="作风建设",
+        unit=unit,
+        due_date=application.clock().date() + timedelta(days=365),
+    )
+    return str(result.finding["id"])
 
 
 def free_port() -> int:

@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from uuid import UUID
 
@@ -226,33 +228,35 @@ def wait_for_line(process: subprocess.Popen[str], text: str, timeout: float = 20
     raise AssertionError(f"the projector never said {text!r}")
 
 
-def test_a_second_projector_waits_for_the_first_and_sigterm_stops_each_cleanly(settings, rectify):
-    issue_and_assign(rectify, 1)
-    url = settings["RECTIFY_DATABASE_URL"]
+@contextmanager
+def holder_and_waiter(url: str) -> Iterator[tuple[subprocess.Popen[str], subprocess.Popen[str]]]:
+    """Two projectors of one store: the first feeding the view, the second waiting for its lock."""
     with start_projector(url) as first:
         wait_for_line(first, "projecting from position")
         with start_projector(url) as second:
             wait_for_line(second, "waiting for it to stop")
-            issue_and_assign(rectify, 1)
-            first.send_signal(signal.SIGTERM)
-            assert first.wait(timeout=20) == 0
-            wait_for_line(second, "projecting from position")
-            second.send_signal(signal.SIGTERM)
-            assert second.wait(timeout=20) == 0
+            yield first, second
+
+
+def test_a_second_projector_waits_for_the_first_and_sigterm_stops_each_cleanly(settings, rectify):
+    issue_and_assign(rectify, 1)
+    with holder_and_waiter(settings["RECTIFY_DATABASE_URL"]) as (first, second):
+        issue_and_assign(rectify, 1)
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=20) == 0
+        wait_for_line(second, "projecting from position")
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=20) == 0
     view = open_view(settings)
     assert view.position() == rectify.recorder.max_notification_id()
 
 
 def test_a_projector_waiting_for_the_lock_stops_on_sigterm_without_waiting_for_the_lock(settings, rectify):
     issue_and_assign(rectify, 1)
-    url = settings["RECTIFY_DATABASE_URL"]
-    with start_projector(url) as first:
-        wait_for_line(first, "projecting from position")
-        with start_projector(url) as second:
-            wait_for_line(second, "waiting for it to stop")
-            second.send_signal(signal.SIGTERM)
-            assert second.wait(timeout=15) == 0  # while the first still holds the lock: it would never come
-            wait_for_line(second, "stopped while waiting for the lock")
+    with holder_and_waiter(settings["RECTIFY_DATABASE_URL"]) as (first, second):
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=15) == 0  # while the first still holds the lock: it would never come
+        wait_for_line(second, "stopped while waiting for the lock")
         assert first.poll() is None  # the holder goes on
         first.send_signal(signal.SIGTERM)
         assert first.wait(timeout=20) == 0
