@@ -42,12 +42,14 @@ def seed_history(application: Rectify, *, findings: int, units: int, weeks: int,
     tokens = add_users(application, tree)
     lives = [plan_life(rng, now, start, tree) for _ in range(findings)]
     steps = sorted((step for life in lives for step in life.steps), key=lambda step: step.at)
-    say(f"planned {findings} findings, {len(steps)} finding events; writing them")
+    planned = len(steps)
+    commands = dict(Counter(step.method for step in steps))
+    say(f"planned {findings} findings, {planned} finding events; writing them")
     write_steps(application, steps, now, say)
     return {
         "now": now.isoformat(),
-        "finding_events": len(steps),
-        "commands": dict(Counter(step.method for step in steps)),
+        "finding_events": planned,
+        "commands": commands,
         "statuses": dict(Counter(life.status for life in lives)),
         "auditor_token": tokens[AUDITOR],
         "tokens": tokens,
@@ -73,18 +75,31 @@ def add_users(application: Rectify, tree: list[UnitPlan]) -> dict[str, str]:
 
 
 def write_steps(application: Rectify, steps: list[Step], now: datetime, say: Say) -> None:
-    """Apply each step to its aggregate in time order; save the touched aggregates every SAVE_EVENTS events."""
+    """Apply each step to its aggregate in time order; save the touched aggregates every SAVE_EVENTS events.
+
+    `steps` is emptied as it is written, and a life lets go of its steps and its finding once its last step
+    is saved, so what is held falls to the lives still open as the history is written.
+    """
     numbers: Counter[tuple[Source, int]] = Counter()
     touched: dict[int, Finding] = {}
+    ended: list[Life] = []
     started = time.perf_counter()
-    for done, step in enumerate(steps, start=1):
+    total = len(steps)
+    steps.reverse()  # taken from the end: the oldest first
+    for done in range(1, total + 1):
+        step = steps.pop()
         touched[id(step.life)] = apply_step(step, now, numbers)
-        if done % SAVE_EVENTS == 0 or done == len(steps):
+        if step is step.life.steps[-1]:
+            ended.append(step.life)
+        if done % SAVE_EVENTS == 0 or done == total:
             application.save(*touched.values())
             touched.clear()
-        if done % (SAVE_EVENTS * 10) == 0 or done == len(steps):
+            for life in ended:
+                life.steps, life.finding = [], None
+            ended.clear()
+        if done % (SAVE_EVENTS * 10) == 0 or done == total:
             rate = done / (time.perf_counter() - started)
-            say(f"finding events: {done}/{len(steps)} ({rate:,.0f}/s)")
+            say(f"finding events: {done}/{total} ({rate:,.0f}/s)")
 
 
 def apply_step(step: Step, now: datetime, numbers: Counter[tuple[Source, int]]) -> Finding:
