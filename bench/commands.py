@@ -79,14 +79,22 @@ def fresh_settings(store: str, postgres_url: str) -> dict[str, Any]:
     return load_settings({"RECTIFY_DATABASE_URL": url, "RECTIFY_WARN_EVERY": "0"})
 
 
-def seed(settings: dict[str, Any], clients: int, per_client: int) -> tuple[dict[str, str], list[list[dict[str, Any]]]]:
-    """Units, users and each client's findings; the tokens by role and the findings by client."""
+def seed(
+    settings: dict[str, Any], clients: int, per_client: int, *, history: bool = False
+) -> tuple[dict[str, str], list[list[dict[str, Any]]]]:
+    """Units, users and each client's findings; the tokens by role and the findings by client.
+
+    On a store holding a generated history (`history`), its units HQ and B01…B04 are used as they are and
+    the findings are given references of their own (XC-<year>-900001 …): a numbered issue would first step
+    over every number the history's references took, one read each.
+    """
     initialise_store(settings)
     application = build_application(settings)
     admin = Actor(name="bench", role=Role.ADMIN)
-    application.register_unit(admin, code="HQ", name="巡察办")
-    for code in BRANCHES:
-        application.register_unit(admin, code=code, name=f"分局{code}", parent="HQ")
+    if not history:
+        application.register_unit(admin, code="HQ", name="巡察办")
+        for code in BRANCHES:
+            application.register_unit(admin, code=code, name=f"分局{code}", parent="HQ")
     tokens = {
         "inspector": application.add_user("inspector", Role.INSPECTOR),
         "reviewer": application.add_user("reviewer", Role.REVIEWER),
@@ -97,12 +105,16 @@ def seed(settings: dict[str, Any], clients: int, per_client: int) -> tuple[dict[
     owned: list[list[dict[str, Any]]] = [[] for _ in range(clients)]
     for number in range(clients * per_client):
         unit = BRANCHES[number % len(BRANCHES)]
-        owned[number % clients].append({"id": issued(application, inspector, number, unit), "unit_token": tokens[unit]})
+        reference = f"{Source.INSPECTION.prefix}-{application.clock().year}-{900001 + number}" if history else None
+        finding = issued(application, inspector, number, unit, reference)
+        owned[number % clients].append({"id": finding, "unit_token": tokens[unit]})
+    application.close()
     return tokens, owned
 
 
-def issued(application: Rectify, inspector: Actor, number: int, unit: str) -> str:
+def issued(application: Rectify, inspector: Actor, number: int, unit: str, reference: str | None = None) -> str:
     """The id of a plain finding, numbered for its title, due in a year (365 days: a leap day has no twin)."""
+    given = {} if reference is None else {"reference": reference}
     result = application.issue_finding(
         inspector,
         CommandOptions(),
@@ -114,6 +126,7 @@ def issued(application: Rectify, inspector: Actor, number: int, unit: str) -> st
         category="作风建设",
         unit=unit,
         due_date=application.clock().date() + timedelta(days=365),
+        **given,
     )
     return str(result.finding["id"])
 
@@ -124,8 +137,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(settings: dict[str, Any], log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`rectify serve` with its defaults, limits off; up once /healthz answers."""
+def start_server(
+    settings: dict[str, Any], log: Path, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`rectify serve` with its defaults, limits off (and `extra_env`); up once /healthz answers."""
     port = free_port()
     env = {
         **os.environ,
@@ -134,6 +149,7 @@ def start_server(settings: dict[str, Any], log: Path) -> tuple[subprocess.Popen[
         "RECTIFY_RATE_LIMIT_AUTH": "off",
         "RECTIFY_RATE_LIMIT_TOKEN": "off",
         "RECTIFY_WARN_EVERY": "0",
+        **(extra_env or {}),
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -228,6 +244,11 @@ def measure(store: str, args: argparse.Namespace) -> dict[str, Any]:
         worker_rss_mb = peak_worker_rss_mb(process.pid)
     finally:
         stop_server(process)
+    return summary(store, phases, worker_rss_mb, log) | {"target": TARGETS[store]}
+
+
+def summary(store: str, phases: list[Phase], worker_rss_mb: float, log: Path) -> dict[str, Any]:
+    """The figures of one server's phases: the rates, their ratio, the commands' percentiles, what failed."""
     ceiling = statistics.mean(phase.rate for phase in phases if phase.kind == "ceiling")
     commands = [phase for phase in phases if phase.kind == "commands"]
     latencies = [x for phase in commands for x in phase.latencies]
@@ -241,7 +262,6 @@ def measure(store: str, args: argparse.Namespace) -> dict[str, Any]:
         "ceiling_rate": ceiling,
         "command_rate": merged.rate,
         "ratio": merged.rate / ceiling,
-        "target": TARGETS[store],
         "p50_ms": merged.percentile(0.50),
         "p99_ms": merged.percentile(0.99),
         "failures": failures,
