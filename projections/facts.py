@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
@@ -120,7 +121,15 @@ def issued_row(event: Any, position: int) -> FindingRow:
 def moved_on(row: FindingRow, event: Any, position: int, outcome: str | None = None) -> None:
     """Move the row past a later event: its position, version, and the status the lifecycle says it leads to."""
     row.last_position, row.version = position, event.originator_version
-    row.status = status_after(type(event).__name__, row.status, outcome).value
+    step = (type(event).__name__, row.status, outcome)
+    status = STATUS_AFTER.get(step)
+    if status is None:
+        status = STATUS_AFTER[step] = status_after(*step).value
+    row.status = status
+
+
+# The lifecycle's answers by (event, status, outcome), kept as they are asked: a rebuild asks one an event.
+STATUS_AFTER: dict[tuple[str, str, str | None], str] = {}
 
 
 def fact_of(row: FindingRow, event: Any, position: int, outcome: str | None = None, level: str | None = None) -> Fact:
@@ -151,6 +160,7 @@ def fact_of(row: FindingRow, event: Any, position: int, outcome: str | None = No
 WARNING_ORDER = tuple(level.value for level in WarningLevel)  # green, yellow, red: lowest first
 
 
+@lru_cache(maxsize=256)  # a finding's warnings are mostly one of a few strings: "yellow", "yellow,red", …
 def warning_in_force(warnings: str) -> str | None:
     """The highest warning level recorded for the finding's current deadline (None: none)."""
     levels = warnings.split(",") if warnings else []

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.dispatch import singledispatchmethod
@@ -53,11 +52,23 @@ class ReadModel(Projection[Any]):
         self.units: dict[str, UnitFact] = {}
         self.roles: dict[str, str] = {}
         self.roles_loaded = False  # whether `roles` holds the users the view had before this projection started
+        self.handlers: dict[type, Callable[[Any, Tracking], None]] = {}  # by event class, bound: see `handler`
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """Events of users and logs change no row, but their positions are tracked all the same."""
         self.tracking = tracking
+
+    def handler(self, event_class: type) -> Callable[[Any, Tracking], None]:
+        """The bound handler `process_event` dispatches an event of this class to, found once per class.
+
+        A runner calls it rather than `process_event` for every event: the dispatching wrapper is made
+        anew on each access of `process_event`, and looks the handler up again on each call.
+        """
+        handler = self.handlers.get(event_class)
+        if handler is None:
+            handler = self.handlers[event_class] = HANDLERS.dispatch(event_class).__get__(self)
+        return handler
 
     # Findings.
 
@@ -72,52 +83,63 @@ class ReadModel(Projection[Any]):
 
     @process_event.register(F.Assigned)
     def _assigned(self, domain_event: Any, tracking: Tracking) -> None:
-        with self.moving(domain_event, tracking) as row:
-            row.assignee = domain_event.assignee
+        row, previous = self.moved(domain_event, tracking.notification_id)
+        row.assignee = domain_event.assignee
+        self.keep(row, previous, domain_event, tracking)
 
     @process_event.register(F.Rectified)
     def _rectified(self, domain_event: Any, tracking: Tracking) -> None:
-        with self.moving(domain_event, tracking) as row:
-            row.measures = domain_event.measures
+        row, previous = self.moved(domain_event, tracking.notification_id)
+        row.measures = domain_event.measures
+        self.keep(row, previous, domain_event, tracking)
 
     @process_event.register(F.Reviewed)
     def _reviewed(self, domain_event: Any, tracking: Tracking) -> None:
-        with self.moving(domain_event, tracking, outcome=str(domain_event.outcome)) as row:
-            if row.status == Status.CLOSED:
-                row.closed_at = micros(domain_event.occurred_at)
-            else:
-                row.rejections += 1
+        outcome = str(domain_event.outcome)
+        row, previous = self.moved(domain_event, tracking.notification_id, outcome)
+        if row.status == Status.CLOSED:
+            row.closed_at = micros(domain_event.occurred_at)
+        else:
+            row.rejections += 1
+        self.keep(row, previous, domain_event, tracking, outcome)
 
     @process_event.register(F.DeadlineExtended)
     def _deadline_extended(self, domain_event: Any, tracking: Tracking) -> None:
-        with self.moving(domain_event, tracking) as row:
-            row.due_date, row.extensions, row.warnings = domain_event.due_date.isoformat(), row.extensions + 1, ""
+        row, previous = self.moved(domain_event, tracking.notification_id)
+        row.due_date, row.extensions, row.warnings = domain_event.due_date.isoformat(), row.extensions + 1, ""
+        self.keep(row, previous, domain_event, tracking)
 
     @process_event.register(F.Escalated)
     def _escalated(self, domain_event: Any, tracking: Tracking) -> None:
-        with self.moving(domain_event, tracking) as row:
-            row.escalations += 1
+        row, previous = self.moved(domain_event, tracking.notification_id)
+        row.escalations += 1
+        self.keep(row, previous, domain_event, tracking)
 
     @process_event.register(F.Reopened)
     def _reopened(self, domain_event: Any, tracking: Tracking) -> None:
-        with self.moving(domain_event, tracking) as row:
-            row.reopenings, row.closed_at = row.reopenings + 1, None
+        row, previous = self.moved(domain_event, tracking.notification_id)
+        row.reopenings, row.closed_at = row.reopenings + 1, None
+        self.keep(row, previous, domain_event, tracking)
 
     @process_event.register(F.Withdrawn)
     def _withdrawn(self, domain_event: Any, tracking: Tracking) -> None:
-        with self.moving(domain_event, tracking):
-            pass  # the lifecycle moves the status; nothing else changes
+        # The lifecycle moves the status; nothing else changes.
+        row, previous = self.moved(domain_event, tracking.notification_id)
+        self.keep(row, previous, domain_event, tracking)
 
     @process_event.register(F.Warned)
     def _warned(self, domain_event: Any, tracking: Tracking) -> None:
         level = str(domain_event.level)
-        with self.moving(domain_event, tracking, level=level) as row:
-            row.warnings = ",".join(filter(None, [row.warnings, level]))
+        row, previous = self.moved(domain_event, tracking.notification_id)
+        row.warnings = ",".join(filter(None, [row.warnings, level]))
+        self.keep(row, previous, domain_event, tracking, level=level)
 
     @process_event.register(F.EvidenceAttached)
     def _evidence_attached(self, domain_event: Any, tracking: Tracking) -> None:
-        with self.moving(domain_event, tracking) as row:  # the status stays; the ledger names the files
-            row.evidence = "\n".join(filter(None, [row.evidence, domain_event.filename]))
+        # The status stays; the ledger names the files.
+        row, previous = self.moved(domain_event, tracking.notification_id)
+        row.evidence = "\n".join(filter(None, [row.evidence, domain_event.filename]))
+        self.keep(row, previous, domain_event, tracking)
 
     # Units.
 
@@ -173,23 +195,36 @@ class ReadModel(Projection[Any]):
                 del rows[finding_id]
         self.settled.clear()
 
-    @contextmanager
-    def moving(
-        self, event: Any, tracking: Tracking, *, outcome: str | None = None, level: str | None = None
-    ) -> Iterator[FindingRow]:
-        """The finding's row moved past a later event, for the handler to change; then its fact is kept."""
-        position = tracking.notification_id
-        row = self._row(str(event.originator_id))
+    def moved(self, event: Any, position: int, outcome: str | None = None) -> tuple[FindingRow, int]:
+        """The finding's row moved past a later event, for the handler to change, and its previous position.
+
+        The handler then calls `keep` with both, which keeps the event's fact and audit entry.
+        """
+        finding_id = str(event.originator_id)
+        row = self.rows.get(finding_id) or self._row(finding_id)
         previous_position = row.last_position
         moved_on(row, event, position, outcome)
-        yield row
+        return row, previous_position
+
+    def keep(
+        self,
+        row: FindingRow,
+        previous_position: int,
+        event: Any,
+        tracking: Tracking,
+        outcome: str | None = None,
+        level: str | None = None,
+    ) -> None:
+        """Keep the row as the handler left it, the fact the event leaves, and its audit entry."""
+        position = tracking.notification_id
         if row.status not in OPEN_STATUSES:
             self.settled.append(row.id)
-        self.batch.findings[row.id] = row
-        fact = fact_of(row, event, position, outcome, level)
-        self.batch.facts[position] = fact
-        self.batch.link(previous_position, fact)
-        self._audit(event, position, row, row.unit, fact[OCCURRED_AT], fact[RECORDED_AT])
+        batch = self.batch
+        batch.findings[row.id] = row
+        fact = batch.facts[position] = fact_of(row, event, position, outcome, level)
+        batch.link(previous_position, fact)
+        role = self.roles.get(event.actor) or self._role(event.actor)
+        batch.audit.append(audit_entry(event, position, row, row.unit, role, fact[OCCURRED_AT], fact[RECORDED_AT]))
         self.tracking = tracking
 
     def _keep_unit(self, event: Any, tracking: Tracking, code: str, name: str, parent: str | None) -> None:
@@ -223,3 +258,6 @@ class ReadModel(Projection[Any]):
         if str(id) not in self.units:
             self.units.update({str(unit_id(fact.code)): fact for fact in self.view.unit_facts()})
         return self.units[str(id)]
+
+
+HANDLERS = vars(ReadModel)["process_event"].dispatcher  # the singledispatchmethod's registry, read without binding

@@ -56,13 +56,14 @@ class FlushWhenDrained(Projection[Any]):
     def __init__(self, projection: ReadModel, subscription: Any, bulk_until: int, progress: Progress):
         super().__init__(projection.view)
         self.projection = projection
-        self.process = projection.process_event  # bound once: the dispatching wrapper is made on each access
+        self.handlers = projection.handlers
+        self.handler = projection.handler
         self.subscription = subscription
         self.bulk_until = bulk_until
         self.progress = progress
 
     def process_event(self, domain_event: Any, tracking: Any) -> None:
-        self.process(domain_event, tracking)
+        (self.handlers.get(type(domain_event)) or self.handler(type(domain_event)))(domain_event, tracking)
         self.progress.seen = tracking.notification_id
         if self.bulk_until:
             if tracking.notification_id >= self.bulk_until:

@@ -54,3 +54,11 @@ def test_a_new_event_class_without_a_handler_is_caught():
         pass
 
     assert handler_of(Audited) is DISPATCHER.dispatch(object)
+
+
+@pytest.mark.parametrize("event_class", [*EVENTS, object], ids=lambda cls: cls.__qualname__)
+def test_the_runner_finds_the_handler_process_event_dispatches_to(event_class):
+    projection = ReadModel(view=None)  # type: ignore[arg-type]
+    found = projection.handler(event_class)
+    assert found == handler_of(event_class).__get__(projection)
+    assert projection.handler(event_class) is found  # looked up once, then kept
