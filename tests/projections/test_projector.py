@@ -20,7 +20,7 @@ from domain.values import Actor, Role, Severity, Source
 from projections.view import index_statements
 from service.application import CommandOptions
 from service.cli import main
-from service.config import build_application
+from service.config import build_application, load_settings
 from service.read_store import open_view
 from tests.projections.conftest import catch_up
 
@@ -331,3 +331,12 @@ def test_the_projectors_warning_schedule_records_due_warnings_once_per_run_inter
     off = WarningSchedule(settings | {"RECTIFY_WARN_EVERY": "0"}, said.append)
     off.run_if_due(rectify, view)
     assert len(said) == 1
+
+
+def test_the_sqlite_view_frees_the_pages_of_dropped_tables_without_writing_them(tmp_path):
+    settings = load_settings({"RECTIFY_DATABASE_URL": f"sqlite:///{tmp_path / 'rectify.db'}"})
+    view = open_view(settings, create_tables=True)
+    with view.write() as cursor:  # zeroing every freed page would write a replaced table's pages once more
+        cursor.execute("PRAGMA secure_delete")
+        assert cursor.fetchone()[0] == 2  # FAST
+    view.datastore.close()
