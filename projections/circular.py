@@ -122,16 +122,31 @@ def fetch(queries: CircularQueries, week: Week, ledger: str | None) -> dict[str,
     """
     cutoff, start, previous = micros(week.cutoff), micros(week.start), micros(week.previous().start)
     day, previous_day = week.cutoff.date().isoformat(), week.start.date().isoformat()
-    calls: dict[str, Callable[[], Any]] = {
+    counting: dict[str, Callable[[], Any]] = {
         "states": lambda: queries.week_state_groups(start, cutoff, previous_day, day),
         "events": lambda: queries.event_groups(previous, start, cutoff, ("unit", "source", "severity")),
+    }
+    counted: dict[str, Callable[[], Any]] = {
+        "states": lambda: (
+            queries.counted_state_groups(start, previous_day),
+            queries.counted_state_groups(cutoff, day),
+        ),
+        "events": lambda: queries.counted_event_groups(previous, start, cutoff),
+    }
+    listing: dict[str, Callable[[], Any]] = {
         "overdue": lambda: queries.overdue_rows(cutoff, day),
         "escalated": lambda: queries.escalated_rows(start, cutoff, day),
         "first": queries.first_issued,
     }
     if ledger:
-        calls["ledger"] = lambda: queries.ledger_rows(cutoff, day, ledger)
-    rows = {name: call() for name, call in calls.items()}
+        listing["ledger"] = lambda: queries.ledger_rows(cutoff, day, ledger)
+    zone = str(week.zone)
+    # The kept counts hold only if nothing was recorded after the moment known at, checked again after
+    # they are read: the projector may have added such an event in between (the view only ever grows).
+    rows = {name: call() for name, call in counted.items()} if queries.counts_hold(zone) else {}
+    if not rows or not queries.counts_hold(zone):
+        rows = {name: call() for name, call in counting.items()}
+    rows |= {name: call() for name, call in listing.items()}
     rows["before"], rows["states"] = rows.pop("states")
     rows["events now"], rows["events then"] = by_week(rows.pop("events"))
     return rows

@@ -104,13 +104,19 @@ def event_figures(event: Mapping[str, Any]) -> tuple[str, ...]:
 def tally(
     states: Iterable[Mapping[str, Any]], events: Iterable[Mapping[str, Any]], key: str
 ) -> dict[str, Counter[str]]:
-    """Counters of the figures grouped by a key of the rows (unit, source or severity)."""
+    """Counters of the figures grouped by a key of the rows (unit, source or severity).
+
+    Rows whose key is None are left out: rows counted by unit apart from those counted by source
+    and severity have only the one or the others (those counted by all three together have each).
+    """
     groups: dict[str, Counter[str]] = defaultdict(Counter)
     for state in states:
-        add_state(groups[state[key]], state)
+        if state[key] is not None:
+            add_state(groups[state[key]], state)
     for event in events:
-        for figure in event_figures(event):
-            groups[event[key]][figure] += event.get("n", 1)
+        if event[key] is not None:
+            for figure in event_figures(event):
+                groups[event[key]][figure] += event.get("n", 1)
     return groups
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -137,29 +137,30 @@ def list_findings(
     view: ReadModelSQL, where: FindingFilter, today: date, cursor: str | None, limit: int, sort: Sort = Sort.NEWEST
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of findings in an order, and the cursor of the next page (None on the last)."""
-    clauses, params = conditions(where, today)
+    clauses, params = conditions(replace(where, units=None), today)
     after = decode_list_cursor(cursor, sort) if cursor is not None else None
     wanted = min(limit, MAX_PAGE) + 1
+    pages = Pages(view, where.units)
     if sort is Sort.NEWEST:
-        rows = newest_first(view, clauses, params, after, wanted)
+        rows = newest_first(pages, clauses, params, after, wanted)
     else:
-        rows = by_due_date(view, clauses, params, after, wanted, descending=sort is Sort.LATEST_DUE_DATE)
+        rows = by_due_date(pages, clauses, params, after, wanted, descending=sort is Sort.LATEST_DUE_DATE)
     page = rows[:limit]
     more = len(rows) > limit
     return page, encode_list_cursor(sort, page[-1]) if more and page else None
 
 
 def newest_first(
-    view: ReadModelSQL, clauses: list[str], params: dict[str, Any], after: ListCursor | None, wanted: int
+    pages: Pages, clauses: list[str], params: dict[str, Any], after: ListCursor | None, wanted: int
 ) -> list[dict[str, Any]]:
     """Findings, the most recently issued first."""
     if after is not None:
         clauses, params = [*clauses, "issued_position < :before"], params | {"before": after.position}
-    return select_page(view, clauses, params, "issued_position DESC", wanted)
+    return pages.select(clauses, params, "issued_position DESC", wanted)
 
 
 def by_due_date(
-    view: ReadModelSQL,
+    pages: Pages,
     clauses: list[str],
     params: dict[str, Any],
     after: ListCursor | None,
@@ -180,22 +181,47 @@ def by_due_date(
             dated.append(f"(due_date, issued_position) {beyond} (:after_due, :after_position)")
             params = params | {"after_due": after.due_date, "after_position": after.position}
         order = f"due_date {direction}, issued_position {direction}"
-        rows = select_page(view, dated, params, order, wanted)
+        rows = pages.select(dated, params, order, wanted)
     if len(rows) < wanted:
         undated = [*clauses, "due_date IS NULL"]
         if after is not None and after.due_date is None:
             undated.append(f"issued_position {beyond} :after_position")
             params = params | {"after_position": after.position}
-        rows += select_page(view, undated, params, f"issued_position {direction}", wanted - len(rows))
+        rows += pages.select(undated, params, f"issued_position {direction}", wanted - len(rows))
     return rows
 
 
-def select_page(
-    view: ReadModelSQL, clauses: list[str], params: dict[str, Any], order: str, wanted: int
-) -> list[dict[str, Any]]:
-    """Up to `wanted` findings meeting every clause, in an order."""
-    sql = "SELECT * FROM {findings}" + (" WHERE " + " AND ".join(clauses) if clauses else "")
-    return view.select(f"{sql} ORDER BY {order} LIMIT {wanted}", params)
+# Up to this many units, a page within them is read unit by unit: each unit's first rows in the page's order,
+# from the (unit, issued_position) index, then merged. Beyond it (a whole system), the rows in order, filtered.
+UNIT_BY_UNIT = 50
+
+
+@dataclass(frozen=True)
+class Pages:
+    """Pages of the findings of some units (None: all)."""
+
+    view: ReadModelSQL
+    units: frozenset[str] | None
+
+    def select(self, clauses: list[str], params: dict[str, Any], order: str, wanted: int) -> list[dict[str, Any]]:
+        """Up to `wanted` findings of the units meeting every clause, in an order.
+
+        A branch's findings are a twentieth of all, spread through the order: found by reading
+        the whole order, a page of them cost a hundred milliseconds at 200,000 findings.
+        """
+        if self.units is not None and 0 < len(self.units) <= UNIT_BY_UNIT:
+            parts, names = [], {}
+            for i, code in enumerate(sorted(self.units)):
+                names[f"u{i}"] = code
+                where = " AND ".join([f"unit = :u{i}", *clauses])
+                first = f"SELECT * FROM {{findings}} WHERE {where} ORDER BY {order} LIMIT {wanted}"
+                parts.append(f"SELECT * FROM ({first}) p{i}")
+            sql = f"SELECT * FROM ({' UNION ALL '.join(parts)}) page ORDER BY {order} LIMIT {wanted}"
+            return self.view.select(sql, params | names)
+        if self.units is not None:
+            clauses, params = [*clauses, *unit_clauses(self.units)], params | unit_names(self.units)
+        sql = "SELECT * FROM {findings}" + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        return self.view.select(f"{sql} ORDER BY {order} LIMIT {wanted}", params)
 
 
 def count_findings(view: ReadModelSQL, where: FindingFilter, today: date) -> int:
@@ -215,9 +241,8 @@ def conditions(where: FindingFilter, today: date) -> tuple[list[str], dict[str, 
             clauses.append(f"{column} = :{column}")
             params[column] = value
     if where.units is not None:
-        names = {f"u{i}": code for i, code in enumerate(sorted(where.units))}
-        clauses.append(f"unit IN ({', '.join(':' + n for n in names)})" if names else "1 = 0")
-        params |= names
+        clauses += unit_clauses(where.units)
+        params |= unit_names(where.units)
     if where.overdue is not None:
         overdue = overdue_sql("status", "due_date", "term", ":today")
         clauses.append(overdue if where.overdue else f"NOT {overdue}")
@@ -229,6 +254,16 @@ def conditions(where: FindingFilter, today: date) -> tuple[list[str], dict[str, 
         clauses.append("(" + " OR ".join(f"LOWER({f}) LIKE :q ESCAPE '\\'" for f in fields) + ")")
         params["q"] = pattern
     return clauses, params
+
+
+def unit_names(units: frozenset[str]) -> dict[str, str]:
+    return {f"u{i}": code for i, code in enumerate(sorted(units))}
+
+
+def unit_clauses(units: frozenset[str]) -> list[str]:
+    """The condition of being one of these units (whose codes are parameters `u0`…, see `unit_names`)."""
+    names = unit_names(units)
+    return [f"unit IN ({', '.join(':' + n for n in names)})" if names else "1 = 0"]
 
 
 def queue_conditions(where: FindingFilter) -> list[str]:

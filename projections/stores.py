@@ -31,7 +31,12 @@ class SQLiteReadModelView(SQLiteTrackingRecorder, ReadModelSQL):
         "units": "unit_facts",
         "audit": "audit_entries",
         "users": "users",
+        "changes": "state_changes",
+        "standing": "standing_counts",
+        "boundaries": "count_boundaries",
+        "events": "event_counts",
         "layout": "view_layout",
+        "zone": "view_zone",
         "prefix": "",
     }
 
@@ -105,7 +110,12 @@ class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
             "units": f"{schema}{prefix}_units",
             "audit": f"{schema}{prefix}_audit",
             "users": f"{schema}{prefix}_users",
+            "changes": f"{schema}{prefix}_state_changes",
+            "standing": f"{schema}{prefix}_standing",
+            "boundaries": f"{schema}{prefix}_boundaries",
+            "events": f"{schema}{prefix}_event_counts",
             "layout": f"{schema}{prefix}_layout",
+            "zone": f"{schema}{prefix}_zone",
             "prefix": f"{prefix}_",
         }
         statements = [*self.bare_tables(), *index_statements(self.tables)]

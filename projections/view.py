@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import Tracking
 
+from projections import standing
 from projections.facts import (
     AUDIT_COLUMNS,
     FACT_COLUMNS,
@@ -36,7 +38,9 @@ from projections.facts import (
 )
 
 APPLICATION_NAME = "Rectify"
-VIEW_TABLES = ("findings", "facts", "units", "audit", "users")  # the tables a rebuild drops and loads anew
+# The tables a rebuild drops and loads anew (the counts of `projections.standing` among them).
+VIEW_TABLES = ("findings", "facts", "units", "audit", "users", "changes", "standing", "boundaries", "events")
+DEFAULT_ZONE = "Asia/Shanghai"  # the time zone of the weeks the circular counts, unless the service sets another
 
 
 def table_statements(t: dict[str, str], big: str) -> list[str]:
@@ -63,7 +67,10 @@ def table_statements(t: dict[str, str], big: str) -> list[str]:
         # Keyed by position: two names that differ only in characters the view cannot store must not collide.
         f"CREATE TABLE IF NOT EXISTS {t['users']} (position {big} PRIMARY KEY, name TEXT NOT NULL, "
         "role TEXT NOT NULL, unit TEXT)",
+        *standing.table_statements(t, big),
         f"CREATE TABLE IF NOT EXISTS {t['layout']} (fingerprint TEXT NOT NULL)",
+        # The time zone whose weeks the counts were made in: another zone's weeks start at other moments.
+        f"CREATE TABLE IF NOT EXISTS {t['zone']} (zone TEXT NOT NULL)",
     ]
 
 
@@ -72,6 +79,8 @@ def index_statements(t: dict[str, str]) -> list[str]:
     return [
         f"CREATE UNIQUE INDEX IF NOT EXISTS {t['prefix']}findings_order ON {t['findings']} (issued_position)",
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}findings_unit ON {t['findings']} (unit, status)",
+        # The list within a few units: each unit's findings, newest first, read from its own range.
+        f"CREATE INDEX IF NOT EXISTS {t['prefix']}findings_unit_order ON {t['findings']} (unit, issued_position)",
         # The list by due date: its pages are ranges of this index, read forwards or backwards.
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}findings_due ON {t['findings']} (due_date, issued_position)",
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_occurred ON {t['facts']} (occurred_at)",
@@ -126,7 +135,7 @@ PROJECTION_VERSION = 4
 
 def layout_fingerprint() -> str:
     """What the view's layout and filling are, in a few characters: recorded with the rows by a rebuild."""
-    names = {table: table for table in (*VIEW_TABLES, "layout")} | {"prefix": ""}
+    names = {table: table for table in (*VIEW_TABLES, "layout", "zone")} | {"prefix": ""}
     text = "\n".join([*table_statements(names, "BIG"), *index_statements(names), f"projection {PROJECTION_VERSION}"])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -161,6 +170,10 @@ FILTERED_COLUMNS = {
     "units": ("position", "recorded_at"),
     "audit": ("position", "finding_id", "unit", "type", "actor", "occurred_at", "recorded_at"),
     "users": ("position",),
+    "changes": ("week", "unit"),
+    "standing": ("boundary", "unit"),
+    "boundaries": ("boundary",),
+    "events": ("week", "unit"),
 }
 
 
@@ -198,6 +211,8 @@ class ReadModelSQL:
     tables: dict[str, str]
     placeholder = "?"
     datastore: Any  # the library's datastore the view's store is reached through
+    configured_zone = DEFAULT_ZONE  # the service's time zone (`open_view` sets it): what `reset` records
+    _weeks: standing.Weeks | None = None
 
     def read(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
@@ -248,6 +263,9 @@ class ReadModelSQL:
                 cursor.execute(statement)
             cursor.execute(f"DELETE FROM {self.tables['layout']}")
             cursor.execute(f"INSERT INTO {self.tables['layout']} VALUES ({self.placeholder})", (layout_fingerprint(),))
+            cursor.execute(f"DELETE FROM {self.tables['zone']}")
+            cursor.execute(f"INSERT INTO {self.tables['zone']} VALUES ({self.placeholder})", (self.configured_zone,))
+        self._weeks = None
 
     def layout(self) -> str | None:
         """The fingerprint of the layout the view was built in (None: built before they were recorded, or never)."""
@@ -261,8 +279,30 @@ class ReadModelSQL:
         raise NotImplementedError
 
     def is_current(self) -> bool:
-        """Whether the view was built in this version's layout (if not, the projector rebuilds it)."""
-        return self.layout() == layout_fingerprint()
+        """Whether the view was built in this version's layout and the service's time zone (if not, the
+        projector rebuilds it)."""
+        return self.layout() == layout_fingerprint() and self.counted_zone() == self.configured_zone
+
+    def counted_zone(self) -> str | None:
+        """The time zone whose weeks the circular's counts were made in (None: a view built before they were)."""
+        if not self.has_table("zone"):
+            return None
+        rows = self.select("SELECT zone FROM {zone}")
+        return rows[0]["zone"] if rows else None
+
+    def keep_zone(self) -> None:
+        """Record the service's time zone in a new, empty view (a view holding rows records it when rebuilt)."""
+        if self.position() == 0 and self.counted_zone() is None:
+            with self.write() as cursor:
+                zone = self.configured_zone
+                cursor.execute(f"INSERT INTO {self.tables['zone']} VALUES ({self.placeholder})", (zone,))
+            self._weeks = None
+
+    def weeks(self) -> standing.Weeks:
+        """The weeks the counts are kept by: those of the zone the view was built in."""
+        if self._weeks is None:
+            self._weeks = standing.Weeks(ZoneInfo(self.counted_zone() or self.configured_zone))
+        return self._weeks
 
     def finish_rebuild(self) -> None:
         """Index the loaded tables and refresh the planner's statistics."""
@@ -283,6 +323,8 @@ class ReadModelSQL:
                 self.insert(cursor, "facts", FACT_COLUMNS, storable_rows(batch.fact_rows(), FACT_COLUMNS, "facts"))
             if batch.successors:
                 cursor.executemany(self._successor_sql(), batch.successors)
+            if batch.facts:
+                standing.write_counts(cursor, batch, self.tables, self.placeholder, self.weeks())
             if batch.units:
                 rows = list(map(unit_values, batch.units))
                 self.insert(cursor, "units", UNIT_COLUMNS, storable_rows(rows, UNIT_COLUMNS, "units"))

@@ -36,6 +36,7 @@ from domain.values import (
     reference_log_id,
     unit_id,
 )
+from projections.view import DEFAULT_ZONE
 from service.accounts import Accounts
 from service.commands import CommandOptions, CommandResult, Idempotency
 from service.evidence.attaching import EvidenceFiles
@@ -63,7 +64,7 @@ class Rectify(Organisation, Accounts, EvidenceFiles, Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, clock: Callable[[], datetime] | None = None):
         super().__init__(env)
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.timezone = ZoneInfo(self.env.get("RECTIFY_TIMEZONE") or "Asia/Shanghai")
+        self.timezone = ZoneInfo(self.env.get("RECTIFY_TIMEZONE") or DEFAULT_ZONE)
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = EnumTranscoder()

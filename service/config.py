@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from domain.warnings import WarningThresholds
+from projections.view import DEFAULT_ZONE
 from service.application import Rectify
 from service.read_store import open_seals, open_view
 from service.stores import DEFAULT_DATABASE_URL, application_env, check_log_readable, sqlite_path
@@ -17,7 +18,7 @@ DEFAULTS: dict[str, Any] = {
     "RECTIFY_DATABASE_URL": DEFAULT_DATABASE_URL,
     # The AES key (base64, `rectify keygen`) that encrypts each stored event's state; empty: stored in the clear.
     "RECTIFY_CIPHER_KEY": "",
-    "RECTIFY_TIMEZONE": "Asia/Shanghai",
+    "RECTIFY_TIMEZONE": DEFAULT_ZONE,
     # Empty means any category is accepted; otherwise a comma-separated list.
     "RECTIFY_CATEGORIES": "",
     # How long a read with min_position waits for the projector before answering 503 (seconds).
@@ -114,6 +115,7 @@ def initialise_store(settings: dict[str, Any]) -> None:
     finally:
         application.close()
     view = open_view(settings, create_tables=True)
+    view.keep_zone()
     open_seals(settings, create_tables=True, beside=view).position()
     view.datastore.close()
 

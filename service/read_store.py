@@ -85,8 +85,9 @@ def open_view(settings: dict[str, Any], *, create_tables: bool = False) -> ReadM
     """The read model's view, for queries (the web workers) or for set-up."""
     env = Environment(ReadModel.name, projection_env(settings, create_tables=create_tables))
     factory = InfrastructureFactory.construct(env)
-    view = factory.tracking_recorder(view_class(settings["RECTIFY_DATABASE_URL"]))  # type: ignore[arg-type]
-    return cast(ReadModelSQL, view)
+    view = cast(ReadModelSQL, factory.tracking_recorder(view_class(settings["RECTIFY_DATABASE_URL"])))  # type: ignore[arg-type]
+    view.configured_zone = settings["RECTIFY_TIMEZONE"]
+    return view
 
 
 # The office's words in the circular: setting → CircularSettings field (an empty setting keeps the default).
