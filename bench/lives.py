@@ -32,7 +32,7 @@ REVIEWERS = [Actor(f"reviewer.{n:02d}", Role.REVIEWER) for n in range(1, 5)]
 WARNING_DAYS = ((WarningLevel.GREEN, 20), (WarningLevel.YELLOW, 10), (WarningLevel.RED, -1))
 
 
-@dataclass
+@dataclass(slots=True)
 class Step:
     """One command on one finding: the aggregate's method, who, when, and its fields."""
 
@@ -43,7 +43,7 @@ class Step:
     fields: dict[str, Any]
 
 
-@dataclass
+@dataclass(slots=True)
 class Life:
     """One finding's life, planned command by command until it reaches `now`."""
 
