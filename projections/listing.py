@@ -137,7 +137,7 @@ def list_findings(
     view: ReadModelSQL, where: FindingFilter, today: date, cursor: str | None, limit: int, sort: Sort = Sort.NEWEST
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of findings in an order, and the cursor of the next page (None on the last)."""
-    clauses, params = conditions(replace(where, units=None), today)
+    clauses, params = conditions(replace(where, units=None), today, view.like)
     after = decode_list_cursor(cursor, sort) if cursor is not None else None
     wanted = min(limit, MAX_PAGE) + 1
     pages = Pages(view, where.units)
@@ -226,13 +226,13 @@ class Pages:
 
 def count_findings(view: ReadModelSQL, where: FindingFilter, today: date) -> int:
     """How many findings a filter selects (the same conditions as the list)."""
-    clauses, params = conditions(where, today)
+    clauses, params = conditions(where, today, view.like)
     sql = "SELECT COUNT(*) AS n FROM {findings}" + (" WHERE " + " AND ".join(clauses) if clauses else "")
     return int(view.select(sql, params)[0]["n"])
 
 
-def conditions(where: FindingFilter, today: date) -> tuple[list[str], dict[str, Any]]:
-    """SQL conditions and parameters for a filter."""
+def conditions(where: FindingFilter, today: date, like: str = "LIKE") -> tuple[list[str], dict[str, Any]]:
+    """SQL conditions and parameters for a filter; `like` is the store's case-insensitive LIKE."""
     clauses: list[str] = []
     params: dict[str, Any] = {}
     for column in ("status", "source", "severity", "term", "batch", "assignee"):
@@ -251,7 +251,7 @@ def conditions(where: FindingFilter, today: date) -> tuple[list[str], dict[str, 
     if where.q:
         pattern = "%" + where.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         fields = ("reference", "title", "description")
-        clauses.append("(" + " OR ".join(f"LOWER({f}) LIKE :q ESCAPE '\\'" for f in fields) + ")")
+        clauses.append("(" + " OR ".join(f"{f} {like} :q ESCAPE '\\'" for f in fields) + ")")
         params["q"] = pattern
     return clauses, params
 

@@ -131,6 +131,7 @@ class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
         return self.datastore.transaction(commit=True)
 
     placeholder = "%s"
+    like = "ILIKE"
 
     def statement(self, sql: str) -> Any:
         return pyformat(sql)

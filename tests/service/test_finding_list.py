@@ -36,6 +36,16 @@ def test_search_finds_chinese_text_in_titles_and_descriptions(client, auth, issu
     assert listed(client, auth["auditor"], position, q="_")["items"] == []
 
 
+def test_search_ignores_the_case_of_latin_letters(client, auth, issue, projector):
+    system = issue(title="OA系统权限未回收", description="Admin账号共用")
+    other = issue(title="食堂采购未招标", description="金额超标")
+    position = other["position"]
+    for q in ("oa系统", "ADMIN账号", system["reference"].lower()):
+        assert [i["reference"] for i in listed(client, auth["auditor"], position, q=q)["items"]] == [
+            system["reference"]
+        ], q
+
+
 def test_overdue_lists_open_findings_past_their_due_date(client, auth, issue, projector):
     late = issue(due_date="2026-01-31", title="逾期问题", occurred_at="2026-01-05T09:00:00+08:00")
     on_time = issue(title="未到期问题")
