@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
@@ -47,8 +48,8 @@ class ReadModel(Projection[Any]):
         super().__init__(view)
         self.batch = Batch()
         self.tracking: Tracking | None = None
-        self.rows: dict[str, FindingRow] = {}
-        self.settled: list[str] = []  # findings closed or withdrawn since the last write
+        self.rows: dict[UUID, FindingRow] = {}  # by the events' own ids: no text made of each event's id
+        self.settled: list[UUID] = []  # findings closed or withdrawn since the last write
         self.units: dict[str, UnitFact] = {}
         self.roles: dict[str, str] = {}
         self.roles_loaded = False  # whether `roles` holds the users the view had before this projection started
@@ -75,7 +76,7 @@ class ReadModel(Projection[Any]):
     @process_event.register(F.Issued)
     def _issued(self, domain_event: Any, tracking: Tracking) -> None:
         row = issued_row(domain_event, tracking.notification_id)
-        self.rows[row.id] = row
+        self.rows[domain_event.originator_id] = row
         self.batch.findings[row.id] = row
         fact = self.batch.facts[tracking.notification_id] = fact_of(row, domain_event, tracking.notification_id)
         self._audit(domain_event, tracking.notification_id, row, row.unit, fact[OCCURRED_AT], fact[RECORDED_AT])
@@ -200,8 +201,7 @@ class ReadModel(Projection[Any]):
 
         The handler then calls `keep` with both, which keeps the event's fact and audit entry.
         """
-        finding_id = str(event.originator_id)
-        row = self.rows.get(finding_id) or self._row(finding_id)
+        row = self.rows.get(event.originator_id) or self._row(event.originator_id)
         previous_position = row.last_position
         moved_on(row, event, position, outcome)
         return row, previous_position
@@ -218,7 +218,7 @@ class ReadModel(Projection[Any]):
         """Keep the row as the handler left it, the fact the event leaves, and its audit entry."""
         position = tracking.notification_id
         if row.status not in OPEN_STATUSES:
-            self.settled.append(row.id)
+            self.settled.append(event.originator_id)
         batch = self.batch
         batch.findings[row.id] = row
         fact = batch.facts[position] = fact_of(row, event, position, outcome, level)
@@ -249,10 +249,10 @@ class ReadModel(Projection[Any]):
             role = self.roles.get(actor)
         return role if role is not None or actor != SYSTEM_ACTOR.name else SYSTEM_ACTOR.role.value
 
-    def _row(self, finding_id: str) -> FindingRow:
-        if finding_id not in self.rows:
-            self.rows.update(self.view.finding_rows([finding_id]))
-        return self.rows[finding_id]
+    def _row(self, finding_id: UUID) -> FindingRow:
+        """The row of a finding not held: read back from the view."""
+        row = self.rows[finding_id] = self.view.finding_rows([str(finding_id)])[str(finding_id)]
+        return row
 
     def _unit(self, id: Any) -> UnitFact:
         if str(id) not in self.units:
