@@ -11,7 +11,7 @@ from enum import Enum
 from typing import Any
 
 from domain.lifecycle import IN_PROGRESS, overdue_sql, sql_in, terms_sql
-from projections.view import ReadModelSQL
+from projections.view import SHORTEST_INDEXED_TEXT, ReadModelSQL
 
 MAX_PAGE = 200
 MAX_POSITION = 2**63 - 1  # positions are 64-bit integers in both stores
@@ -137,7 +137,7 @@ def list_findings(
     view: ReadModelSQL, where: FindingFilter, today: date, cursor: str | None, limit: int, sort: Sort = Sort.NEWEST
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of findings in an order, and the cursor of the next page (None on the last)."""
-    clauses, params = conditions(replace(where, units=None), today, view.like)
+    clauses, params = conditions(replace(where, units=None), today, view)
     after = decode_list_cursor(cursor, sort) if cursor is not None else None
     wanted = min(limit, MAX_PAGE) + 1
     pages = Pages(view, where.units)
@@ -226,13 +226,13 @@ class Pages:
 
 def count_findings(view: ReadModelSQL, where: FindingFilter, today: date) -> int:
     """How many findings a filter selects (the same conditions as the list)."""
-    clauses, params = conditions(where, today, view.like)
+    clauses, params = conditions(where, today, view)
     sql = "SELECT COUNT(*) AS n FROM {findings}" + (" WHERE " + " AND ".join(clauses) if clauses else "")
     return int(view.select(sql, params)[0]["n"])
 
 
-def conditions(where: FindingFilter, today: date, like: str = "LIKE") -> tuple[list[str], dict[str, Any]]:
-    """SQL conditions and parameters for a filter; `like` is the store's case-insensitive LIKE."""
+def conditions(where: FindingFilter, today: date, view: ReadModelSQL) -> tuple[list[str], dict[str, Any]]:
+    """SQL conditions and parameters for a filter, in the view's store."""
     clauses: list[str] = []
     params: dict[str, Any] = {}
     for column in ("status", "source", "severity", "term", "batch", "assignee"):
@@ -250,8 +250,11 @@ def conditions(where: FindingFilter, today: date, like: str = "LIKE") -> tuple[l
     clauses += queue_conditions(where)
     if where.q:
         pattern = "%" + where.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        fields = ("reference", "title", "description")
-        clauses.append("(" + " OR ".join(f"{f} {like} :q ESCAPE '\\'" for f in fields) + ")")
+        if len(where.q) >= SHORTEST_INDEXED_TEXT:
+            clauses.append(view.text_condition(escaped=any(mark in where.q for mark in "%_\\")))
+        else:  # one or two characters: no index of trigrams holds them
+            fields = ("reference", "title", "description")
+            clauses.append("(" + " OR ".join(f"{f} {view.like} :q ESCAPE '\\'" for f in fields) + ")")
         params["q"] = pattern
     return clauses, params
 

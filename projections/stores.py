@@ -37,6 +37,7 @@ class SQLiteReadModelView(SQLiteTrackingRecorder, ReadModelSQL):
         "events": "event_counts",
         "layout": "view_layout",
         "zone": "view_zone",
+        "text": "finding_text",
         "prefix": "",
     }
 
@@ -48,10 +49,20 @@ class SQLiteReadModelView(SQLiteTrackingRecorder, ReadModelSQL):
         super().create_table()
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *self.bare_tables(), *index_statements(self.tables)]
+        return [*super().construct_create_table_statements(), *self.bare_tables(), *self.index_statements()]
 
     def bare_tables(self) -> list[str]:
-        return table_statements(self.tables, "INTEGER")
+        # The searched texts in an FTS5 index of trigrams, keyed by issued position: a LIKE of three characters
+        # or more is answered from it. (Patterns of one or two it answers wrongly: those read the findings.)
+        text = f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.tables['text']} USING fts5(text, tokenize = 'trigram')"
+        return [*table_statements(self.tables, "INTEGER"), text]
+
+    def insert_texts(self, cursor: Any, rows: list[tuple[int, str]]) -> None:
+        cursor.executemany(f"INSERT INTO {self.tables['text']} (rowid, text) VALUES (?, ?)", rows)
+
+    def text_condition(self, *, escaped: bool) -> str:
+        escape = " ESCAPE '\\'" if escaped else ""
+        return f"issued_position IN (SELECT rowid FROM {self.tables['text']} WHERE text LIKE :q{escape})"
 
     def read(self) -> AbstractContextManager[Any]:
         return self.datastore.transaction(commit=False)
@@ -116,13 +127,35 @@ class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
             "events": f"{schema}{prefix}_event_counts",
             "layout": f"{schema}{prefix}_layout",
             "zone": f"{schema}{prefix}_zone",
+            "text": f"{schema}{prefix}_text",
             "prefix": f"{prefix}_",
         }
-        statements = [*self.bare_tables(), *index_statements(self.tables)]
+        statements = [*self.bare_tables(), *self.index_statements()]
         self.sql_create_statements.extend(Composed([SQL(s)]) for s in statements)
 
     def bare_tables(self) -> list[str]:
-        return table_statements(self.tables, "BIGINT")
+        text = f"CREATE TABLE IF NOT EXISTS {self.tables['text']} (issued_position BIGINT PRIMARY KEY, text TEXT)"
+        return [*table_statements(self.tables, "BIGINT"), text]
+
+    def index_statements(self) -> list[str]:
+        # The searched texts' trigrams in a GIN index, with the pg_trgm extension, made if this user may make it;
+        # without it, a search reads the texts' table (narrower than the findings).
+        trigrams = (
+            "DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;"
+            " EXCEPTION WHEN insufficient_privilege THEN NULL; END $$",
+            "DO $$ DECLARE trgm name; BEGIN SELECT n.nspname INTO trgm FROM pg_extension e"
+            " JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm';"
+            f" IF trgm IS NOT NULL THEN EXECUTE format('CREATE INDEX IF NOT EXISTS {self.tables['prefix']}text_trigrams"
+            f" ON {self.tables['text'].replace(chr(39), chr(39) * 2)} USING gin (text %I.gin_trgm_ops)', trgm);"
+            " END IF; END $$",
+        )
+        return [*index_statements(self.tables), *trigrams]
+
+    def insert_texts(self, cursor: Any, rows: list[tuple[int, str]]) -> None:
+        self.insert(cursor, "text", ("issued_position", "text"), rows)
+
+    def text_condition(self, *, escaped: bool) -> str:
+        return f"issued_position IN (SELECT issued_position FROM {self.tables['text']} WHERE text ILIKE :q ESCAPE '\\')"
 
     def read(self) -> AbstractContextManager[Any]:
         return self.datastore.transaction(commit=False)

@@ -39,7 +39,7 @@ from projections.facts import (
 
 APPLICATION_NAME = "Rectify"
 # The tables a rebuild drops and loads anew (the counts of `projections.standing` among them).
-VIEW_TABLES = ("findings", "facts", "units", "audit", "users", "changes", "standing", "boundaries", "events")
+VIEW_TABLES = ("findings", "facts", "units", "audit", "users", "changes", "standing", "boundaries", "events", "text")
 DEFAULT_ZONE = "Asia/Shanghai"  # the time zone of the weeks the circular counts, unless the service sets another
 
 
@@ -129,8 +129,13 @@ def storable_rows(rows: list[tuple[Any, ...]], columns: Sequence[str], table: st
 
 # Raise when the projection fills the same tables differently; a change of the tables' or indexes'
 # statements counts by itself. A projector that finds a view built otherwise rebuilds it from zero.
-# 2: text the view cannot hold is stored with U+FFFD in its place; 3: audit entries; 4: terms (long-term items)
-PROJECTION_VERSION = 4
+# 2: text the view cannot hold is stored with U+FFFD in its place; 3: audit entries; 4: terms (long-term items);
+# 5: each finding's searched text in a table of its own (`text_statements`, one per store)
+PROJECTION_VERSION = 5
+# Between a finding's reference, title and description in its searched text: a control character no query holds
+# (the API refuses them), so a text found never spans two of them.
+TEXT_SEPARATOR = "\x1f"
+SHORTEST_INDEXED_TEXT = 3  # characters: the stores' text indexes are of trigrams
 
 
 def layout_fingerprint() -> str:
@@ -174,6 +179,7 @@ FILTERED_COLUMNS = {
     "standing": ("boundary", "unit"),
     "boundaries": ("boundary",),
     "events": ("week", "unit"),
+    "text": ("issued_position",),
 }
 
 
@@ -310,9 +316,13 @@ class ReadModelSQL:
     def finish_rebuild(self) -> None:
         """Index the loaded tables and refresh the planner's statistics."""
         with self.write() as cursor:
-            for statement in index_statements(self.tables):
+            for statement in self.index_statements():
                 cursor.execute(statement)
         self.analyze()
+
+    def index_statements(self) -> list[str]:
+        """The store's statements of the view's secondary indexes."""
+        return index_statements(self.tables)
 
     # Writing.
 
@@ -322,6 +332,8 @@ class ReadModelSQL:
             if batch.findings:
                 rows = list(map(finding_values, batch.findings.values()))
                 self.upsert(cursor, "findings", FINDING_COLUMNS, storable_rows(rows, FINDING_COLUMNS, "findings"))
+                if issued := [row for row in batch.findings.values() if row.issued_position in batch.facts]:
+                    self.insert_texts(cursor, [(row.issued_position, searched_text(row)) for row in issued])
             if batch.facts:
                 self.insert(cursor, "facts", FACT_COLUMNS, storable_rows(batch.fact_rows(), FACT_COLUMNS, "facts"))
             if batch.successors:
@@ -336,6 +348,16 @@ class ReadModelSQL:
             if batch.users:
                 self.insert(cursor, "users", USER_COLUMNS, storable_rows(batch.users, USER_COLUMNS, "users"))
             self.record(cursor, tracking)
+
+    def insert_texts(self, cursor: Any, rows: list[tuple[int, str]]) -> None:
+        """Add newly issued findings' searched texts (`searched_text`), by issued position."""
+        raise NotImplementedError
+
+    def text_condition(self, *, escaped: bool) -> str:
+        """The condition that a finding's searched text holds the `:q` pattern, read from the store's text index
+        (for a text of at least SHORTEST_INDEXED_TEXT characters); `escaped`: the pattern escapes `%` or `_`
+        with a backslash (SQLite's index of trigrams then reads every text: it answers no LIKE with ESCAPE)."""
+        raise NotImplementedError
 
     def insert(self, cursor: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         """Add rows to one of the view's tables."""
@@ -417,6 +439,12 @@ def wait_for(view: Positioned, position: int | None, timeout: float) -> None:
             raise ViewLagging(f"the read model has not reached position {position} within {timeout:g} s")
         time.sleep(interval)
         interval = min(interval * 2, 0.01)
+
+
+def searched_text(row: FindingRow) -> str:
+    """What a search reads of a finding: its reference, title and description (they never change)."""
+    texts = (row.reference, row.title, row.description)
+    return TEXT_SEPARATOR.join(UNSTORABLE.sub(REPLACEMENT, text) for text in texts)
 
 
 def chunks(values: Sequence[str], size: int) -> Iterator[Sequence[str]]:

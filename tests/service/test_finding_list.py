@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
+from service.config import load_settings
+from service.projector import run_projector
 from tests.service.helpers import API, assert_error, assigned, command, days_from_today, ok
 
 
@@ -43,6 +47,31 @@ def test_search_ignores_the_case_of_latin_letters(client, auth, issue, projector
     for q in ("oa系统", "ADMIN账号", system["reference"].lower()):
         assert [i["reference"] for i in listed(client, auth["auditor"], position, q=q)["items"]] == [
             system["reference"]
+        ], q
+
+
+def test_search_finds_a_text_within_one_field_never_across_two(client, auth, issue, projector):
+    ends = issue(title="账目不清", description="审批缺失")
+    position = issue(title="其他问题", description="其他说明")["position"]
+    assert [i["reference"] for i in listed(client, auth["auditor"], position, q="不清")["items"]] == [ends["reference"]]
+    assert [i["reference"] for i in listed(client, auth["auditor"], position, q="账目不清")["items"]] == [
+        ends["reference"]
+    ]
+    assert listed(client, auth["auditor"], position, q="不清审批")["items"] == []  # the end of one, the start of next
+    assert listed(client, auth["auditor"], position, q="清审")["items"] == []
+
+
+def test_search_finds_the_same_after_the_read_model_is_rebuilt(client, auth, issue, projector, store_url):
+    found = issue(title="食堂采购未招标", description="金额100%超标")
+    issue(title="公务用车管理不规范", description="存在公车私用现象")
+    settings = load_settings({"RECTIFY_DATABASE_URL": store_url, "RECTIFY_WARN_EVERY": "0"})
+    projector.stop()
+
+    run_projector(settings, threading.Event(), lambda _: None, rebuild=True, until_caught_up=True)
+
+    for q in ("采购未招标", "100%超", "采购", found["reference"]):
+        assert [i["reference"] for i in listed(client, auth["auditor"], found["position"], q=q)["items"]] == [
+            found["reference"]
         ], q
 
 
