@@ -14,8 +14,9 @@ copies at once, the same configuration (rate limits off, no warnings, no chain c
 RECTIFY_VERIFY_EVERY at its hour the first check, a minute after start-up, would verify the whole history
 inside the timed window), and the load of `bench.commands` on each by turns: the ceiling (`/healthz`) and
 the commands, the small store first in the first round and last in the second, so a change in the
-machine's load falls on both. The figure: commands/s with `--stored` findings ÷ commands/s with `--base`,
-target ≥ 0.9; beside it the same ratio of each's commands ÷ ceiling.
+machine's load falls on both, after `--settle` seconds (so neither start-up falls on a timed phase).
+The figure: commands/s with `--stored` findings ÷ commands/s with `--base`, target ≥ 0.9; beside it
+the same ratio of each's commands ÷ ceiling.
 """
 
 from __future__ import annotations
@@ -172,12 +173,15 @@ def measure_sizes(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             process, url = start_server(copy.settings, log, SERVER_ENV)
             servers.append((copy, process, url, log))
         phases: dict[int, list[Phase]] = {copy.size.findings: [] for copy in copies}
+        say(f"{kind}: both served; {args.settle:g} s for the workers and projectors to settle")
+        time.sleep(args.settle)  # the second server's start-up would otherwise fall on the first's first phase
         for turn in range(args.rounds):
             for copy, _, url, _ in servers if turn % 2 == 0 else servers[::-1]:
-                say(f"{kind}: round {turn + 1}, {copy.size.findings:,} findings stored")
                 assert copy.tokens is not None and copy.owned is not None
-                for phase in ("ceiling", "commands"):
-                    phases[copy.size.findings].append(run_phase(phase, url, copy.tokens, copy.owned, args))
+                ran = [run_phase(phase, url, copy.tokens, copy.owned, args) for phase in ("ceiling", "commands")]
+                phases[copy.size.findings] += ran
+                rates = ", ".join(f"{phase.kind} {phase.rate:,.0f}/s" for phase in ran)
+                say(f"{kind}: round {turn + 1}, {copy.size.findings:,} findings stored: {rates}")
         rss = {copy.size.findings: peak_worker_rss_mb(process.pid) for copy, process, _, _ in servers}
     finally:
         for _, process, _, _ in servers:
@@ -249,6 +253,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--settle", type=float, default=10.0, help="seconds between the servers' start and the load")
     parser.add_argument("--findings-per-client", type=int, default=40)
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
     parser.add_argument("--check", action="store_true", help="exit status 1 when a target is missed")
