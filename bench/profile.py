@@ -144,12 +144,17 @@ def rebuild_phases(settings: dict[str, Any]) -> dict[str, tuple[float, float]]:
             "process_event",
             "flush (view.apply)",
             "  of which the circular's counts",
+            "  of which the finding search's texts",
             "view.finish_rebuild",
         ),
         (0.0, 0.0),
     )
     write_counts = standing.write_counts
     standing.write_counts = lambda *args: timed_phase(phases, "  of which the circular's counts", write_counts, *args)
+    insert_texts = view.insert_texts
+    view.insert_texts = lambda *args: timed_phase(  # type: ignore[method-assign]
+        phases, "  of which the finding search's texts", insert_texts, *args
+    )
     clock, cpu_clock = time.perf_counter, time.thread_time
     started, cpu_started = clock(), cpu_clock()
     timed_phase(phases, "view.reset", view.reset)
