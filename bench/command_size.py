@@ -14,7 +14,8 @@ copies at once, the same configuration (rate limits off, no warnings, no chain c
 RECTIFY_VERIFY_EVERY at its hour the first check, a minute after start-up, would verify the whole history
 inside the timed window), and the load of `bench.commands` on each by turns: the ceiling (`/healthz`) and
 the commands, the small store first in the first round and last in the second, so a change in the
-machine's load falls on both, after `--settle` seconds (so neither start-up falls on a timed phase).
+machine's load falls on both, after `--settle` seconds (so neither start-up falls on a timed phase) and
+an uncounted phase of commands on each.
 The figure: commands/s with `--stored` findings ÷ commands/s with `--base`, target ≥ 0.9; beside it
 the same ratio of each's commands ÷ ceiling.
 """
@@ -173,8 +174,12 @@ def measure_sizes(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             process, url = start_server(copy.settings, log, SERVER_ENV)
             servers.append((copy, process, url, log))
         phases: dict[int, list[Phase]] = {copy.size.findings: [] for copy in copies}
-        say(f"{kind}: both served; {args.settle:g} s for the workers and projectors to settle")
+        say(f"{kind}: both served; {args.settle:g} s for the workers and projectors to settle, then a warm-up")
         time.sleep(args.settle)  # the second server's start-up would otherwise fall on the first's first phase
+        warm_up = argparse.Namespace(**vars(args) | {"seconds": args.settle / 2})
+        for copy, _, url, _ in servers if args.settle > 0 else ():  # first requests (imports, cold caches)
+            assert copy.tokens is not None and copy.owned is not None
+            run_phase("commands", url, copy.tokens, copy.owned, warm_up)
         for turn in range(args.rounds):
             for copy, _, url, _ in servers if turn % 2 == 0 else servers[::-1]:
                 assert copy.tokens is not None and copy.owned is not None
@@ -253,7 +258,9 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--settle", type=float, default=10.0, help="seconds between the servers' start and the load")
+    parser.add_argument(
+        "--settle", type=float, default=10.0, help="seconds between start-up and load; half that warms each up"
+    )
     parser.add_argument("--findings-per-client", type=int, default=40)
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
     parser.add_argument("--check", action="store_true", help="exit status 1 when a target is missed")

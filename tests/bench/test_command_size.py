@@ -36,7 +36,7 @@ def test_both_sizes_are_loaded_on_copies_caught_up_and_the_kept_histories_stay_a
     seed = 10_000 + os.getpid()  # schema names of this process's own
     args = arguments(
         f"--store {kind} --base {BASE} --stored {STORED} --units {UNITS} --seed {seed} --seconds 1 --warmup 0.3"
-        f" --settle 0 --findings-per-client 3 --postgres-url {POSTGRES_URL}".split()
+        f" --settle 1 --findings-per-client 3 --postgres-url {POSTGRES_URL}".split()
     )
     sizes = [Size(BASE, UNITS, seed=seed), Size(STORED, UNITS, seed=seed)]
     try:
