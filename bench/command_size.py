@@ -65,6 +65,24 @@ class Copy:
     owned: list[list[dict[str, Any]]] | None = None
 
 
+def session_cpu_seconds(session: int) -> float:
+    """The CPU time of the processes in a session (a server's master, workers and projector) so far."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, ValueError, IndexError):
+            continue  # not a process, or gone
+        if int(fields[3]) == session:  # its session id
+            ticks += int(fields[11]) + int(fields[12])  # user and system time
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def summary_latencies(phases: list[Phase]) -> list[float]:
+    """The latencies of the counted commands (their phases' warm-ups left out, as the CPU time is not)."""
+    return [x for phase in phases if phase.kind == "commands" for x in phase.latencies]
+
+
 def copy_name(size: Size) -> str:
     return f"cmd_{size.name}"
 
@@ -180,13 +198,19 @@ def measure_sizes(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         for copy, _, url, _ in servers if args.settle > 0 else ():  # first requests (imports, cold caches)
             assert copy.tokens is not None and copy.owned is not None
             run_phase("commands", url, copy.tokens, copy.owned, warm_up)
+        cpu = {copy.size.findings: 0.0 for copy in copies}
         for turn in range(args.rounds):
-            for copy, _, url, _ in servers if turn % 2 == 0 else servers[::-1]:
+            for copy, process, url, _ in servers if turn % 2 == 0 else servers[::-1]:
                 assert copy.tokens is not None and copy.owned is not None
-                ran = [run_phase(phase, url, copy.tokens, copy.owned, args) for phase in ("ceiling", "commands")]
-                phases[copy.size.findings] += ran
-                rates = ", ".join(f"{phase.kind} {phase.rate:,.0f}/s" for phase in ran)
-                say(f"{kind}: round {turn + 1}, {copy.size.findings:,} findings stored: {rates}")
+                ceiling = run_phase("ceiling", url, copy.tokens, copy.owned, args)
+                before = session_cpu_seconds(process.pid)
+                commands = run_phase("commands", url, copy.tokens, copy.owned, args)
+                cpu[copy.size.findings] += session_cpu_seconds(process.pid) - before
+                phases[copy.size.findings] += [ceiling, commands]
+                say(
+                    f"{kind}: round {turn + 1}, {copy.size.findings:,} findings stored: "
+                    f"ceiling {ceiling.rate:,.0f}/s, commands {commands.rate:,.0f}/s"
+                )
         rss = {copy.size.findings: peak_worker_rss_mb(process.pid) for copy, process, _, _ in servers}
     finally:
         for _, process, _, _ in servers:
@@ -199,6 +223,8 @@ def measure_sizes(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             "catch_up_seconds": copy.catch_up_seconds,
             "events": copy.history_events,
             "caught_up": copy.caught_up,
+            # The server's processes (workers, projector), warm-up included: the same share at both sizes.
+            "cpu_ms_per_command": 1000 * cpu[findings] / max(1, len(summary_latencies(phases[findings]))),
         }
     small, large = results[args.base], results[args.stored]
     return {
@@ -231,7 +257,8 @@ def report(measured: list[dict[str, Any]], args: argparse.Namespace) -> bool:
             print(
                 f"{result['store'] + ' ' + format(findings, ','):16} {size['events']:10,} {size['copy_seconds']:10.1f} "
                 f"{size['catch_up_seconds']:10.1f} {size['ceiling_rate']:10.0f} {size['command_rate']:10.0f} "
-                f"{size['ratio']:10.3f} {size['p50_ms']:10.1f} {size['p99_ms']:10.1f} {size['worker_rss_mb']:10.0f}"
+                f"{size['ratio']:10.3f} {size['p50_ms']:10.1f} {size['p99_ms']:10.1f} {size['worker_rss_mb']:10.0f} "
+                f"{size['cpu_ms_per_command']:10.2f}"
             )
             if size["failures"]:
                 print(f"  answers other than 200: {size['failures']}; e.g. {size['errors'][:3]}")

@@ -51,7 +51,7 @@ def test_both_sizes_are_loaded_on_copies_caught_up_and_the_kept_histories_stay_a
                     connection.execute(f'DROP SCHEMA IF EXISTS "{copy_name(size)}" CASCADE')
     for findings, figures in result["sizes"].items():
         assert figures["events"] == kept[findings] > findings  # the kept history: as generated, nothing added
-        assert figures["command_rate"] > 0 and figures["ceiling_rate"] > 0
+        assert figures["command_rate"] > 0 and figures["ceiling_rate"] > 0 and figures["cpu_ms_per_command"] > 0
         assert not figures["failures"], figures["errors"]
         position, log_head = figures["caught_up"]  # before the load: the history and the load's 24 findings
         assert position == log_head > figures["events"] + 24
