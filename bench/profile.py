@@ -146,11 +146,13 @@ def rebuild_phases(settings: dict[str, Any]) -> dict[str, tuple[float, float]]:
             "  of which the circular's counts",
             "  of which the finding search's texts",
             "view.finish_rebuild",
+            "  of which the circular's weeks counted",
         ),
         (0.0, 0.0),
     )
-    write_counts = standing.write_counts
-    standing.write_counts = lambda *args: timed_phase(phases, "  of which the circular's counts", write_counts, *args)
+    keep_counts, count_all = standing.keep_counts, standing.count_all
+    standing.keep_counts = lambda *args: timed_phase(phases, "  of which the circular's counts", keep_counts, *args)
+    standing.count_all = lambda *args: timed_phase(phases, "  of which the circular's weeks counted", count_all, *args)
     insert_texts = view.insert_texts
     view.insert_texts = lambda *args: timed_phase(  # type: ignore[method-assign]
         phases, "  of which the finding search's texts", insert_texts, *args
@@ -179,7 +181,7 @@ def rebuild_phases(settings: dict[str, Any]) -> dict[str, tuple[float, float]]:
         position, count = notifications[-1].id, count + len(notifications)
     timed_phase(phases, "flush (view.apply)", projection.flush)
     timed_phase(phases, "view.finish_rebuild", view.finish_rebuild)
-    standing.write_counts = write_counts
+    standing.keep_counts, standing.count_all = keep_counts, count_all
     application.close()
     total, cpu_total = clock() - started, cpu_clock() - cpu_started
     return phases | {f"total ({count} events, {count / total:,.0f} ev/s)": (total, cpu_total)}

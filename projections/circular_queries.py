@@ -13,7 +13,7 @@ from typing import Any
 
 from domain.lifecycle import IN_PROGRESS, OPEN, overdue_sql, sql_in, terms_sql
 from domain.values import Status, Term
-from projections.standing import STATE_KEY
+from projections.standing import LOADING, STATE_KEY, changes_sql
 from projections.view import ReadModelSQL, chunks
 
 # `+occurred_at` keeps SQLite's planner off the index of occurred_at in the second and third
@@ -111,43 +111,46 @@ class CircularQueries:
         return at_start, at_cutoff
 
     def counts_hold(self, zone: str) -> bool:
-        """Whether the counts the projector keeps answer this circular: kept in its time zone's weeks, and
-        nothing recorded after the moment it is known at (they count every event the view holds)."""
+        """Whether the counts the projector keeps answer this circular: kept (not waiting for a rebuild to end),
+        in its time zone's weeks, and nothing recorded after the moment it is known at (they count every event
+        the view holds)."""
         if self.view.counted_zone() != zone:
             return False
+        first = self.view.select("SELECT MIN(boundary) AS first FROM {boundaries}")[0]["first"]
         latest = self.view.select("SELECT MAX(recorded_at) AS latest FROM {audit}")[0]["latest"]
-        return latest is None or latest <= self.params["known"]
+        return first != LOADING and (latest is None or latest <= self.params["known"])
 
     def counted_state_groups(self, boundary: int, day: str) -> list[dict[str, Any]]:
-        """What `week_state_groups` counts at one week boundary, from the kept counts (see `counts_hold`):
-        the latest boundary kept up to this one, plus the changes of the weeks after it.
+        """What `week_state_groups` counts at one week boundary, from the kept counts (see `counts_hold`): the
+        latest boundary kept up to this one, plus the changes of the facts that happened since.
 
         Grouped by unit, and by source and severity, not by the three together (a tenth of the rows, which
         is most of the cost at 200,000 findings).
         """
         kept = self.view.select("SELECT MAX(boundary) AS kept FROM {boundaries} WHERE boundary <= :b", {"b": boundary})
-        since = kept[0]["kept"]
+        since = EARLIEST if kept[0]["kept"] is None else kept[0]["kept"]
         key = ", ".join(STATE_KEY)
-        overdue = overdue_sql("status", "due_week", "term", ":day")
-        counts = (
-            f"SELECT {key}, n FROM {{standing}} WHERE boundary = :since{self.in_units}"
-            f" UNION ALL SELECT {key}, n FROM {{changes}} WHERE week >= :since AND week < :boundary{self.in_units}"
-        )
-        overdue_then = f"CASE WHEN {overdue} THEN 1 ELSE 0 END AS overdue"
-        state = ["status", "term", "NULLIF(warning, '') AS warning", overdue_then]
-        since = EARLIEST if since is None else since
+        changes = changes_sql("{facts}", self.view.monday, ":since", ":boundary", self.in_units)
+        counts = f"SELECT {key}, n FROM {{standing}} WHERE boundary = :since{self.in_units} UNION ALL {changes}"
+        overdue = f"CASE WHEN {overdue_sql('status', 'due_week', 'term', ':day')} THEN 1 ELSE 0 END AS overdue"
+        state = ["status", "term", "NULLIF(warning, '') AS warning", overdue]
         return self.by_dimension(counts, state, self.params | {"since": since, "boundary": boundary, "day": day})
 
     def counted_event_groups(self, previous_start: int, start: int, cutoff: int) -> list[dict[str, Any]]:
         """What `event_groups` counts, from the kept counts (see `counts_hold`), by unit, and by source and
-        severity (see `counted_state_groups`)."""
+        severity (see `counted_state_groups`): the weeks that ended before the last boundary were counted, the
+        events since are counted here."""
+        last = self.view.select("SELECT MAX(boundary) AS last FROM {boundaries}")[0]["last"]
+        since = max(previous_start, EARLIEST if last is None else last)
         counts = (
-            "SELECT unit, source, severity, type, outcome, term, week, n FROM {events}"
+            "SELECT unit, source, severity, type, outcome, term, week AS at, n FROM {events}"
             f" WHERE week >= :previous AND week < :cutoff{self.in_units}"
+            " UNION ALL SELECT unit, source, severity, type, COALESCE(outcome, ''), term, occurred_at, 1 FROM {facts}"
+            f" WHERE occurred_at >= :since AND occurred_at < :cutoff{self.in_units}"
         )
-        this_week = "CASE WHEN week >= :start THEN 1 ELSE 0 END AS this_week"
+        this_week = "CASE WHEN at >= :start THEN 1 ELSE 0 END AS this_week"
         event = ["type", "NULLIF(outcome, '') AS outcome", "term", this_week]
-        weeks = {"previous": previous_start, "start": start, "cutoff": cutoff}
+        weeks = {"previous": previous_start, "start": start, "cutoff": cutoff, "since": since}
         return self.by_dimension(counts, event, self.params | weeks)
 
     def by_dimension(self, counts: str, columns: list[str], params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -31,7 +31,6 @@ class SQLiteReadModelView(SQLiteTrackingRecorder, ReadModelSQL):
         "units": "unit_facts",
         "audit": "audit_entries",
         "users": "users",
-        "changes": "state_changes",
         "standing": "standing_counts",
         "boundaries": "count_boundaries",
         "events": "event_counts",
@@ -121,7 +120,6 @@ class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
             "units": f"{schema}{prefix}_units",
             "audit": f"{schema}{prefix}_audit",
             "users": f"{schema}{prefix}_users",
-            "changes": f"{schema}{prefix}_state_changes",
             "standing": f"{schema}{prefix}_standing",
             "boundaries": f"{schema}{prefix}_boundaries",
             "events": f"{schema}{prefix}_event_counts",
@@ -165,6 +163,7 @@ class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
 
     placeholder = "%s"
     like = "ILIKE"
+    monday = "to_char(date_trunc('week', {}::date), 'YYYY-MM-DD')"
 
     def statement(self, sql: str) -> Any:
         return pyformat(sql)

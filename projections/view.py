@@ -39,7 +39,7 @@ from projections.facts import (
 
 APPLICATION_NAME = "Rectify"
 # The tables a rebuild drops and loads anew (the counts of `projections.standing` among them).
-VIEW_TABLES = ("findings", "facts", "units", "audit", "users", "changes", "standing", "boundaries", "events", "text")
+VIEW_TABLES = ("findings", "facts", "units", "audit", "users", "standing", "boundaries", "events", "text")
 DEFAULT_ZONE = "Asia/Shanghai"  # the time zone of the weeks the circular counts, unless the service sets another
 
 
@@ -175,7 +175,6 @@ FILTERED_COLUMNS = {
     "units": ("position", "recorded_at"),
     "audit": ("position", "finding_id", "unit", "type", "actor", "occurred_at", "recorded_at"),
     "users": ("position",),
-    "changes": ("week", "unit"),
     "standing": ("boundary", "unit"),
     "boundaries": ("boundary",),
     "events": ("week", "unit"),
@@ -220,6 +219,7 @@ class ReadModelSQL:
     # LIKE that ignores case: SQLite's does (for ASCII letters, as its LOWER); PostgreSQL's ILIKE (for all).
     # Asking LOWER of every text first doubled the cost of a search that reads the whole table.
     like = "LIKE"
+    monday = "date({}, '-6 days', 'weekday 1')"  # the Monday of a date's ISO week, in the store's SQL
     configured_zone = DEFAULT_ZONE  # the service's time zone (`open_view` sets it): what `reset` records
     _weeks: standing.Weeks | None = None
 
@@ -274,6 +274,8 @@ class ReadModelSQL:
             cursor.execute(f"INSERT INTO {self.tables['layout']} VALUES ({self.placeholder})", (layout_fingerprint(),))
             cursor.execute(f"DELETE FROM {self.tables['zone']}")
             cursor.execute(f"INSERT INTO {self.tables['zone']} VALUES ({self.placeholder})", (self.configured_zone,))
+            # The circular's counts wait for the indexed facts: `finish_rebuild` counts them all at once.
+            cursor.execute(f"INSERT INTO {self.tables['boundaries']} VALUES ({self.placeholder})", (standing.LOADING,))
         self._weeks = None
 
     def layout(self) -> str | None:
@@ -288,9 +290,11 @@ class ReadModelSQL:
         raise NotImplementedError
 
     def is_current(self) -> bool:
-        """Whether the view was built in this version's layout and the service's time zone (if not, the
-        projector rebuilds it)."""
-        return self.layout() == layout_fingerprint() and self.counted_zone() == self.configured_zone
+        """Whether the view was built in this version's layout and the service's time zone, and its rebuild
+        ended (if not, the projector rebuilds it)."""
+        if self.layout() != layout_fingerprint() or self.counted_zone() != self.configured_zone:
+            return False
+        return self.select("SELECT MIN(boundary) AS first FROM {boundaries}")[0]["first"] != standing.LOADING
 
     def counted_zone(self) -> str | None:
         """The time zone whose weeks the circular's counts were made in (None: a view built before they were)."""
@@ -318,6 +322,7 @@ class ReadModelSQL:
         with self.write() as cursor:
             for statement in self.index_statements():
                 cursor.execute(statement)
+            standing.count_all(cursor, self.tables, self.placeholder, self.weeks(), self.monday)
         self.analyze()
 
     def index_statements(self) -> list[str]:
@@ -339,7 +344,7 @@ class ReadModelSQL:
             if batch.successors:
                 cursor.executemany(self._successor_sql(), batch.successors)
             if batch.facts:
-                standing.write_counts(cursor, batch, self.tables, self.placeholder, self.weeks())
+                standing.keep_counts(cursor, batch, self.tables, self.placeholder, self.weeks(), self.monday)
             if batch.units:
                 rows = list(map(unit_values, batch.units))
                 self.insert(cursor, "units", UNIT_COLUMNS, storable_rows(rows, UNIT_COLUMNS, "units"))

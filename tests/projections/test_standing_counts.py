@@ -119,12 +119,19 @@ def assert_counts_agree(view: Any) -> None:
             assert by_key(queries.counted_event_groups(previous, start, cutoff), EVENT) == by_key(events, EVENT)
 
 
+def assert_every_week_is_kept(view: Any, first: int) -> None:
+    """A boundary is kept at the start of every week from `first` weeks back to the latest event's week."""
+    kept = [row["boundary"] for row in view.select("SELECT boundary FROM {boundaries} ORDER BY boundary")]
+    assert kept == [micros(weeks_back(n).start) for n in range(first, 0, -1)]
+    assert sum(row["n"] for row in view.select("SELECT n FROM {standing}")) > 0
+
+
 def test_kept_counts_agree_with_the_facts_when_recorded_out_of_order(rectify, projector, view):
     record_out_of_order(rectify)
     wait_for(view, rectify.recorder.max_notification_id(), 10)
 
     assert_counts_agree(view)
-    assert sum(row["n"] for row in view.select("SELECT n FROM {standing}")) > 0  # the kept counts were read
+    assert_every_week_is_kept(view, 3)  # from the week of the first events recorded: those before are counted anew
 
 
 def test_kept_counts_agree_with_the_facts_after_a_rebuild(rectify, store_url, view):
@@ -134,6 +141,7 @@ def test_kept_counts_agree_with_the_facts_after_a_rebuild(rectify, store_url, vi
     run_projector(settings, threading.Event(), lambda _: None, rebuild=True, until_caught_up=True)
 
     assert_counts_agree(view)
+    assert_every_week_is_kept(view, 7)  # from the week of the first event
 
 
 def test_counts_kept_in_another_time_zone_are_not_used_and_the_view_is_rebuilt(rectify, store_url, projector):
