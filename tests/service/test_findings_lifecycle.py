@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from service.application import free_number
 from tests.service.conftest import finding_body
 from tests.service.helpers import (
     API,
@@ -68,6 +71,33 @@ def test_client_given_reference_is_kept_and_numbering_skips_it(issue):
     taken = issue(reference="XC-2026-0001")
     assert taken["reference"] == "XC-2026-0001"
     assert issue()["reference"] == "XC-2026-0002"
+
+
+@pytest.mark.time_machine(SPRING)
+def test_numbering_steps_over_a_run_of_client_given_references_in_few_reads(issue, application, monkeypatch):
+    for n in range(1, 41):
+        issue(reference=f"XC-2026-{n:04d}")
+    probes = []
+    contains = type(application.repository).__contains__
+    monkeypatch.setattr(
+        type(application.repository), "__contains__", lambda self, id: probes.append(id) or contains(self, id)
+    )
+    assert issue()["reference"] == "XC-2026-0041"
+    assert len(probes) <= 13  # 2 log2(40) + 1, not one read per reference taken
+
+
+@given(start=st.integers(1, 50), taken=st.frozensets(st.integers(1, 300)))
+def test_a_free_number_follows_a_taken_one_and_ends_an_unbroken_run_of_them(start, taken):
+    probes: list[int] = []
+    number = free_number(start, lambda n: probes.append(n) or n in taken)
+    assert number >= start and number not in taken
+    assert number == start or number - 1 in taken
+    assert len(probes) <= 2 * (number - start).bit_length() + 2
+    run = start
+    while run in taken:
+        run += 1
+    if not any(n > run for n in taken):  # those taken from `start` on run on without a gap
+        assert number == run
 
 
 @pytest.mark.parametrize(
