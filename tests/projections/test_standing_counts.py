@@ -28,10 +28,9 @@ from service.application import CommandOptions, Rectify
 from service.config import build_application, load_settings
 from service.projector import run_projector
 from service.read_store import open_view
-from tests.projections.test_circular_matches_replay import warn
+from tests.projections.test_circular_matches_replay import register_units, warn
 
 ZONE = ZoneInfo("Asia/Shanghai")
-SETUP = Actor("setup", Role.ADMIN)
 INSPECTOR = Actor("insp", Role.INSPECTOR)
 REVIEWER = Actor("rev", Role.REVIEWER)
 UNIT = Actor("unit-bj01", Role.UNIT, "BJ-01")
@@ -42,10 +41,7 @@ EVENT = ("type", "outcome", "term", "this_week")
 @pytest.fixture
 def rectify(store_url: str) -> Iterator[Rectify]:
     application = build_application(load_settings({"RECTIFY_DATABASE_URL": store_url}))
-    application.register_unit(SETUP, code="HQ", name="集团公司")
-    application.register_unit(SETUP, code="BJ", name="北京分公司", parent="HQ")
-    application.register_unit(SETUP, code="BJ-01", name="第一项目部", parent="BJ")
-    application.register_unit(SETUP, code="SH", name="上海分公司", parent="HQ")
+    register_units(application)  # HQ > BJ > BJ-01, and HQ > SH
     yield application
     application.close()
 
