@@ -129,6 +129,7 @@ def console(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         server = Server(folder, env)
         try:
             server.start(timeout=START_TIMEOUT)
+            server.projected(timeout=START_TIMEOUT)  # the pages read units and people from the read model
             yield Console(request.param, url, server, tokens)
         finally:
             server.kill()  # the store is thrown away: no need to wait for a graceful stop

@@ -73,6 +73,16 @@ class Server:
             time.sleep(0.1)
         pytest.fail(f"rectify serve did not answer /healthz within {timeout} s:\n{self.log.read_text()}")
 
+    def projected(self, timeout: float = 20) -> None:
+        """Wait until the read model holds everything the log held when asked (`/readyz` says no lag)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status, answer, _ = self.call("GET", "/readyz", timeout=2)
+            if status == 200 and answer["lag"] == 0:
+                return
+            time.sleep(0.1)
+        pytest.fail(f"the read model did not catch up within {timeout} s:\n{self.log.read_text()}")
+
     @property
     def master(self) -> int:
         assert self.process is not None
