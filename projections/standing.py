@@ -27,11 +27,11 @@ the boundaries); `count_all` then counts every boundary from the indexed facts.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from domain.lifecycle import DEADLINE_TERMS, IN_PROGRESS, sql_in, terms_sql
-from projections.facts import FACT_FIELDS, Fact, micros, moment
+from domain.lifecycle import IN_PROGRESS, sql_in, terms_sql
+from projections.facts import FACT_FIELDS, micros, moment
 
 if TYPE_CHECKING:
     from projections.view import Batch
@@ -39,13 +39,7 @@ if TYPE_CHECKING:
 STATE_KEY = ("unit", "source", "severity", "status", "term", "warning", "due_week")
 EVENT_KEY = ("unit", "source", "severity", "type", "outcome", "term")
 NEVER_DUE = "~"  # the due week of a finding that cannot be overdue: after every ISO date, so never before a day
-NO_WARNING = ""  # and of one under no warning (key columns are never null: they make the primary key)
-IN_PROGRESS_VALUES = frozenset(status.value for status in IN_PROGRESS)
-DEADLINE_VALUES = frozenset(term.value for term in DEADLINE_TERMS)
-_STATE_COLUMNS = tuple(FACT_FIELDS.index(name) for name in ("unit", "source", "severity", "status", "term"))
-_DUE, _WARNING = FACT_FIELDS.index("due_date"), FACT_FIELDS.index("warning")
-_TYPE, _OUTCOME = FACT_FIELDS.index("type"), FACT_FIELDS.index("outcome")
-_OCCURRED = FACT_FIELDS.index("occurred_at")
+_OCCURRED, _POSITION = FACT_FIELDS.index("occurred_at"), FACT_FIELDS.index("position")
 QUARTER_HOUR = 900_000_000  # microseconds: every time zone's offset is a multiple of it
 
 
@@ -63,32 +57,9 @@ def table_statements(t: dict[str, str], big: str) -> list[str]:
     ]
 
 
-def state_key(fact: Fact) -> tuple[str, ...]:
-    """The state a fact left its finding in, as the counts key it."""
-    unit, source, severity, status, term = (fact[i] for i in _STATE_COLUMNS)
-    return key_of(unit, source, severity, status, term, fact[_WARNING], fact[_DUE])
-
-
-def key_of(
-    unit: str, source: str, severity: str, status: str, term: str, warning: str | None, due: str | None
-) -> tuple[str, ...]:
-    """A state's key: the warning only while the fix is awaited, the due week only if it can be overdue."""
-    in_progress = status in IN_PROGRESS_VALUES
-    due_week = NEVER_DUE
-    if in_progress and term in DEADLINE_VALUES and due:
-        day = date.fromisoformat(due)
-        due_week = (day - timedelta(days=day.weekday())).isoformat()
-    warning = (warning or NO_WARNING) if in_progress else NO_WARNING
-    return (unit, source, severity, status, term, warning, due_week)
-
-
-def event_key(fact: Fact) -> tuple[str, ...]:
-    unit, source, severity, _, term = (fact[i] for i in _STATE_COLUMNS)
-    return (unit, source, severity, fact[_TYPE], fact[_OUTCOME] or "", term)
-
-
 def state_key_sql(monday: str) -> str:
-    """`state_key` of a fact in SQL, as columns named as STATE_KEY (`monday`: the store's Monday of a date, `{}`)."""
+    """A fact's state as the counts key it, as columns named as STATE_KEY: the warning only while the fix is
+    awaited, the due week only if it can be overdue (`monday`: the store's Monday of a date, `{}`)."""
     in_progress = sql_in("status", IN_PROGRESS)
     return (
         f"unit, source, severity, status, term, CASE WHEN {in_progress} THEN COALESCE(warning, '') ELSE '' END"
@@ -140,7 +111,7 @@ def keep_counts(cursor: Any, batch: Batch, t: dict[str, str], mark: str, weeks: 
         return
     happened = [fact[_OCCURRED] for fact in batch.facts.values()]
     if boundaries:
-        back_dated(cursor, batch, t, mark, boundaries, weeks)
+        back_dated(cursor, batch, t, mark, boundaries, weeks, monday)
         last = boundaries[-1]
     else:  # a new view's first facts: its first boundary is the start of their first week, with nothing before it
         last = weeks.start(min(happened))
@@ -190,29 +161,27 @@ def count_boundaries(
         last, boundary = boundary, weeks.after(boundary)
 
 
-def back_dated(cursor: Any, batch: Batch, t: dict[str, str], mark: str, boundaries: list[int], weeks: Weeks) -> None:
+def back_dated(
+    cursor: Any, batch: Batch, t: dict[str, str], mark: str, boundaries: list[int], weeks: Weeks, monday: str
+) -> None:
     """Add the changes of the batch's events that happened before the last boundary to every boundary after
     them, and the events to their weeks (counted when the weeks ended)."""
     last = boundaries[-1]
+    added = [(fact[_OCCURRED], fact[_POSITION]) for fact in batch.facts.values() if fact[_OCCURRED] < last]
+    left = [(occurred, previous) for previous, (occurred, _) in batch.followed.items() if occurred < last]
+    left += [(occurred, previous) for occurred, _, previous in batch.successors if occurred < last]
+    if not added and not left:
+        return
+    keys = fact_keys(cursor, t, mark, monday, [position for _, position in added + left])
     states: Counter[tuple[Any, ...]] = Counter()
     events: Counter[tuple[Any, ...]] = Counter()
-
-    def change(key: tuple[str, ...], occurred: int, n: int) -> None:
-        for boundary in boundaries:
-            if boundary > occurred:
-                states[(boundary, *key)] += n
-
-    for fact in batch.facts.values():
-        if fact[_OCCURRED] < last:
-            change(state_key(fact), fact[_OCCURRED], 1)
-            events[(weeks.start(fact[_OCCURRED]), *event_key(fact))] += 1
-    for previous, (occurred, _) in batch.followed.items():
-        if occurred < last:
-            change(state_key(batch.facts[previous]), occurred, -1)
-    earlier = [(occurred, previous) for occurred, _, previous in batch.successors if occurred < last]
-    keys = predecessor_keys(cursor, t, mark, [previous for _, previous in earlier])
-    for occurred, previous in earlier:
-        change(keys[previous], occurred, -1)
+    for changes, n in ((added, 1), (left, -1)):
+        for occurred, position in changes:
+            for boundary in boundaries:
+                if boundary > occurred:
+                    states[(boundary, *keys[position][0])] += n
+    for occurred, position in added:
+        events[(weeks.start(occurred), *keys[position][1])] += 1
     add_to(cursor, t["standing"], ("boundary", *STATE_KEY), mark, counted(states))
     add_to(cursor, t["events"], ("week", *EVENT_KEY), mark, counted(events))
 
@@ -222,20 +191,20 @@ def counted(changes: Counter[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return [(*key, n) for key, n in changes.items() if n]
 
 
-def predecessor_keys(cursor: Any, t: dict[str, str], mark: str, positions: list[int]) -> dict[int, tuple[str, ...]]:
-    """The state keys of facts an earlier batch wrote, by position."""
-    keys: dict[int, tuple[str, ...]] = {}
+def fact_keys(
+    cursor: Any, t: dict[str, str], mark: str, monday: str, positions: list[int]
+) -> dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]]:
+    """The state and event keys of written facts, by position (worked out by the same SQL that counts weeks)."""
+    keys: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
     for start in range(0, len(positions), 500):
         chunk = positions[start : start + 500]
         cursor.execute(
-            f"SELECT position, unit, source, severity, status, term, warning, due_date FROM {t['facts']}"
+            f"SELECT position, {state_key_sql(monday)}, type, COALESCE(outcome, '') AS outcome FROM {t['facts']}"
             f" WHERE position IN ({', '.join(mark for _ in chunk)})",
             chunk,
         )
         for row in cursor.fetchall():
-            keys[row["position"]] = key_of(
-                row["unit"], row["source"], row["severity"], row["status"], row["term"], row["warning"], row["due_date"]
-            )
+            keys[row["position"]] = (tuple(row[k] for k in STATE_KEY), tuple(row[k] for k in EVENT_KEY))
     return keys
 
 
