@@ -13,7 +13,7 @@ from typing import Any
 
 from domain.lifecycle import IN_PROGRESS, OPEN, overdue_sql, sql_in, terms_sql
 from domain.values import Status, Term
-from projections.standing import LOADING, STATE_KEY, changes_sql
+from projections.standing import STATE_KEY, changes_sql
 from projections.view import ReadModelSQL, chunks
 
 # `+occurred_at` keeps SQLite's planner off the index of occurred_at in the second and third
@@ -114,11 +114,10 @@ class CircularQueries:
         """Whether the counts the projector keeps answer this circular: kept (not waiting for a rebuild to end),
         in its time zone's weeks, and nothing recorded after the moment it is known at (they count every event
         the view holds)."""
-        if self.view.counted_zone() != zone:
+        if self.view.counted_zone() != zone or self.view.counts_loading():
             return False
-        first = self.view.select("SELECT MIN(boundary) AS first FROM {boundaries}")[0]["first"]
         latest = self.view.select("SELECT MAX(recorded_at) AS latest FROM {audit}")[0]["latest"]
-        return first != LOADING and (latest is None or latest <= self.params["known"])
+        return latest is None or latest <= self.params["known"]
 
     def counted_state_groups(self, boundary: int, day: str) -> list[dict[str, Any]]:
         """What `week_state_groups` counts at one week boundary, from the kept counts (see `counts_hold`): the

@@ -130,7 +130,7 @@ def storable_rows(rows: list[tuple[Any, ...]], columns: Sequence[str], table: st
 # Raise when the projection fills the same tables differently; a change of the tables' or indexes'
 # statements counts by itself. A projector that finds a view built otherwise rebuilds it from zero.
 # 2: text the view cannot hold is stored with U+FFFD in its place; 3: audit entries; 4: terms (long-term items);
-# 5: each finding's searched text in a table of its own (`text_statements`, one per store)
+# 5: each finding's searched text in a table of its own (in each store's `bare_tables`)
 PROJECTION_VERSION = 5
 # Between a finding's reference, title and description in its searched text: a control character no query holds
 # (the API refuses them), so a text found never spans two of them.
@@ -294,7 +294,11 @@ class ReadModelSQL:
         ended (if not, the projector rebuilds it)."""
         if self.layout() != layout_fingerprint() or self.counted_zone() != self.configured_zone:
             return False
-        return self.select("SELECT MIN(boundary) AS first FROM {boundaries}")[0]["first"] != standing.LOADING
+        return not self.counts_loading()
+
+    def counts_loading(self) -> bool:
+        """Whether the circular's counts wait for a rebuild to end (see `projections.standing`)."""
+        return self.select("SELECT MIN(boundary) AS first FROM {boundaries}")[0]["first"] == standing.LOADING
 
     def counted_zone(self) -> str | None:
         """The time zone whose weeks the circular's counts were made in (None: a view built before they were)."""
