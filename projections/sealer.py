@@ -12,13 +12,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from itertools import takewhile
 from typing import Any, Protocol
 
-from eventsourcing.persistence import ApplicationRecorder, Notification
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Notification
 
 from projections.seal_store import SealStore
 from projections.sealing import GENESIS, Mark, Progress, Seal, StoredRecord, Verdict, check_chain, mark_of, seal_of
 
 BATCH_SIZE = 1000
 PAGE_SIZE = 2000
+
+
+class SealConflict(Exception):
+    """Another sealer kept a different seal for a position: the log it read is not the one read here."""
 
 
 class Sealer:
@@ -54,10 +58,29 @@ class Sealer:
                 self.previous = seal_of(self.previous, record)
                 pending.append(Seal(record.id, self.previous))
                 if len(pending) >= BATCH_SIZE or not self.subscription.has_buffered():
-                    self.store.append(pending)
+                    self._keep(pending)
                     pending = []
         except BaseException as error:
             self.error = error
+
+    def _keep(self, pending: list[Seal]) -> None:
+        """Keep the batch's seals, leaving those another sealer kept first if they are the same.
+
+        A second sealer runs for a moment when a projector takes over from one whose lock
+        it lost, or beside a rebuild: the chain it computes from the same records is the same.
+        """
+        while pending:
+            try:
+                self.store.append(pending)
+                return
+            except IntegrityError:
+                kept = self.store.between(pending[0].position, pending[-1].position)
+                if not kept:
+                    raise
+                differing = [seal.position for seal in pending if kept.get(seal.position, seal.seal) != seal.seal]
+                if differing:
+                    raise SealConflict(f"position {differing[0]} is sealed differently by another sealer") from None
+                pending = [seal for seal in pending if seal.position not in kept]
 
 
 def stored_records(recorder: ApplicationRecorder, *, page: int = PAGE_SIZE) -> Iterator[Notification]:

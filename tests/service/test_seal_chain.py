@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from projections.sealer import SealConflict, Sealer
 from projections.sealing import GENESIS, seal_of
 from service.cli import main
 from service.config import load_settings
@@ -46,6 +47,49 @@ def test_each_seal_chains_the_stored_bytes_of_its_event_to_the_seal_before(appli
     for record in records:
         previous = seal_of(previous, record)
         assert kept[record.id] == previous
+
+
+def sealed_late(application, store_url: str, grow, before_it_starts=lambda store: None) -> Sealer:
+    """Run a sealer made before another sealed the log: it starts behind, and the log has grown since.
+
+    Two sealers meet so when a projector takes over from one that lost its lock.
+    """
+    settings = load_settings({"RECTIFY_DATABASE_URL": store_url})
+    late = Sealer(application.recorder, open_seals(settings, beside=application.recorder))
+    sealed(application, store_url)
+    grow()
+    store = open_seals(settings, beside=application.recorder)
+    before_it_starts(store)
+    head = application.recorder.max_notification_id() or 0
+    with late:
+        deadline = time.monotonic() + 10
+        while late.error is None and store.position() < head:
+            assert time.monotonic() < deadline, f"sealed {store.position()} of {head}"
+            time.sleep(0.01)
+    return late
+
+
+def test_a_second_sealer_keeps_what_the_first_sealed_and_seals_the_rest(client, auth, application, store_url, log):
+    def grow() -> None:
+        ok(command(client, log[2], "assign", auth["bj"], assignee="李四"))
+
+    sealed_late(application, store_url, grow).raise_if_stopped()
+    verdict = verify(client, auth)
+    assert verdict["ok"] is True and verdict["head"]["position"] == application.recorder.max_notification_id()
+
+
+def test_a_second_sealer_stops_on_a_position_sealed_differently(client, auth, application, store_url, log) -> None:
+    def change_first_seal(store) -> None:
+        with store.transaction(commit=True) as cursor:
+            update = f"UPDATE {store.seals_table} SET seal = :seal WHERE position = 1"
+            cursor.execute(store.statement(update), {"seal": "0" * 64})
+
+    def grow() -> None:
+        ok(command(client, log[2], "assign", auth["bj"], assignee="李四"))
+
+    late = sealed_late(application, store_url, grow, change_first_seal)
+    with pytest.raises(SealConflict, match="position 1 is sealed differently"):
+        late.raise_if_stopped()
 
 
 def positions(store_url: str) -> dict[str, int]:
