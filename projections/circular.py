@@ -78,7 +78,7 @@ def weekly_circular(
         "watch_list": roll(units, lambda rate: rate < settings.shame_rate),
         "overdue": overdue_list(rows["overdue"], day, tree),
         "escalated": escalated_list(rows["escalated"], tree),
-        "settings": asdict(settings) | {"issued_on": day.isoformat()},
+        "settings": asdict(settings) | {"issued_on": issued_on(week, known_at).isoformat()},
         "seal": None,
     }
     if ledger:  # one row a finding: thousands of rows, so only when asked
@@ -96,13 +96,16 @@ def front_matter(
     first_issued: int | None,
 ) -> dict[str, Any]:
     """Which circular this is: its week, issue and document number, cut-off, the moment known at, and scope."""
-    issue_number = week.weeks_since(Week.containing(moment(first_issued), week.zone)) + 1 if first_issued else 1
+    # Numbered from the week of the first finding; a week before it (nothing issued yet) is the first issue too.
+    issue_number = max(week.weeks_since(Week.containing(moment(first_issued), week.zone)) + 1, 1) if first_issued else 1
     return {
         "week": week.label,
         "issue_number": issue_number,
-        "document_number": document_number(settings, week.cutoff.date(), issue_number, scope),
+        "document_number": document_number(settings, issued_on(week, known_at), issue_number, scope),
         "start": week.monday.isoformat(),
         "end": week.sunday.isoformat(),
+        # The day the figures stand at: the week's last, or the day known at when the week had not ended by then.
+        "as_of": min(week.sunday, known_day(week, known_at)).isoformat(),
         "cutoff": week.cutoff.isoformat(),
         "as_known_at": known_at.isoformat(),
         # The whole system has no name of its own: each renderer says so in its language.
@@ -178,6 +181,15 @@ def total(groups: Mapping[str, Counter[str]]) -> Counter[str]:
 
 def named_figures(groups: Mapping[str, Counter[str]], names: tuple[str, ...]) -> dict[str, Any]:
     return {name: figures(groups.get(name, Counter())) for name in names}
+
+
+def known_day(week: Week, known_at: datetime) -> date:
+    return known_at.astimezone(week.zone).date()
+
+
+def issued_on(week: Week, known_at: datetime) -> date:
+    """The circular's date: the Monday after its week, or the day known at if that came first (a week not ended)."""
+    return min(week.cutoff.date(), known_day(week, known_at))
 
 
 def document_number(settings: CircularSettings, issued_on: date, issue_number: int, scope: str | None) -> str:

@@ -200,6 +200,12 @@ class Labels:
         return [self(column) for column in LEDGER_COLUMNS]
 
 
+def as_of(circular: Mapping[str, Any]) -> str:
+    """The day the figures stand at (截至): the week's last, or the day known at if the week had not ended then;
+    a circular from a build that did not say is read as of its week's last day."""
+    return str(circular.get("as_of") or circular["end"])
+
+
 def seal_token(circular: Mapping[str, Any]) -> str | None:
     """The seal of the log a circular was built from, as printed: `12345:9f86d0…` (position, then the seal).
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from projections.reports.labels import Labels
+from projections.reports.labels import Labels, as_of
 from projections.reports.ranking import ranking_rows, warnings
 from projections.reports.rates import percent, points, trend
 
@@ -21,13 +21,13 @@ def clause(labels: Labels, key: str, n: int, **values: Any) -> str:
 
 def opening(circular: Mapping[str, Any], labels: Labels, scope: str) -> str:
     """现将截至11月22日全系统整改工作进展情况通报如下。"""
-    return labels("opening", date=labels.month_day(circular["end"]), scope=scope)
+    return labels("opening", date=labels.month_day(as_of(circular)), scope=scope)
 
 
 def overview(circular: Mapping[str, Any], labels: Labels, scope: str) -> str:
     """The totals: issued, closed (with the week's reopenings beside the week's closures), withdrawn, rate, open."""
     totals, previous = circular["totals"], circular["previous"]
-    date = labels.month_day(circular["end"])
+    date = labels.month_day(as_of(circular))
     issued = totals["issued_to_date"]
     head = (
         labels("issued", n=issued, date=date, scope=scope) if issued else labels("issued_none", date=date, scope=scope)
@@ -142,7 +142,7 @@ def categories(labels: Labels, item: str, groups: Mapping[str, Mapping[str, Any]
 def problems_summary(circular: Mapping[str, Any], labels: Labels) -> str:
     """截至11月22日，逾期未完成整改问题5个，涉及4个单位；本周督办问题2个。"""
     overdue, escalated = circular["overdue"], circular["escalated"]
-    date = labels.month_day(circular["end"])
+    date = labels.month_day(as_of(circular))
     if overdue:
         text = labels("problems_overdue", n=len(overdue), date=date)
         text += labels("problems_units", n=len({item["unit"] for item in overdue}))

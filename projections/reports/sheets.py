@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from projections.reports.labels import Labels, seal_token, xml_text
+from projections.reports.labels import Labels, as_of, seal_token, xml_text
 
 TITLE_FONT = Font(bold=True, size=14)
 TITLE_TEXT = InlineFont(b=True, sz=14)
@@ -31,7 +31,7 @@ def sheet_title(circular: Mapping[str, Any], labels: Labels, name: str) -> str:
         "sheet_title",
         scope=labels("sheet_scope", name=unit) if unit else "",
         name=name,
-        end=labels.full_date(circular["end"]),
+        end=labels.full_date(as_of(circular)),
         known=labels.moment(circular["as_known_at"], circular["cutoff"]),
     )
     seal = seal_token(circular)

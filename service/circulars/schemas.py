@@ -51,6 +51,7 @@ class CircularSchema(Schema):
     issue_number = fields.Integer()
     start = fields.String()
     end = fields.String()
+    as_of = fields.String()
     cutoff = fields.String()
     as_known_at = fields.String()
     scope = fields.Dict()

@@ -234,7 +234,7 @@ def build(scope: str | None, quiet: bool = False) -> dict[str, Any]:
     number = "整改办〔2026〕12号" + (f"-{scope}" if scope else "")
     return {
         "week": "2026-W47", "issue_number": 12, "document_number": number,
-        "start": "2026-11-16", "end": "2026-11-22", "cutoff": "2026-11-23T00:00:00+08:00",
+        "start": "2026-11-16", "end": "2026-11-22", "as_of": "2026-11-22", "cutoff": "2026-11-23T00:00:00+08:00",
         "as_known_at": "2026-11-23T09:00:00+08:00",
         "scope": {"unit": scope, "name": ROWS[scope][1] if scope else None},
         "totals": totals, "previous": previous, "units": units,

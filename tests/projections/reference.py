@@ -227,9 +227,15 @@ def depth(code: str, parents: Mapping[str, str | None]) -> int:
 
 
 def circular(
-    history: History, label: str, scope: str | None, zone: tzinfo, settings: Mapping[str, Any], ledger: str | None
+    history: History,
+    label: str,
+    scope: str | None,
+    zone: tzinfo,
+    settings: Mapping[str, Any],
+    ledger: str | None,
+    known_at: datetime,
 ) -> dict[str, Any]:
-    """The circular of a week from a history already cut to what was known at its moment."""
+    """The circular of a week from a history already cut to what was known at its moment, `known_at`."""
     period = Period.of(label, zone)
     tree = history.units()
     parents = {code: unit["parent"] for code, unit in tree.items()}
@@ -237,15 +243,18 @@ def circular(
     now = [s for s in history.standings(period) if s.unit in members]
     then = [s for s in history.standings(period.before()) if s.unit in members]
     day, day_before = period.cutoff.date(), period.start.date()
+    issued_on = min(day, known_at.astimezone(zone).date())  # a week not ended when known: the day known
+    suffix = f"-{scope}" if scope else ""
     first = history.first_issued()
-    issue_number = (period.monday - Period.containing(first, zone).monday).days // 7 + 1 if first else 1
+    issue_number = max((period.monday - Period.containing(first, zone).monday).days // 7 + 1, 1) if first else 1
     units = unit_rows(tree, parents, scope, now, then, (day, day_before))
     expected = {
         "week": label,
         "issue_number": issue_number,
-        "document_number": f"{settings['document_prefix']}〔{day.year}〕{issue_number}号{f'-{scope}' if scope else ''}",
+        "document_number": f"{settings['document_prefix']}〔{issued_on.year}〕{issue_number}号{suffix}",
         "start": period.monday.isoformat(),
         "end": (period.monday + timedelta(days=6)).isoformat(),
+        "as_of": min(period.monday + timedelta(days=6), known_at.astimezone(zone).date()).isoformat(),
         "cutoff": period.cutoff,
         "scope": {"unit": scope, "name": tree[scope]["name"] if scope in tree else scope},
         "totals": figures(now, day),
@@ -262,7 +271,7 @@ def circular(
             if s.is_overdue(day)
         ),
         "escalated": sorted(s.reference for s in now if s.this_week["escalated_this_week"]),
-        "settings": {**settings, "issued_on": day.isoformat()},
+        "settings": {**settings, "issued_on": issued_on.isoformat()},
     }
     if ledger:
         expected["ledger_scope"] = ledger

@@ -278,7 +278,7 @@ def recorded_moment() -> datetime:
 # Comparing the served circular with the replay.
 
 # Keys compared as they are; the figures, units, lists and moments are compared below, each in its own way.
-PLAIN_KEYS = ("week", "issue_number", "document_number", "start", "end", "scope", "honour_roll", "watch_list")
+PLAIN_KEYS = ("week", "issue_number", "document_number", "start", "end", "as_of", "scope", "honour_roll", "watch_list")
 PLAIN_KEYS += ("settings", "ledger_scope")
 UNIT_KEYS = ("name", "level", "rank", "parent", "depth")
 
@@ -447,7 +447,7 @@ def check_against_replay(kind: str, story: Story, data: st.DataObject) -> None:
             for week in weeks_of(story.order, origin):
                 for scope in (None, "HQ", "BJ", "SH"):
                     served = weekly_circular(view, week, moment, scope, office, ledger=ledger)
-                    expected = reference.circular(as_known, week.label, scope, ZONE, asdict(office), ledger)
+                    expected = reference.circular(as_known, week.label, scope, ZONE, asdict(office), ledger, moment)
                     problems = differences(served, expected, moment) + parts_differences(served)
                     assert not problems, f"{week.label} as known {label}, scope {scope}:\n" + "\n".join(problems)
 

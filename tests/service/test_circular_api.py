@@ -75,6 +75,24 @@ def test_an_earlier_as_known_at_leaves_later_entries_out(client, auth, issue, pr
     assert [row["reference"] for row in then["ledger"]] == [first["reference"]]
 
 
+def test_a_week_not_yet_ended_is_reported_as_of_the_day_known_and_an_earlier_one_is_still_issue_1(
+    client, auth, issue, projector
+):
+    finding = issue()
+    now = ok(circular(client, auth["auditor"], finding["position"]))
+    known_day = datetime.fromisoformat(now["as_known_at"]).astimezone(ZONE).date()
+    assert now["as_of"] == known_day.isoformat() and now["start"] <= now["as_of"] <= now["end"]
+    assert now["settings"]["issued_on"] == known_day.isoformat()  # not the Monday after: it has not come yet
+    document = docx.Document(io.BytesIO(circular(client, auth["auditor"], finding["position"], format="docx").data))
+    assert any(f"现将截至{known_day.month}月{known_day.day}日" in p.text for p in document.paragraphs)
+
+    before = Week.containing(datetime.now(ZONE), ZONE).previous()  # the week before the first finding was issued
+    earlier = ok(circular(client, auth["auditor"], finding["position"], week=before.label))
+    assert (earlier["issue_number"], earlier["as_of"], earlier["totals"]["issued_to_date"]) == (1, earlier["end"], 0)
+    assert earlier["settings"]["issued_on"] == before.cutoff.date().isoformat()
+    assert earlier["document_number"].endswith("〕1号")
+
+
 def test_bad_circular_arguments_are_422_naming_the_argument(client, auth, projector):
     later = (datetime.now(ZONE) + timedelta(days=1)).isoformat()
     assert_error(circular(client, auth["auditor"], 0, week="2026-W54"), 422, field="week")

@@ -58,7 +58,7 @@ def test_the_circular_of_an_imported_ledger_matches_a_replay_of_its_events(
         compared += 1
         for scope in (None, "HQ", "BJ", "SH"):
             served = weekly_circular(view, week, known, scope, office, ledger="all")
-            expected = reference.circular(replay, week.label, scope, ZONE, asdict(office), "all")
+            expected = reference.circular(replay, week.label, scope, ZONE, asdict(office), "all", known)
             problems = differences(served, expected, known) + parts_differences(served)
             assert not problems, f"{week.label}, scope {scope}:\n" + "\n".join(problems)
         week = Week.containing(week.cutoff + timedelta(days=1), ZONE)
