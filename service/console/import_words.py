@@ -81,6 +81,11 @@ WORDS: Words = {
         "This preview cannot be imported (it has not finished, or its file is no longer kept). "
         "Upload the ledger again.",
     ),
+    "import.expired": (
+        "试导入的台账文件只保留 {days} 天：此预览超过 {days} 天未导入，文件已不再保留，无法导入。请重新上传台账。",
+        "A preview's ledger is kept for {days} days: this one was not imported within them and its file is no "
+        "longer kept, so it cannot be imported. Upload the ledger again.",
+    ),
     "import.back": ("返回台账导入", "Back to ledger import"),
     "import.will_create": ("将登记的问题", "Findings that would be recorded"),
     "import.created_list": ("已登记的问题", "Findings recorded"),

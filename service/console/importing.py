@@ -18,14 +18,14 @@ from domain.errors import LedgerTypeNotSupported, RoleNotPermitted
 from domain.values import Role, Source, finding_id
 from service.console.finding_list import listed
 from service.console.import_words import WORDS
-from service.console.ledgers import kept_ledgers
+from service.console.ledgers import PREVIEW_KEPT, KeptLedger, kept_ledgers
 from service.console.signing_in import session_actor
 from service.console.views import blp, page
 from service.console.words import language
 from service.imports.importing import IMPORTER_ROLES
 from service.imports.planning import ImportRequest
 from service.imports.schemas import ImportFormSchema
-from service.imports.views import MAX_FILE_MB, READER_ROLES, as_read, jobs, ledger_bytes, read_job, start
+from service.imports.views import MAX_FILE_MB, READER_ROLES, application, as_read, jobs, ledger_bytes, read_job, start
 from service.reads import read_side
 from service.schemas import plain
 
@@ -79,7 +79,7 @@ def import_upload() -> Any:
     job_request = import_request(data, upload.filename or "", fields)
     job = start(current_app._get_current_object(), job_request, g.actor)  # type: ignore[attr-defined]
     if job_request.dry_run:
-        kept_ledgers(current_app).keep(job["id"], job_request)
+        kept_ledgers(current_app).keep(job["id"], job_request, application(current_app).clock())
     return redirect(url_for("console.import_job", job_id=job["id"]), 303)
 
 
@@ -101,7 +101,7 @@ def import_previewed(job_id: UUID) -> Any:
     if kept is not None and kept.imported_as is not None:
         return redirect(url_for("console.import_job", job_id=kept.imported_as), 303)
     if preview["status"] != "finished" or kept is None or kept.request is None:
-        return job_page(409, job_id, refused="import.not_importable")
+        return job_page(409, job_id, refused="import.expired" if expired(preview, kept) else "import.not_importable")
     job = start(app, kept.request, g.actor)
     kept_ledgers(app).imported(str(job_id), job["id"])
     return redirect(url_for("console.import_job", job_id=job["id"]), 303)
@@ -151,12 +151,21 @@ def job_page(status: int, job_id: UUID, refused: str | None = None) -> Any:
         job=job,
         result=job["result"],
         kept=kept,
+        expired=expired(job, kept),
+        kept_days=PREVIEW_KEPT.days,
         refused=refused,
         may_import=g.actor.may(*IMPORTER_ROLES),
         units=units,
         finding_of=lambda reference: str(finding_id(reference)),
         moment=office_moment,
     )
+
+
+def expired(job: dict[str, Any], kept: KeptLedger | None) -> bool:
+    """Whether a finished preview's ledger is no longer kept because it was not imported within PREVIEW_KEPT."""
+    if not job["dry_run"] or job["status"] != "finished" or kept is not None:
+        return False
+    return application(current_app).clock() - datetime.fromisoformat(job["submitted_at"]) > PREVIEW_KEPT
 
 
 def office_moment(iso: str) -> str:
