@@ -155,6 +155,15 @@ class CircularQueries:
     def by_dimension(self, counts: str, columns: list[str], params: dict[str, Any]) -> list[dict[str, Any]]:
         """The sums of the `counts` rows by `columns` and by unit, then by source and severity: each row has
         either a unit or a source and a severity (the other keys are None)."""
+        if self.view.grouping_sets:  # one pass over the rows, grouped both ways at once
+            named = [column.rsplit(" AS ", 1)[-1] for column in columns]
+            inner = f"SELECT unit, source, severity, {', '.join(columns)}, n FROM ({counts}) c"
+            sets = ", ".join(f"({keys}, {', '.join(named)})" for keys in ("unit", "source, severity"))
+            return self.view.select(
+                f"SELECT unit, source, severity, {', '.join(named)}, SUM(n) AS n FROM ({inner}) x"
+                f" GROUP BY GROUPING SETS ({sets}) HAVING SUM(n) <> 0",
+                params,
+            )
         parts = [
             f"SELECT {keys}, {', '.join(columns)}, SUM(n) AS n FROM counts"
             f" GROUP BY {positions(3 + len(columns))} HAVING SUM(n) <> 0"

@@ -59,7 +59,7 @@ class SQLiteReadModelView(SQLiteTrackingRecorder, ReadModelSQL):
     def insert_texts(self, cursor: Any, rows: list[tuple[int, str]]) -> None:
         cursor.executemany(f"INSERT INTO {self.tables['text']} (rowid, text) VALUES (?, ?)", rows)
 
-    def text_condition(self, *, escaped: bool) -> str:
+    def text_condition(self, *, escaped: bool, like: str) -> str:  # SQLite's LIKE is the one for both
         escape = " ESCAPE '\\'" if escaped else ""
         return f"issued_position IN (SELECT rowid FROM {self.tables['text']} WHERE text LIKE :q{escape})"
 
@@ -152,8 +152,9 @@ class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
     def insert_texts(self, cursor: Any, rows: list[tuple[int, str]]) -> None:
         self.insert(cursor, "text", ("issued_position", "text"), rows)
 
-    def text_condition(self, *, escaped: bool) -> str:
-        return f"issued_position IN (SELECT issued_position FROM {self.tables['text']} WHERE text ILIKE :q ESCAPE '\\')"
+    def text_condition(self, *, escaped: bool, like: str) -> str:
+        texts = f"SELECT issued_position FROM {self.tables['text']} WHERE text {like} :q ESCAPE '\\'"
+        return f"issued_position IN ({texts})"
 
     def read(self) -> AbstractContextManager[Any]:
         return self.datastore.transaction(commit=False)
@@ -163,6 +164,8 @@ class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
 
     placeholder = "%s"
     like = "ILIKE"
+    lateral = True
+    grouping_sets = True
     monday = "to_char(date_trunc('week', {}::date), 'YYYY-MM-DD')"
 
     def statement(self, sql: str) -> Any:

@@ -88,6 +88,8 @@ def index_statements(t: dict[str, str]) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_state ON {t['facts']} (next_occurred_at, occurred_at, "
         "recorded_at, unit, source, severity, status, due_date, term, warning, position)",
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_next_recorded ON {t['facts']} (next_recorded_at)",
+        # The circular's escalated list: the week's escalations, a few among its facts, found without the others.
+        f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_escalated ON {t['facts']} (occurred_at) WHERE type = 'Escalated'",
         # The audit query's filters, each an index range read in position order (the pages' order).
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}audit_actor ON {t['audit']} (actor, position)",
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}audit_unit ON {t['audit']} (unit, position)",
@@ -219,6 +221,12 @@ class ReadModelSQL:
     # LIKE that ignores case: SQLite's does (for ASCII letters, as its LOWER); PostgreSQL's ILIKE (for all).
     # Asking LOWER of every text first doubled the cost of a search that reads the whole table.
     like = "LIKE"
+    # Whether the store reads a few units' first rows with LATERAL: PostgreSQL plans one subquery for all of
+    # them, where a UNION ALL of one subquery a unit took longer to plan than to run. SQLite has no LATERAL.
+    lateral = False
+    # Whether the store groups rows several ways in one pass (GROUP BY GROUPING SETS): PostgreSQL does; SQLite
+    # reads them once a way.
+    grouping_sets = False
     monday = "date({}, '-6 days', 'weekday 1')"  # the Monday of a date's ISO week, in the store's SQL
     configured_zone = DEFAULT_ZONE  # the service's time zone (`open_view` sets it): what `reset` records
     _weeks: standing.Weeks | None = None
@@ -362,10 +370,11 @@ class ReadModelSQL:
         """Add newly issued findings' searched texts (`searched_text`), by issued position."""
         raise NotImplementedError
 
-    def text_condition(self, *, escaped: bool) -> str:
+    def text_condition(self, *, escaped: bool, like: str) -> str:
         """The condition that a finding's searched text holds the `:q` pattern, read from the store's text index
         (for a text of at least SHORTEST_INDEXED_TEXT characters); `escaped`: the pattern escapes `%` or `_`
-        with a backslash (SQLite's index of trigrams then reads every text: it answers no LIKE with ESCAPE)."""
+        with a backslash (SQLite's index of trigrams then reads every text: it answers no LIKE with ESCAPE);
+        `like`: the operator, `like` or, for a pattern without letters that have a case, LIKE."""
         raise NotImplementedError
 
     def insert(self, cursor: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:

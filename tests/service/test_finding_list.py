@@ -50,6 +50,24 @@ def test_search_ignores_the_case_of_latin_letters(client, auth, issue, projector
         ], q
 
 
+def test_search_within_a_subtree_folds_the_case_of_latin_letters_and_matches_chinese_as_written(
+    client, auth, issue, projector
+):
+    system = issue(unit="BJ-01", title="OA系统权限未回收", description="Admin账号共用")
+    canteen = issue(unit="BJ", title="食堂采购未招标", description="金额超标")
+    position = issue(unit="SH", title="OA采购未招标", description="admin")["position"]  # outside BJ's subtree
+    for q, expected in (
+        ("oa", system),
+        ("OA", system),
+        ("aD", system),
+        ("ADMIN账", system),
+        ("采购", canteen),
+        ("采购未", canteen),
+    ):
+        found = listed(client, auth["auditor"], position, unit="BJ", q=q)["items"]
+        assert [i["reference"] for i in found] == [expected["reference"]], q
+
+
 def test_search_finds_a_text_within_one_field_never_across_two(client, auth, issue, projector):
     ends = issue(title="账目不清", description="审批缺失")
     position = issue(title="其他问题", description="其他说明")["position"]
