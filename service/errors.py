@@ -16,6 +16,7 @@ from projections.view import ViewLagging
 from projections.weeks import InvalidWeek
 from service.auth import TooManyFailedAuthentications
 from service.request_limits import body_too_large_message
+from service.stores.evidence import EvidenceUnreadable
 from service.stores.outage import PAUSE, StoreUnreachable
 
 logger = logging.getLogger(__name__)
@@ -174,5 +175,18 @@ def register_error_handlers(app: Flask) -> None:
         logger.error("stored event unreadable: %s", error)
         message = "a stored event cannot be decrypted or decoded with this server's RECTIFY_CIPHER_KEY"
         response = jsonify(error_body("event_unreadable", message))
+        response.status_code = 503
+        return response
+
+    @app.errorhandler(EvidenceUnreadable)
+    def evidence_unreadable(error: EvidenceUnreadable) -> Any:
+        # As an unreadable event: the file was stored encrypted with a key this server does not have, or damaged.
+        logger.error("stored file unreadable: %s", error)
+        message = (
+            f"the stored file {error.sha256} cannot be decrypted with this server's RECTIFY_CIPHER_KEY"
+            if error.key_set
+            else f"the stored file {error.sha256} is encrypted: set RECTIFY_CIPHER_KEY to the key it was stored with"
+        )
+        response = jsonify(error_body("evidence_unreadable", message))
         response.status_code = 503
         return response

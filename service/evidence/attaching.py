@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import IO, TYPE_CHECKING, Any, cast
 from uuid import UUID
 
@@ -83,7 +84,7 @@ class EvidenceFiles(_Base):
         now = self.clock()
         finding.check_evidence_allowed(actor, options.occurred_at or now, now)
         media_type = policy.check(upload)
-        stored = self.evidence_store.put_evidence(iter(lambda: upload.read(CHUNK_SIZE), b""))
+        stored = self.evidence_store.put_evidence(iter(lambda: upload.read(CHUNK_SIZE), b""), self.mapper.cipher)
         name = safe_filename(filename, media_type)
         attached_to: list[Finding] = []  # the finding as the last attempt left it
 
@@ -106,12 +107,16 @@ class EvidenceFiles(_Base):
         return Attachment(result, {"sha256": stored.sha256, **file}, recorded)
 
     def evidence_download(self, id: UUID, actor: Actor, sha256: str) -> EvidenceDownload:
-        """A file attached to a finding, for anyone who may read the finding (404 otherwise, as for the finding)."""
+        """A file attached to a finding, for anyone who may read the finding (404 otherwise, as for the finding).
+
+        The first chunk is read (and decrypted) now: bytes this server cannot decrypt are EvidenceUnreadable
+        before any of the answer is sent, not a download cut off.
+        """
         finding = self._finding(id, actor)
         file = finding.evidence_files.get(sha256)
         size = self.evidence_store.evidence_size(sha256) if file else None
         if file is None or size is None:
             raise EvidenceNotFound(f"no file {sha256} is attached to finding {id}")
-        return EvidenceDownload(
-            str(file["filename"]), str(file["media_type"]), size, self.evidence_store.evidence_chunks(sha256)
-        )
+        chunks = self.evidence_store.evidence_chunks(sha256, self.mapper.cipher)
+        first = next(chunks, b"")
+        return EvidenceDownload(str(file["filename"]), str(file["media_type"]), size, chain([first], chunks))

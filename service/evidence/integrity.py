@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper
+from eventsourcing.persistence import ApplicationRecorder, Mapper, MapperDeserialisationError
 
-from service.stores.evidence import EvidenceStore
+from service.stores.evidence import EvidenceStore, EvidenceUnreadable
 
 EVIDENCE_ATTACHED = "rectify:Finding.EvidenceAttached"
 PAGE_SIZE = 1000
@@ -17,19 +17,31 @@ PAGE_SIZE = 1000
 
 @dataclass
 class EvidenceCheck:
-    """How many stored files were read, which no longer hash to their sha256, and which attached ones are gone."""
+    """How many stored files were read, which no longer hash to their sha256, and which attached ones are gone.
+
+    `unreadable`: files stored encrypted that were not rehashed, for no key is set (nothing found wrong with
+    them, nor checked); `attached_unchecked`: the events naming files could not be decrypted, so no file was
+    looked for. Neither makes the check fail: a process without RECTIFY_CIPHER_KEY checks what it can read.
+    """
 
     checked: int = 0
     broken: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    attached_unchecked: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.broken and not self.missing
 
     def answer(self) -> dict[str, Any]:
-        """The check as the API and the command line state it."""
-        return {"ok": self.ok, "checked": self.checked, "broken": self.broken, "missing": self.missing}
+        """The check as the API and the command line state it (what could not be read, only when something)."""
+        answer = {"ok": self.ok, "checked": self.checked, "broken": self.broken, "missing": self.missing}
+        if self.unreadable:
+            answer["unreadable"] = self.unreadable
+        if self.attached_unchecked:
+            answer["attached_unchecked"] = True
+        return answer
 
 
 def check_evidence(
@@ -38,23 +50,38 @@ def check_evidence(
     mapper: Mapper[Any],
     progress: Callable[[int], None] | None = None,
 ) -> EvidenceCheck:
-    """Hash every stored file a chunk at a time, and look up the bytes every EvidenceAttached event names."""
+    """Hash every stored file a chunk at a time, and look up the bytes every EvidenceAttached event names.
+
+    Encrypted files are decrypted with the mapper's cipher: with a key, a chunk that fails to decrypt is
+    broken (AES-GCM authenticates each chunk, so a changed one fails as a changed hash would); without
+    a key the file is unreadable, not broken.
+    """
     check = EvidenceCheck()
     for sha256, size in store.stored_evidence():
         digest, read = hashlib.sha256(), 0
-        for chunk in store.evidence_chunks(sha256):
-            digest.update(chunk)
-            read += len(chunk)
-        if digest.hexdigest() != sha256 or read != size:
+        try:
+            for chunk in store.evidence_chunks(sha256, mapper.cipher):
+                digest.update(chunk)
+                read += len(chunk)
+        except EvidenceUnreadable as unreadable:
+            if not unreadable.key_set:
+                check.unreadable.append(sha256)
+                continue
             check.broken.append(sha256)
+        else:
+            if digest.hexdigest() != sha256 or read != size:
+                check.broken.append(sha256)
         check.checked += 1
         if progress is not None and check.checked % 100 == 0:
             progress(check.checked)
     named = set()
-    for sha256 in attached_files(recorder, mapper):
-        if sha256 not in named and store.evidence_size(sha256) is None:
-            check.missing.append(sha256)
-        named.add(sha256)
+    try:
+        for sha256 in attached_files(recorder, mapper):
+            if sha256 not in named and store.evidence_size(sha256) is None:
+                check.missing.append(sha256)
+            named.add(sha256)
+    except MapperDeserialisationError:
+        check.attached_unchecked = True  # encrypted events, and no key (or another): `missing` as far as read
     return check
 
 

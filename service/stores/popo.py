@@ -8,10 +8,10 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing import popo
-from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Notification, StoredEvent
+from eventsourcing.persistence import ApplicationRecorder, Cipher, IntegrityError, Notification, StoredEvent
 
 from service.stores import IdempotencyRecord
-from service.stores.evidence import StoredFile, rechunked
+from service.stores.evidence import StoredFile, readable, rechunked
 
 
 class POPORectifyRecorder(popo.POPOApplicationRecorder):
@@ -20,7 +20,7 @@ class POPORectifyRecorder(popo.POPOApplicationRecorder):
     def __init__(self) -> None:
         super().__init__()
         self._idempotency: dict[str, IdempotencyRecord] = {}
-        self._evidence: dict[str, list[bytes]] = {}
+        self._evidence: dict[str, tuple[StoredFile, bool, list[bytes]]] = {}  # the file, whether encrypted, chunks
 
     def _insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         record: IdempotencyRecord | None = kwargs.get("idempotency")
@@ -32,32 +32,37 @@ class POPORectifyRecorder(popo.POPOApplicationRecorder):
                 self._idempotency[record.key] = record
             return ids
 
-    def put_evidence(self, chunks: Iterable[bytes]) -> StoredFile:
-        """Keep bytes given in chunks under their sha256; the same bytes again keep nothing new."""
-        digest, kept = hashlib.sha256(), []
+    def put_evidence(self, chunks: Iterable[bytes], cipher: Cipher | None = None) -> StoredFile:
+        """Keep bytes in chunks under their sha256 (each chunk encrypted with a cipher); the same again: none."""
+        digest, size, kept = hashlib.sha256(), 0, []
         for chunk in rechunked(chunks):
             digest.update(chunk)
-            kept.append(chunk)
-        file = StoredFile(digest.hexdigest(), sum(map(len, kept)))
+            size += len(chunk)
+            kept.append(cipher.encrypt(chunk) if cipher else chunk)
+        file = StoredFile(digest.hexdigest(), size)
         with self._database_lock:
             if file.sha256 in self._evidence:
                 return StoredFile(file.sha256, file.size, new=False)
-            self._evidence[file.sha256] = kept
+            self._evidence[file.sha256] = (file, cipher is not None, kept)
         return file
 
     def evidence_size(self, sha256: str) -> int | None:
         """The size of the kept bytes with this sha256 (None: not kept)."""
-        chunks = self._evidence.get(sha256)
-        return None if chunks is None else sum(map(len, chunks))
+        kept = self._evidence.get(sha256)
+        return None if kept is None else kept[0].size
 
-    def evidence_chunks(self, sha256: str) -> Iterator[bytes]:
-        """The kept bytes with this sha256, a chunk at a time."""
-        yield from self._evidence.get(sha256, [])
+    def evidence_chunks(self, sha256: str, cipher: Cipher | None = None) -> Iterator[bytes]:
+        """The kept bytes with this sha256, a chunk at a time (decrypted when they were kept encrypted)."""
+        if sha256 not in self._evidence:
+            return
+        _, encrypted, chunks = self._evidence[sha256]
+        for chunk in chunks:
+            yield readable(sha256, chunk, encrypted=encrypted, cipher=cipher)
 
     def stored_evidence(self) -> Iterator[tuple[str, int]]:
         """Every kept file's sha256 and size, in sha256 order."""
         for sha256 in sorted(self._evidence):
-            yield sha256, sum(map(len, self._evidence[sha256]))
+            yield sha256, self._evidence[sha256][0].size
 
     def select_idempotency(self, key: str) -> IdempotencyRecord | None:
         """The record stored under a key, if any."""
