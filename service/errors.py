@@ -183,7 +183,8 @@ def register_error_handlers(app: Flask) -> None:
         # As an unreadable event: the file was stored encrypted with a key this server does not have, or damaged.
         logger.error("stored file unreadable: %s", error)
         message = (
-            f"the stored file {error.sha256} cannot be decrypted with this server's RECTIFY_CIPHER_KEY"
+            f"the stored file {error.sha256} cannot be decrypted with this server's RECTIFY_CIPHER_KEY "
+            "(stored with another key, or changed since)"
             if error.key_set
             else f"the stored file {error.sha256} is encrypted: set RECTIFY_CIPHER_KEY to the key it was stored with"
         )

@@ -85,6 +85,11 @@ def attach(form: dict[str, Any], finding_id: UUID) -> Any:
     responses={"200": {"description": "The file's bytes.", "content": dict.fromkeys(MEDIA_TYPES.values(), BINARY)}}
 )
 @blp.alt_response(404, schema=ErrorSchema, description="No such file attached, or a finding the token may not read.")
+@blp.alt_response(
+    503,
+    schema=ErrorSchema,
+    description="evidence_unreadable: the file is stored encrypted, and this RECTIFY_CIPHER_KEY cannot read it.",
+)
 def download(finding_id: UUID, sha256: str) -> Response:
     """Download a file attached to the finding, with its media type, as an attachment"""
     return offered_file(finding_id, current_actor(), sha256)
