@@ -59,7 +59,12 @@ def verify_command(args: argparse.Namespace) -> int:
 
 
 def print_evidence_check(evidence: EvidenceCheck) -> None:
-    """One line for the files of evidence, and one for each file that fails."""
+    """One line for the files of evidence, and one for each file that fails or that could not be read."""
+    if evidence.unreadable:
+        n = len(evidence.unreadable)
+        print(f"evidence: {n:,} encrypted file{'' if n == 1 else 's'} not checked (RECTIFY_CIPHER_KEY checks them)")
+    if evidence.attached_unchecked:
+        print("evidence: the files attached to findings were not looked up: their events need RECTIFY_CIPHER_KEY")
     if evidence.ok:
         print(f"evidence intact: {evidence.checked:,} stored files hash to their sha256")
         return

@@ -38,6 +38,13 @@ class EvidenceVerdictSchema(Schema):
     checked = fields.Integer(metadata={"description": "Stored files read and rehashed."})
     broken = fields.List(fields.String(), metadata={"description": "Stored files whose bytes no longer hash to it."})
     missing = fields.List(fields.String(), metadata={"description": "Files attached to a finding with no bytes."})
+    unreadable = fields.List(
+        fields.String(),
+        metadata={"description": "Files stored encrypted and not rehashed: this process has no RECTIFY_CIPHER_KEY."},
+    )
+    attached_unchecked = fields.Boolean(
+        metadata={"description": "The events naming files could not be decrypted, so none was looked up."}
+    )
 
 
 class VerdictSchema(Schema):

@@ -174,7 +174,9 @@ def test_a_file_encrypted_with_a_key_the_server_lacks_is_a_clear_503_not_a_500(
         assert checked == {"ok": False, "checked": 1, "broken": [sha256], "missing": []}
     else:  # without one they are not checked, and said so
         assert checked == {"ok": True, "checked": 0, "broken": [], "missing": [], "unreadable": [sha256]}
-    assert verify(client, auth)["broken"] == ([sha256] if key else [])
+    served = verify(client, auth)
+    assert served["broken"] == ([sha256] if key else [])
+    assert served.get("unreadable", []) == ([] if key else [sha256])  # the API's answer carries it too
 
 
 def test_rectify_verify_without_the_key_checks_the_chain_and_leaves_encrypted_files_unread(
@@ -185,7 +187,9 @@ def test_rectify_verify_without_the_key_checks_the_chain_and_leaves_encrypted_fi
     monkeypatch.setenv("RECTIFY_DATABASE_URL", store_url)
     monkeypatch.delenv("RECTIFY_CIPHER_KEY", raising=False)
     assert main(["verify"]) == 0
-    assert f"intact: {head} records" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"intact: {head} records" in printed
+    assert "evidence: 1 encrypted file not checked" in printed and "were not looked up" in printed
     with closing(build_application(load_settings({"RECTIFY_DATABASE_URL": store_url}))) as keyless:
         check = check_evidence(keyless.evidence_store, keyless.recorder, keyless.mapper)
     sha256 = hashlib.sha256(REPORT).hexdigest()
