@@ -128,6 +128,12 @@ class CircularQueries:
         """
         kept = self.view.select("SELECT MAX(boundary) AS kept FROM {boundaries} WHERE boundary <= :b", {"b": boundary})
         since = EARLIEST if kept[0]["kept"] is None else kept[0]["kept"]
+        if since == boundary and self.unit_names is None:  # a boundary kept, for the whole system: its groups
+            return self.view.select(
+                "SELECT NULLIF(unit, '') AS unit, NULLIF(source, '') AS source, NULLIF(severity, '') AS severity,"
+                " status, term, NULLIF(warning, '') AS warning, overdue, n FROM {groups} WHERE boundary = :b",
+                {"b": boundary},
+            )
         key = ", ".join(STATE_KEY)
         changes = changes_sql("{facts}", self.view.monday, ":since", ":boundary", self.in_units)
         counts = f"SELECT {key}, n FROM {{standing}} WHERE boundary = :since{self.in_units} UNION ALL {changes}"

@@ -39,7 +39,9 @@ from projections.facts import (
 
 APPLICATION_NAME = "Rectify"
 # The tables a rebuild drops and loads anew (the counts of `projections.standing` among them).
-VIEW_TABLES = ("findings", "facts", "units", "audit", "users", "standing", "boundaries", "events", "text")
+VIEW_TABLES = (
+    "findings", "facts", "units", "audit", "users", "standing", "groups", "boundaries", "events", "text",
+)  # fmt: skip
 DEFAULT_ZONE = "Asia/Shanghai"  # the time zone of the weeks the circular counts, unless the service sets another
 
 
@@ -89,7 +91,8 @@ def index_statements(t: dict[str, str]) -> list[str]:
         "recorded_at, unit, source, severity, status, due_date, term, warning, position)",
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_next_recorded ON {t['facts']} (next_recorded_at)",
         # The circular's escalated list: the week's escalations, a few among its facts, found without the others.
-        f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_escalated ON {t['facts']} (occurred_at) WHERE type = 'Escalated'",
+        f"CREATE INDEX IF NOT EXISTS {t['prefix']}facts_escalated ON {t['facts']} (occurred_at)"
+        " WHERE type = 'Escalated'",
         # The audit query's filters, each an index range read in position order (the pages' order).
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}audit_actor ON {t['audit']} (actor, position)",
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}audit_unit ON {t['audit']} (unit, position)",
@@ -178,6 +181,7 @@ FILTERED_COLUMNS = {
     "audit": ("position", "finding_id", "unit", "type", "actor", "occurred_at", "recorded_at"),
     "users": ("position",),
     "standing": ("boundary", "unit"),
+    "groups": ("boundary",),
     "boundaries": ("boundary",),
     "events": ("week", "unit"),
     "text": ("issued_position",),
