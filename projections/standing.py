@@ -22,8 +22,9 @@ is overdue at one is whether that Monday comes after its deadline's.
 
 A whole-system circular reads a boundary grouped as it shows it: by unit, and by source and severity, each
 by status, term, warning and whether overdue that Monday (`standing_groups`, a seventh of a boundary's rows,
-which grouping took most of a circular's time at 200,000 findings). The groups of a boundary are made when it
-is counted, and again when a back-dated event changes it.
+which grouping took most of a circular's time at 200,000 findings), and each ended week's events grouped the
+same two ways (`event_groups`). The groups of a boundary or a week are made when it is counted, and again
+when a back-dated event changes it.
 
 While a rebuild loads bare tables, nothing is counted (`LOADING` stands among
 the boundaries); `count_all` then counts every boundary from the indexed facts.
@@ -61,6 +62,9 @@ def table_statements(t: dict[str, str], big: str) -> list[str]:
         f"CREATE TABLE IF NOT EXISTS {t['boundaries']} (boundary {big} PRIMARY KEY)",
         f"CREATE TABLE IF NOT EXISTS {t['groups']} (boundary {big} NOT NULL, {GROUPS_COLUMNS}, n INTEGER NOT NULL, "
         f"PRIMARY KEY (boundary, {', '.join(GROUP_KEY)}))",
+        f"CREATE TABLE IF NOT EXISTS {t['event_groups']} (week {big} NOT NULL, unit TEXT NOT NULL, "
+        "source TEXT NOT NULL, severity TEXT NOT NULL, type TEXT NOT NULL, outcome TEXT NOT NULL, term TEXT NOT NULL, "
+        f"n INTEGER NOT NULL, PRIMARY KEY (week, {', '.join(EVENT_KEY)}))",
         f"CREATE TABLE IF NOT EXISTS {t['events']} (week {big} NOT NULL, unit TEXT NOT NULL, source TEXT NOT NULL, "
         "severity TEXT NOT NULL, type TEXT NOT NULL, outcome TEXT NOT NULL, term TEXT NOT NULL, n INTEGER NOT NULL, "
         f"PRIMARY KEY (week, {', '.join(EVENT_KEY)}))",
@@ -135,7 +139,7 @@ def keep_counts(cursor: Any, batch: Batch, t: dict[str, str], mark: str, weeks: 
 
 def count_all(cursor: Any, t: dict[str, str], mark: str, weeks: Weeks, monday: str) -> None:
     """Count every boundary afresh from the facts (once a rebuild has loaded and indexed them)."""
-    for table in ("boundaries", "standing", "groups", "events"):
+    for table in ("boundaries", "standing", "groups", "events", "event_groups"):
         cursor.execute(f"DELETE FROM {t[table]}")
     cursor.execute(f"SELECT MIN(occurred_at) AS first, MAX(occurred_at) AS latest FROM {t['facts']}")
     row = cursor.fetchone()
@@ -173,6 +177,7 @@ def count_boundaries(
         )
         cursor.execute(f"INSERT INTO {t['boundaries']} (boundary) VALUES ({mark})", (boundary,))
         group(cursor, t, mark, boundary, weeks.day(boundary))
+        group_events(cursor, t, mark, last)
         last, boundary = boundary, weeks.after(boundary)
 
 
@@ -201,6 +206,8 @@ def back_dated(
     add_to(cursor, t["events"], ("week", *EVENT_KEY), mark, counted(events))
     for boundary in sorted({key[0] for key in states}):
         group(cursor, t, mark, boundary, weeks.day(boundary))
+    for week in sorted({key[0] for key in events}):
+        group_events(cursor, t, mark, week)
 
 
 def group(cursor: Any, t: dict[str, str], mark: str, boundary: int, day: str) -> None:
@@ -213,6 +220,18 @@ def group(cursor: Any, t: dict[str, str], mark: str, boundary: int, day: str) ->
             f" SELECT {mark}, {keys}, status, term, warning, {overdue}, SUM(n) FROM {t['standing']}"
             f" WHERE boundary = {mark} GROUP BY 2, 3, 4, 5, 6, 7, 8 HAVING SUM(n) <> 0",
             (boundary, day, boundary),
+        )
+
+
+def group_events(cursor: Any, t: dict[str, str], mark: str, week: int) -> None:
+    """(Re)make an ended week's event groups from its counts."""
+    cursor.execute(f"DELETE FROM {t['event_groups']} WHERE week = {mark}", (week,))
+    for keys in ("unit, '', ''", "'', source, severity"):
+        cursor.execute(
+            f"INSERT INTO {t['event_groups']} (week, {', '.join(EVENT_KEY)}, n)"
+            f" SELECT {mark}, {keys}, type, outcome, term, SUM(n) FROM {t['events']}"
+            f" WHERE week = {mark} GROUP BY 2, 3, 4, 5, 6, 7 HAVING SUM(n) <> 0",
+            (week, week),
         )
 
 

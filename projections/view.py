@@ -40,7 +40,8 @@ from projections.facts import (
 APPLICATION_NAME = "Rectify"
 # The tables a rebuild drops and loads anew (the counts of `projections.standing` among them).
 VIEW_TABLES = (
-    "findings", "facts", "units", "audit", "users", "standing", "groups", "boundaries", "events", "text",
+    "findings", "facts", "units", "audit", "users", "standing", "groups", "boundaries", "events", "event_groups",
+    "text",
 )  # fmt: skip
 DEFAULT_ZONE = "Asia/Shanghai"  # the time zone of the weeks the circular counts, unless the service sets another
 
@@ -182,6 +183,7 @@ FILTERED_COLUMNS = {
     "users": ("position",),
     "standing": ("boundary", "unit"),
     "groups": ("boundary",),
+    "event_groups": ("week",),
     "boundaries": ("boundary",),
     "events": ("week", "unit"),
     "text": ("issued_position",),
