@@ -190,7 +190,7 @@ def follow(
                 say(f"rebuilding: {runner.progress.seen:,} of {head:,} events projected, {position:,} written")
             else:  # a view half rebuilt would only offer stale candidates
                 warnings.run_if_due(runner.app, view)
-            checks.run_if_due(runner.app)
+            checks.run_if_due(runner.app, rebuilding=rebuilding)
         say(f"stopped at position {view.position()}")
 
 
@@ -248,8 +248,10 @@ class ChainCheckSchedule:
         self.say = say
         self.next_run = time.monotonic() + min(self.every, 60)  # first after start-up has settled
 
-    def run_if_due(self, application: Rectify) -> None:
-        if self.every <= 0 or time.monotonic() < self.next_run:
+    def run_if_due(self, application: Rectify, *, rebuilding: bool = False) -> None:
+        """Check the chain if it is time, unless a rebuild is under way: a check reads the whole log too, and
+        would slow the rebuild by as long as it takes (48 s at a million events); it runs once the rebuild ends."""
+        if self.every <= 0 or rebuilding or time.monotonic() < self.next_run:
             return
         self.next_run = time.monotonic() + self.every
         started = time.monotonic()

@@ -253,6 +253,8 @@ def test_the_projectors_scheduled_check_is_logged_and_shown_by_readyz(client, ap
     schedule = ChainCheckSchedule(settings, open_seals(settings, beside=application.recorder), said.append)
     assert ok(client.get("/readyz"))["seals"] == {"position": head, "lag": 0, "last_check": None}
     time.sleep(0.02)
+    schedule.run_if_due(application, rebuilding=True)  # due, but a rebuild is reading the log: later
+    assert said == []
     schedule.run_if_due(application)
     assert said[-1].startswith(f"seal chain intact over {head} records")
     assert ok(client.get("/readyz"))["seals"]["last_check"]["ok"] is True
