@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
@@ -235,6 +236,27 @@ def count_findings(view: ReadModelSQL, where: FindingFilter, today: date) -> int
     clauses, params = conditions(where, today, view)
     sql = "SELECT COUNT(*) AS n FROM {findings}" + (" WHERE " + " AND ".join(clauses) if clauses else "")
     return int(view.select(sql, params)[0]["n"])
+
+
+def count_each(
+    view: ReadModelSQL, units: frozenset[str] | None, filters: Mapping[str, FindingFilter], today: date
+) -> dict[str, int]:
+    """How many findings of these units (None: all) each filter selects, counted in one pass over them (the
+    filters' own `units` are left aside): the 工作台's seven counts read 200,000 findings once, not seven times."""
+    sums: list[str] = []
+    params: dict[str, Any] = {}
+    for i, where in enumerate(filters.values()):
+        clauses, own = conditions(replace(where, units=None), today, view)
+        condition = PARAMETER.sub(rf":c{i}_\1", " AND ".join(clauses) or "1 = 1")
+        sums.append(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS c{i}")
+        params |= {f"c{i}_{name}": value for name, value in own.items()}
+    scope = unit_clauses(units) if units is not None else []
+    sql = f"SELECT {', '.join(sums)} FROM {{findings}}" + (f" WHERE {scope[0]}" if scope else "")
+    row = view.select(sql, params | (unit_names(units) if units is not None else {}))[0]
+    return {key: int(row[f"c{i}"] or 0) for i, key in enumerate(filters)}
+
+
+PARAMETER = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")  # a `:name` parameter of the conditions' SQL (not a `::` cast)
 
 
 def conditions(where: FindingFilter, today: date, view: ReadModelSQL) -> tuple[list[str], dict[str, Any]]:

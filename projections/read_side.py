@@ -20,7 +20,7 @@ from projections.circular import CircularSettings, weekly_circular
 from projections.circular_units import unit_tree
 from projections.facts import micros, moment
 from projections.figures import lineage
-from projections.listing import FindingFilter, Sort, count_findings, list_findings
+from projections.listing import FindingFilter, Sort, count_each, count_findings, list_findings
 from projections.seal_store import SealStore
 from projections.sealer import marks
 from projections.sealing import Mark
@@ -120,6 +120,11 @@ class ReadSide:
         """How many findings within the actor's scope a filter selects, overdue as of today."""
         units = self.units_in_scope(actor, unit)
         return count_findings(self.view, FindingFilter(units=units, **where), self.today())
+
+    def count_each(self, actor: Actor, filters: dict[str, dict[str, Any]]) -> dict[str, int]:
+        """How many findings within the actor's scope each filter selects, in one pass (see `count_each`)."""
+        wanted = {key: FindingFilter(**where) for key, where in filters.items()}
+        return count_each(self.view, self.units_in_scope(actor, None), wanted, self.today())
 
     def audit(self, actor: Actor, /, *, unit: str | None, cursor: str | None, limit: int, **where: Any) -> AuditPage:
         """A page of audit entries within the actor's scope (a unit token sees its subtree's), in log order."""

@@ -47,9 +47,7 @@ class Waiting:
 
 
 def waiting_for(actor: Actor, side: ReadSide) -> list[Waiting]:
-    """The queues of this user's role, counted within the user's scope."""
-    return [
-        Waiting(queue.key, side.count_findings(actor, **queue.where), queue.query(), queue.roles == EVERYONE)
-        for queue in QUEUES
-        if actor.may(*queue.roles)
-    ]
+    """The queues of this user's role, counted within the user's scope (all in one pass over the findings)."""
+    queues = [queue for queue in QUEUES if actor.may(*queue.roles)]
+    counts = side.count_each(actor, {queue.key: queue.where for queue in queues})
+    return [Waiting(queue.key, counts[queue.key], queue.query(), queue.roles == EVERYONE) for queue in queues]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from projections.facts import FINDING_COLUMNS, FindingRow, finding_values
-from projections.listing import FindingFilter, InvalidCursor, Sort, list_findings
+from projections.listing import FindingFilter, InvalidCursor, Sort, count_each, count_findings, list_findings
 
 TODAY = date(2026, 11, 30)
 UNITS = ("HQ", "BJ", "BJ-01", "SH")
@@ -96,3 +97,24 @@ def test_a_cursor_of_one_order_is_refused_in_every_other(view, made_for):
         with pytest.raises(InvalidCursor, match=f"sorted by {made_for.value}, not by {other.value}"):
             list_findings(view, FindingFilter(), TODAY, cursor, 2, other)
     assert list_findings(view, FindingFilter(), TODAY, cursor, 2, made_for)[0]  # and it goes on in its own
+
+
+# The 工作台's kinds of filter: by status, overdue or not, and its queues; two of them share a parameter's name.
+COUNTED = {
+    "issued": FindingFilter(status="issued"),
+    "assigned": FindingFilter(status="assigned"),
+    "assigned_rejected": FindingFilter(status="assigned", rejected=True),
+    "overdue": FindingFilter(overdue=True),
+    "not_overdue": FindingFilter(overdue=False),
+    "escalated": FindingFilter(escalated=True),
+    "warned": FindingFilter(warned=False),
+    "long": FindingFilter(term="long", status="closed"),
+}
+
+
+@settings(max_examples=60, **HYPOTHESIS)
+@given(made=findings, scope=st.none() | st.frozensets(st.sampled_from(UNITS)))
+def test_counting_every_filter_in_one_pass_gives_each_filters_own_count(view, made, scope):
+    hold_only(view, [row(n, *finding) for n, finding in enumerate(made, start=1)])
+    expected = {key: count_findings(view, replace(where, units=scope), TODAY) for key, where in COUNTED.items()}
+    assert count_each(view, scope, COUNTED, TODAY) == expected
