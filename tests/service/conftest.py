@@ -18,14 +18,19 @@ from tests.service.helpers import days_from_today
 SETUP = Actor("setup", Role.ADMIN)
 
 
-@pytest.fixture
-def application(store_url: str) -> Iterator[Rectify]:
-    """The application over a fresh store, with a small unit tree: HQ > BJ > BJ-01, and SH."""
-    rectify = build_application(load_settings({"RECTIFY_DATABASE_URL": store_url}))
+def with_unit_tree(rectify: Rectify) -> Rectify:
+    """The application with the tests' small unit tree registered: HQ > BJ > BJ-01, and SH."""
     rectify.register_unit(SETUP, code="HQ", name="集团公司")
     rectify.register_unit(SETUP, code="BJ", name="北京分公司", parent="HQ")
     rectify.register_unit(SETUP, code="BJ-01", name="北京分公司财务部", parent="BJ")
     rectify.register_unit(SETUP, code="SH", name="上海分公司", parent="HQ")
+    return rectify
+
+
+@pytest.fixture
+def application(store_url: str) -> Iterator[Rectify]:
+    """The application over a fresh store, with a small unit tree: HQ > BJ > BJ-01, and SH."""
+    rectify = with_unit_tree(build_application(load_settings({"RECTIFY_DATABASE_URL": store_url})))
     yield rectify
     rectify.close()
 

@@ -6,7 +6,6 @@ import base64
 import json
 import re
 import sqlite3
-from collections.abc import Iterator
 from contextlib import closing
 from datetime import datetime
 from typing import Any
@@ -16,7 +15,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from eventsourcing.cipher import AESCipher
 from eventsourcing.utils import Environment
-from flask import Flask
 
 from domain.values import Role
 from projections.weeks import Week
@@ -26,42 +24,24 @@ from service.cli import main
 from service.config import build_application, check_cipher_key, initialise_store, load_settings
 from service.read_store import following
 from service.stores import CipherKeyError, sqlite_path
+from tests.service import encrypted_store
 from tests.service.conftest import SETUP
 from tests.service.helpers import API, assert_error, assigned, command, ok
 from tests.service.tampering import sealed
+
+# A store written with a cipher key, in place of the conftest's.
+key, settings, application, app = (
+    encrypted_store.key,
+    encrypted_store.settings,
+    encrypted_store.application,
+    encrypted_store.app,
+)
 
 TITLE = "小金库资金账外循环"
 DESCRIPTION = "经查，财务部以会议费名义套取资金38.6万元存放于账外。"
 ASSIGNEE = "王建国"
 REVIEWER = "赵丽华"
 MALFORMED = "RECTIFY_CIPHER_KEY must be 16, 24 or 32 bytes in base64: make one with `rectify keygen`"
-
-
-@pytest.fixture
-def key() -> str:
-    return AESCipher.create_key(num_bytes=32)
-
-
-@pytest.fixture
-def settings(store_url: str, key: str) -> dict[str, Any]:
-    return load_settings({"RECTIFY_DATABASE_URL": store_url, "RECTIFY_CIPHER_KEY": key})
-
-
-@pytest.fixture
-def application(settings: dict[str, Any]) -> Iterator[Rectify]:
-    """The conftest's application and unit tree, over a store encrypted with `key` (its `client` and `issue` use it)."""
-    rectify = build_application(settings)
-    rectify.register_unit(SETUP, code="HQ", name="集团公司")
-    rectify.register_unit(SETUP, code="BJ", name="北京分公司", parent="HQ")
-    rectify.register_unit(SETUP, code="BJ-01", name="北京分公司财务部", parent="BJ")
-    rectify.register_unit(SETUP, code="SH", name="上海分公司", parent="HQ")
-    yield rectify
-    rectify.close()
-
-
-@pytest.fixture
-def app(application: Rectify, settings: dict[str, Any]) -> Flask:
-    return create_app(settings | {"TESTING": True}, application=application)
 
 
 def postgres_target(url: str) -> tuple[str, str]:

@@ -4,56 +4,33 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
 from contextlib import closing
 from typing import Any
 
 import pytest
 from eventsourcing.cipher import AESCipher
 from eventsourcing.utils import Environment
-from flask import Flask
 
-from service import create_app
-from service.application import Rectify
 from service.cli import main
 from service.config import build_application, initialise_store, load_settings
 from service.evidence.integrity import check_evidence
 from service.evidence.samples import sample_pdf
 from service.stores.evidence import CHUNK_SIZE
-from tests.service.conftest import SETUP
+from tests.service import encrypted_store
 from tests.service.helpers import API, assert_error, assigned, ok
 from tests.service.tampering import RawLog, sealed
 from tests.service.test_evidence import upload
 
+# A store written with a cipher key, in place of the conftest's.
+key, settings, application, app = (
+    encrypted_store.key,
+    encrypted_store.settings,
+    encrypted_store.application,
+    encrypted_store.app,
+)
+
 SCAN = b"%PDF-1.7\n" + os.urandom(2 * CHUNK_SIZE + 1000)  # a scan of three chunks
 REPORT = sample_pdf("Rectification report")
-
-
-@pytest.fixture
-def key() -> str:
-    return AESCipher.create_key(num_bytes=32)
-
-
-@pytest.fixture
-def settings(store_url: str, key: str) -> dict[str, Any]:
-    return load_settings({"RECTIFY_DATABASE_URL": store_url, "RECTIFY_CIPHER_KEY": key})
-
-
-@pytest.fixture
-def application(settings: dict[str, Any]) -> Iterator[Rectify]:
-    """The conftest's unit tree over a store written with `key` (none when a test makes it empty)."""
-    rectify = build_application(settings)
-    rectify.register_unit(SETUP, code="HQ", name="集团公司")
-    rectify.register_unit(SETUP, code="BJ", name="北京分公司", parent="HQ")
-    rectify.register_unit(SETUP, code="BJ-01", name="北京分公司财务部", parent="BJ")
-    rectify.register_unit(SETUP, code="SH", name="上海分公司", parent="HQ")
-    yield rectify
-    rectify.close()
-
-
-@pytest.fixture
-def app(application: Rectify, settings: dict[str, Any]) -> Flask:
-    return create_app(settings | {"TESTING": True}, application=application)
 
 
 @pytest.fixture
