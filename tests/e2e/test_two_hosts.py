@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import threading
@@ -158,8 +159,8 @@ class Writer:
         while not self.stopping.is_set():
             try:
                 written = issue_and_assign(self.host, self.token, f"切换时的写入 {len(self.done)}", self.ledger)
-            except OSError:  # the host went away mid-request: that command was never acknowledged
-                continue
+            except (OSError, http.client.HTTPException):  # the host went away mid-request or mid-answer
+                continue  # (a body cut short): that command was never acknowledged
             if written is not None:
                 self.done.append(written)
 
