@@ -247,6 +247,23 @@ def columns(cls: type) -> list[str]:
 
 
 FINDING_COLUMNS, UNIT_COLUMNS = columns(FindingRow), columns(UnitFact)
+# The columns of a finding's row a later event changes (the handlers of `projections.projection` and `moved_on`):
+# the others are the finding as issued, written once.
+CHANGING_COLUMNS = (
+    "due_date",
+    "status",
+    "last_position",
+    "version",
+    "assignee",
+    "measures",
+    "closed_at",
+    "rejections",
+    "reopenings",
+    "escalations",
+    "extensions",
+    "warnings",
+    "evidence",
+)
 FACT_COLUMNS = [*FACT_FIELDS, *SUCCESSOR_COLUMNS]
 USER_COLUMNS = ("position", "name", "role", "unit")  # who may act, and as what: a name's role never changes
 finding_values = attrgetter(*FINDING_COLUMNS)

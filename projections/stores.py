@@ -186,9 +186,17 @@ class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
             for row in rows:
                 copy.write_row(row)
 
-    def upsert(self, cursor: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    def upsert(
+        self,
+        cursor: Any,
+        table: str,
+        columns: Sequence[str],
+        rows: list[tuple[Any, ...]],
+        key: str,
+        changing: Sequence[str],
+    ) -> None:
         if len(rows) < COPY_FROM:
-            super().upsert(cursor, table, columns, rows)
+            super().upsert(cursor, table, columns, rows, key, changing)
             return
         # COPY cannot replace rows: copy into a table of the transaction's own, then upsert from it.
         staging = f"staging_{self.tables['prefix']}{table}"
@@ -198,7 +206,8 @@ class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
                 copy.write_row(row)
         names = ", ".join(columns)
         cursor.execute(
-            f"INSERT INTO {self.tables[table]} ({names}) SELECT {names} FROM {staging}" + self._on_conflict(columns)
+            f"INSERT INTO {self.tables[table]} ({names}) SELECT {names} FROM {staging}"
+            + self._on_conflict(key, changing)
         )
 
     def has_table(self, table: str) -> bool:

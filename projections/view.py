@@ -23,6 +23,7 @@ from eventsourcing.persistence import Tracking
 from projections import standing
 from projections.facts import (
     AUDIT_COLUMNS,
+    CHANGING_COLUMNS,
     FACT_COLUMNS,
     FINDING_COLUMNS,
     NO_SUCCESSOR,
@@ -49,10 +50,12 @@ DEFAULT_ZONE = "Asia/Shanghai"  # the time zone of the weeks the circular counts
 def table_statements(t: dict[str, str], big: str) -> list[str]:
     """CREATE statements for the tables named in `t`, with `big` as the 64-bit integer type."""
     return [
-        f"CREATE TABLE IF NOT EXISTS {t['findings']} (id TEXT PRIMARY KEY, reference TEXT NOT NULL, "
+        # Keyed by issued position (SQLite's rowid): the findings a batch changes are mostly the latest issued,
+        # found together at the table's end, where the ids are random and each found in a page of its own.
+        f"CREATE TABLE IF NOT EXISTS {t['findings']} (id TEXT NOT NULL UNIQUE, reference TEXT NOT NULL, "
         "source TEXT NOT NULL, batch TEXT NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL, "
         "category TEXT NOT NULL, severity TEXT NOT NULL, unit TEXT NOT NULL, due_date TEXT, "
-        f"status TEXT NOT NULL, issued_at {big} NOT NULL, issued_position {big} NOT NULL, "
+        f"status TEXT NOT NULL, issued_at {big} NOT NULL, issued_position {big} PRIMARY KEY, "
         f"last_position {big} NOT NULL, version INTEGER NOT NULL, assignee TEXT, measures TEXT, "
         f"closed_at {big}, rejections INTEGER NOT NULL, reopenings INTEGER NOT NULL, "
         "escalations INTEGER NOT NULL, extensions INTEGER NOT NULL, warnings TEXT NOT NULL, term TEXT NOT NULL, "
@@ -80,7 +83,6 @@ def table_statements(t: dict[str, str], big: str) -> list[str]:
 def index_statements(t: dict[str, str]) -> list[str]:
     """The secondary indexes: made with the tables, or after a rebuild has loaded bare tables (much faster)."""
     return [
-        f"CREATE UNIQUE INDEX IF NOT EXISTS {t['prefix']}findings_order ON {t['findings']} (issued_position)",
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}findings_unit ON {t['findings']} (unit, status)",
         # The list within a few units: each unit's findings, newest first, read from its own range.
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}findings_unit_order ON {t['findings']} (unit, issued_position)",
@@ -354,7 +356,8 @@ class ReadModelSQL:
         with self.write() as cursor:
             if batch.findings:
                 rows = list(map(finding_values, batch.findings.values()))
-                self.upsert(cursor, "findings", FINDING_COLUMNS, storable_rows(rows, FINDING_COLUMNS, "findings"))
+                rows = storable_rows(rows, FINDING_COLUMNS, "findings")
+                self.upsert(cursor, "findings", FINDING_COLUMNS, rows, "issued_position", CHANGING_COLUMNS)
                 if issued := [row for row in batch.findings.values() if row.issued_position in batch.facts]:
                     self.insert_texts(cursor, [(row.issued_position, searched_text(row)) for row in issued])
             if batch.facts:
@@ -387,18 +390,26 @@ class ReadModelSQL:
         """Add rows to one of the view's tables."""
         cursor.executemany(self._insert_sql(self.tables[table], columns), rows)
 
-    def upsert(self, cursor: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        """Add rows to one of the view's tables, or replace those with the same key (the first column)."""
-        cursor.executemany(self._insert_sql(self.tables[table], columns) + self._on_conflict(columns), rows)
+    def upsert(
+        self,
+        cursor: Any,
+        table: str,
+        columns: Sequence[str],
+        rows: list[tuple[Any, ...]],
+        key: str,
+        changing: Sequence[str],
+    ) -> None:
+        """Add rows to one of the view's tables, or, where a row with the same `key` is there, set its `changing`
+        columns (the others are left as they are, and so are the indexes of those alone)."""
+        cursor.executemany(self._insert_sql(self.tables[table], columns) + self._on_conflict(key, changing), rows)
 
     def _insert_sql(self, table: str, columns: Sequence[str]) -> str:
         marks = ", ".join(self.placeholder for _ in columns)
         return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
 
     @staticmethod
-    def _on_conflict(columns: Sequence[str]) -> str:
-        key, *others = columns
-        return f" ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in others)
+    def _on_conflict(key: str, changing: Sequence[str]) -> str:
+        return f" ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in changing)
 
     def _successor_sql(self) -> str:
         mark = self.placeholder

@@ -39,7 +39,7 @@ def hold_only(view: Any, rows: list[FindingRow]) -> None:
     with view.write() as cursor:
         cursor.execute(f"DELETE FROM {view.tables['findings']}")
         if rows:
-            view.upsert(cursor, "findings", FINDING_COLUMNS, [finding_values(r) for r in rows])
+            view.insert(cursor, "findings", FINDING_COLUMNS, [finding_values(r) for r in rows])
 
 
 def walked(view: Any, where: FindingFilter, sort: Sort, limit: int) -> list[str]:
