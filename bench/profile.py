@@ -162,6 +162,7 @@ def rebuild_phases(settings: dict[str, Any]) -> dict[str, tuple[float, float]]:
     timed_phase(phases, "view.reset", view.reset)
     timed_phase(phases, "view.drop_replaced", view.drop_replaced)
     projection = ReadModel(view)
+    projection.loading = True  # as the runner's rebuild loads bare tables
     application = build_application(settings)
     position, count = 0, 0
     while notifications := timed_phase(
@@ -179,6 +180,7 @@ def rebuild_phases(settings: dict[str, Any]) -> dict[str, tuple[float, float]]:
             if projection.pending >= REBUILD_BATCH_SIZE:
                 timed_phase(phases, "flush (view.apply)", projection.flush)
         position, count = notifications[-1].id, count + len(notifications)
+    projection.end_loading()
     timed_phase(phases, "flush (view.apply)", projection.flush)
     timed_phase(phases, "view.finish_rebuild", view.finish_rebuild)
     standing.keep_counts, standing.count_all = keep_counts, count_all

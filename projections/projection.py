@@ -54,6 +54,10 @@ class ReadModel(Projection[Any]):
         self.roles: dict[str, str] = {}
         self.roles_loaded = False  # whether `roles` holds the users the view had before this projection started
         self.handlers: dict[type, Callable[[Any, Tracking], None]] = {}  # by event class, bound: see `handler`
+        # Loading a rebuild's bare tables: a finding's row is written when it settles and when the load ends (see
+        # `end_loading`), not with every batch that changes it. Nothing reads the rows before the load ends: a
+        # rebuild stopped before then starts again from zero.
+        self.loading = False
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -77,7 +81,9 @@ class ReadModel(Projection[Any]):
     def _issued(self, domain_event: Any, tracking: Tracking) -> None:
         row = issued_row(domain_event, tracking.notification_id)
         self.rows[domain_event.originator_id] = row
-        self.batch.findings[row.id] = row
+        if not self.loading:
+            self.batch.findings[row.id] = row
+        self.batch.issue(row)
         fact = self.batch.facts[tracking.notification_id] = fact_of(row, domain_event, tracking.notification_id)
         self._audit(domain_event, tracking.notification_id, row, row.unit, fact[OCCURRED_AT], fact[RECORDED_AT])
         self.tracking = tracking
@@ -178,12 +184,24 @@ class ReadModel(Projection[Any]):
         """Write what waits, with the position of the last event processed, in one transaction."""
         if self.tracking is None:
             return
+        if self.loading and len(self.rows) > CACHE_LIMIT:
+            self.write_held()  # let go of below, so written first
         self.view.apply(self.batch, self.tracking)
         self.batch = Batch()
         self.tracking = None
         self.forget_settled()
         if len(self.rows) > CACHE_LIMIT:
             self.rows.clear()
+
+    def end_loading(self) -> None:
+        """The rebuild's load has reached the head of the log: the rows held go with the next write, and from
+        here each batch writes the rows it changes."""
+        self.loading = False
+        self.write_held()
+
+    def write_held(self) -> None:
+        """Write the rows held with the next batch, those the load has not written yet among them."""
+        self.batch.findings.update((row.id, row) for row in self.rows.values())
 
     def forget_settled(self) -> None:
         """Let go of the written rows of findings that are closed or withdrawn: few of them change again (a
@@ -217,10 +235,12 @@ class ReadModel(Projection[Any]):
     ) -> None:
         """Keep the row as the handler left it, the fact the event leaves, and its audit entry."""
         position = tracking.notification_id
+        batch = self.batch
         if row.status not in OPEN_STATUSES:
             self.settled.append(event.originator_id)
-        batch = self.batch
-        batch.findings[row.id] = row
+            batch.findings[row.id] = row  # written before it is let go of, loading or not
+        elif not self.loading:
+            batch.findings[row.id] = row
         fact = batch.facts[position] = fact_of(row, event, position, outcome, level)
         batch.link(previous_position, fact)
         role = self.roles.get(event.actor) or self._role(event.actor)

@@ -61,6 +61,7 @@ class FlushWhenDrained(Projection[Any]):
         self.subscription = subscription
         self.bulk_until = bulk_until
         self.progress = progress
+        projection.loading = bool(bulk_until)
 
     def process_event(self, domain_event: Any, tracking: Any) -> None:
         (self.handlers.get(type(domain_event)) or self.handler(type(domain_event)))(domain_event, tracking)
@@ -68,6 +69,7 @@ class FlushWhenDrained(Projection[Any]):
         if self.bulk_until:
             if tracking.notification_id >= self.bulk_until:
                 self.bulk_until = 0  # caught up: follow as usual from here
+                self.projection.end_loading()
                 self.flush()
             elif self.projection.pending >= REBUILD_BATCH_SIZE:
                 self.flush()

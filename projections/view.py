@@ -203,6 +203,11 @@ class Batch:
     units: list[UnitFact] = field(default_factory=list)
     audit: list[tuple[Any, ...]] = field(default_factory=list)  # one entry per finding or unit event
     users: list[tuple[Any, ...]] = field(default_factory=list)
+    texts: list[tuple[int, str]] = field(default_factory=list)  # newly issued findings' searched texts
+
+    def issue(self, row: FindingRow) -> None:
+        """Keep a newly issued finding's searched text (`searched_text`), by its issued position."""
+        self.texts.append((row.issued_position, searched_text(row)))
 
     def __len__(self) -> int:
         return len(self.facts) + len(self.units)
@@ -358,12 +363,13 @@ class ReadModelSQL:
                 rows = list(map(finding_values, batch.findings.values()))
                 rows = storable_rows(rows, FINDING_COLUMNS, "findings")
                 self.upsert(cursor, "findings", FINDING_COLUMNS, rows, "issued_position", CHANGING_COLUMNS)
-                if issued := [row for row in batch.findings.values() if row.issued_position in batch.facts]:
-                    self.insert_texts(cursor, [(row.issued_position, searched_text(row)) for row in issued])
             if batch.facts:
                 self.insert(cursor, "facts", FACT_COLUMNS, storable_rows(batch.fact_rows(), FACT_COLUMNS, "facts"))
-            if batch.successors:
-                cursor.executemany(self._successor_sql(), batch.successors)
+            if batch.texts:  # after a plain table's write: SQLite's text index reads before it writes, and a
+                # transaction that has read cannot wait for another writer to finish (it is refused at once)
+                self.insert_texts(cursor, batch.texts)
+            if batch.successors:  # in the facts' order: each page of the table is found once, not once a row
+                cursor.executemany(self._successor_sql(), sorted(batch.successors, key=itemgetter(2)))
             if batch.facts:
                 standing.keep_counts(cursor, batch, self.tables, self.placeholder, self.weeks(), self.monday)
             if batch.units:

@@ -87,6 +87,18 @@ def test_a_rebuild_in_many_batches_gives_the_same_rows(settings, rectify, monkey
     assert snapshot(open_view(settings)) == before
 
 
+def test_a_rebuild_holding_more_rows_than_it_keeps_writes_them_before_letting_go(settings, rectify, monkeypatch):
+    """Loading, a finding's row is written when it settles or the load ends; rows let go of before then (past
+    CACHE_LIMIT) are written first, and read back when their finding changes again."""
+    issue_and_assign(rectify, 4)
+    catch_up(settings)
+    before = snapshot(open_view(settings))
+    monkeypatch.setattr("projections.runtime.REBUILD_BATCH_SIZE", 3)
+    monkeypatch.setattr("projections.projection.CACHE_LIMIT", 1)
+    catch_up(settings, rebuild=True)
+    assert snapshot(open_view(settings)) == before
+
+
 def test_rows_copied_in_bulk_are_the_rows_written_one_by_one(settings, rectify, monkeypatch):
     issue_and_assign(rectify, 4)
     catch_up(settings)
