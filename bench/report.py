@@ -55,7 +55,7 @@ class Table:
             self.rows.append((kind, name, value, "", "no earlier figure"))
             return
         ratio = multiple / before
-        verdict = f"{ratio:.2f} of the {before:.1f}x before {self.verdict(ratio <= share)}"
+        verdict = f"{ratio:.2f} of the {before:.1f}x before (same run) {self.verdict(ratio <= share)}"
         self.rows.append((kind, name, value, f"<= {share * before:.1f}x", verdict))
 
     def peak_memory(self, kind: str, name: str, run: CommandRun, limit: float) -> None:
