@@ -55,8 +55,8 @@ class ReadModel(Projection[Any]):
         self.roles_loaded = False  # whether `roles` holds the users the view had before this projection started
         self.handlers: dict[type, Callable[[Any, Tracking], None]] = {}  # by event class, bound: see `handler`
         # Loading a rebuild's bare tables: a finding's row is written when it settles and when the load ends (see
-        # `end_loading`), not with every batch that changes it. Nothing reads the rows before the load ends: a
-        # rebuild stopped before then starts again from zero.
+        # `end_loading`), not with every batch that changes it. The view is partial until then anyway (its indexes
+        # and the circular's counts come at the end), and a rebuild stopped before then starts again from zero.
         self.loading = False
 
     @singledispatchmethod
