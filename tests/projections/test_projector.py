@@ -133,18 +133,24 @@ def test_findings_closed_or_withdrawn_then_changed_again_in_a_later_batch_keep_t
 
 
 def test_a_row_written_again_for_each_kind_of_event_is_the_row_a_rebuild_writes_once(settings, rectify):
-    """Writing a finding's row again sets only the columns a later event changes: every kind of finding event,
-    followed one batch each, leaves the row that writing it whole, once, leaves."""
-    issue_and_assign(rectify, 1)
+    """Writing a finding's row again sets only the columns a later event changes: after each kind of finding
+    event, followed in a batch of its own, the row is the one a rebuild writes whole, once."""
+    result = rectify.issue_finding(
+        INSPECTOR, CommandOptions(), source=Source.AUDIT, batch="审计", title="问题", description="",
+        category="", severity=Severity.GENERAL, unit="HQ", due_date=date(2030, 1, 1),
+    )  # fmt: skip
+    finding_id = result.finding["id"]
     catch_up(settings)
-    [finding_id] = [UUID(row["id"]) for row in open_view(settings).select("SELECT id FROM {findings}")]
     reviewer, options = Actor("reviewer", Role.REVIEWER), CommandOptions()
-    steps = [
-        lambda: rectify.warn(finding_id, WarningLevel.YELLOW),
-        lambda: rectify.extend(finding_id, INSPECTOR, options, due_date=date(2031, 6, 30), reason="延期"),
-        lambda: rectify.warn(finding_id, WarningLevel.RED),
-        lambda: rectify.escalate(finding_id, INSPECTOR, options, note="督办"),
-        lambda: rectify.attach_evidence(
+    steps = {
+        "Assigned": lambda: rectify.assign(finding_id, UNIT, options, assignee="张三", note=""),
+        "Warned": lambda: rectify.warn(finding_id, WarningLevel.YELLOW),
+        "DeadlineExtended": lambda: rectify.extend(
+            finding_id, INSPECTOR, options, due_date=date(2031, 6, 30), reason="延期"
+        ),
+        "Warned again": lambda: rectify.warn(finding_id, WarningLevel.RED),
+        "Escalated": lambda: rectify.escalate(finding_id, INSPECTOR, options, note="督办"),
+        "EvidenceAttached": lambda: rectify.attach_evidence(
             finding_id,
             UNIT,
             options,
@@ -152,20 +158,21 @@ def test_a_row_written_again_for_each_kind_of_event_is_the_row_a_rebuild_writes_
             filename="整改报告.pdf",
             policy=EvidencePolicy(1024 * 1024, frozenset({"pdf"})),
         ),  # fmt: skip
-        lambda: rectify.rectify(finding_id, UNIT, options, measures="已整改", evidence=[]),
-        lambda: rectify.review(finding_id, reviewer, options, outcome="rejected", comment="不彻底"),
-        lambda: rectify.rectify(finding_id, UNIT, options, measures="再次整改", evidence=[]),
-        lambda: rectify.review(finding_id, reviewer, options, outcome="accepted", comment=""),
-        lambda: rectify.reopen(finding_id, INSPECTOR, options, reason="回头看"),
-        lambda: rectify.withdraw(finding_id, INSPECTOR, options, reason="误发"),
-    ]
-    for step in steps:
+        "Rectified": lambda: rectify.rectify(finding_id, UNIT, options, measures="已整改", evidence=[]),
+        "Reviewed, rejected": lambda: rectify.review(finding_id, reviewer, options, outcome="rejected", comment="否"),
+        "Rectified again": lambda: rectify.rectify(finding_id, UNIT, options, measures="再次整改", evidence=[]),
+        "Reviewed, accepted": lambda: rectify.review(finding_id, reviewer, options, outcome="accepted", comment=""),
+        "Reopened": lambda: rectify.reopen(finding_id, INSPECTOR, options, reason="回头看"),
+        "Withdrawn": lambda: rectify.withdraw(finding_id, INSPECTOR, options, reason="误发"),
+    }
+    for name, step in steps.items():
         step()
         catch_up(settings)  # the row is there already: written again with this event's change
-    followed = snapshot(open_view(settings))
-    assert followed[0][0]["status"] == "withdrawn" and followed[0][0]["evidence"] == "整改报告.pdf"
-    catch_up(settings, rebuild=True)  # one batch: the row written once, every column as the events left it
-    assert snapshot(open_view(settings)) == followed
+        followed = snapshot(open_view(settings))
+        catch_up(settings, rebuild=True)  # one batch: the row written once, every column as the events left it
+        assert snapshot(open_view(settings)) == followed, f"after {name}"
+    [row] = followed[0]
+    assert (row["status"], row["evidence"], row["rejections"], row["reopenings"]) == ("withdrawn", "整改报告.pdf", 1, 1)
 
 
 @pytest.mark.parametrize("older", ["another fingerprint", "no layout table"])
