@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Any
 
 from domain.lifecycle import IN_PROGRESS, overdue_sql, sql_in, terms_sql
-from projections.view import SHORTEST_INDEXED_TEXT, ReadModelSQL
+from projections.view import NAMED, SHORTEST_INDEXED_TEXT, ReadModelSQL
 
 MAX_PAGE = 200
 MAX_POSITION = 2**63 - 1  # positions are 64-bit integers in both stores
@@ -247,16 +247,13 @@ def count_each(
     params: dict[str, Any] = {}
     for i, where in enumerate(filters.values()):
         clauses, own = conditions(replace(where, units=None), today, view)
-        condition = PARAMETER.sub(rf":c{i}_\1", " AND ".join(clauses) or "1 = 1")
+        condition = NAMED.sub(rf":c{i}_\1", " AND ".join(clauses) or "1 = 1")  # each filter's own names
         sums.append(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS c{i}")
         params |= {f"c{i}_{name}": value for name, value in own.items()}
     scope = unit_clauses(units) if units is not None else []
     sql = f"SELECT {', '.join(sums)} FROM {{findings}}" + (f" WHERE {scope[0]}" if scope else "")
     row = view.select(sql, params | (unit_names(units) if units is not None else {}))[0]
     return {key: int(row[f"c{i}"] or 0) for i, key in enumerate(filters)}
-
-
-PARAMETER = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")  # a `:name` parameter of the conditions' SQL (not a `::` cast)
 
 
 def conditions(where: FindingFilter, today: date, view: ReadModelSQL) -> tuple[list[str], dict[str, Any]]:

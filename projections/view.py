@@ -493,7 +493,7 @@ def chunks(values: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield values[start : start + size]
 
 
-NAMED = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
+NAMED = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")  # a `:name` parameter of a statement (not a `::` cast)
 
 
 def pyformat(sql: str) -> str:
