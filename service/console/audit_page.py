@@ -6,8 +6,6 @@ audit query within its subtree, but the console's 审计 is the query and the ch
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +17,7 @@ from projections.listing import InvalidCursor
 from projections.sealing import Mark
 from service.audit.export import audit_download
 from service.audit.schemas import AuditArgsSchema
-from service.console.arguments import filled, loaded
+from service.console.arguments import filled, loaded, with_zone
 from service.console.views import blp, page
 from service.console.words import Words
 from service.integrity.schemas import VerifyArgsSchema
@@ -28,7 +26,6 @@ from service.reads import read_side
 
 FILTERS = ("actor", "unit", "type", "finding", "since", "until", "occurred_since", "occurred_until", "backdated_over")
 MOMENTS = ("since", "until", "occurred_since", "occurred_until")
-LOCAL_MOMENT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?$")  # a datetime-local field's
 CHECKPOINT = ("position", "seal")
 
 WORDS: Words = {
@@ -214,9 +211,4 @@ def choices() -> dict[str, Any]:
 
 def moments_with_zone(query: dict[str, str]) -> dict[str, str]:
     """The query, a time picked in a form (no offset) read in the service's time zone, as the API takes it."""
-    zone = read_side().zone
-    return query | {
-        name: datetime.fromisoformat(query[name]).replace(tzinfo=zone).isoformat()
-        for name in MOMENTS
-        if name in query and LOCAL_MOMENT.match(query[name])
-    }
+    return with_zone(query, MOMENTS, read_side().zone)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Any
 
 from marshmallow import Schema, ValidationError
@@ -15,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from domain.errors import RectifyError
 from service.commands import CommandOptions
+from service.console.arguments import with_zone
 from service.errors import status_of
 
 # What a form carries besides the API body's fields.
@@ -53,18 +55,20 @@ def typed_in(form: MultiDict[str, str]) -> dict[str, Any]:
 
 
 def command_input(
-    schema: Schema, typed: dict[str, Any], files: MultiDict[str, Any] | None = None
+    schema: Schema, typed: dict[str, Any], zone: tzinfo, files: MultiDict[str, Any] | None = None
 ) -> tuple[CommandOptions, dict[str, Any]]:
     """The options (the version shown, occurred_at) and the fields of the API's body, checked by the API's schema.
 
     A field left empty is a field not given, as a client of the API would leave it out; a file input left
-    empty sends a part without a name, which is no file either.
+    empty sends a part without a name, which is no file either. When it happened (`occurred_at`), picked
+    without an offset, is a moment in the service's time zone, `zone`.
     """
     problems: dict[str, list[str]] = {}
     version = str(typed.get("version", ""))
     if not VERSION.match(version):
         problems["version"] = [VERSION_MESSAGE]
     body = {name: value for name, value in typed.items() if name not in FORM_ONLY and value not in ("", [])}
+    body = with_zone(body, ("occurred_at",), zone)
     body |= {name: upload for name, upload in (files or MultiDict()).items() if upload.filename}
     try:
         fields = schema.load(body)

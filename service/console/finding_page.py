@@ -71,6 +71,7 @@ def finding_shown(finding_id: UUID, refusal: Refusal | None = None) -> Any:
         notices=get_flashed_messages(category_filter=[DONE]),
         moment=speech.moment,
         upload=upload_rules(),
+        zone=application().timezone.key,
     )
 
 
@@ -108,7 +109,7 @@ def act(finding_id: UUID, command: str, schema: Schema, give: Callable[..., Any]
     refused, the page again with the refusal beside the form, nothing recorded."""
     typed = typed_in(request.form)
     try:
-        options, fields = command_input(schema, typed, request.files)
+        options, fields = command_input(schema, typed, application().timezone, request.files)
         result = give(finding_id, g.actor, options, **fields)
     except ValidationError as error:
         return finding_shown(finding_id, invalid_fields(command, error, typed))

@@ -106,6 +106,12 @@ WORDS: Words = {
     "field.file": ("文件", "File"),
     "field.version": ("版本", "Version"),
     "field.occurred_at": ("发生时间", "When it happened"),
+    "earlier": ("补录：此事发生在更早时候", "Record something that happened earlier"),
+    "hint.occurred_at": (
+        "留空即为现在。补录已经发生的事时，填写实际发生的时间（按服务所在时区 {zone}），不能早于上一项记录。",
+        "Leave empty for now. To record what already happened, give when it did (in the service's time zone, "
+        "{zone}), not before the finding's previous record.",
+    ),
     "field._schema": ("表单", "Form"),
     "outcome.accepted": ("通过，予以销号", "Accept and close"),
     "outcome.rejected": ("不通过，退回整改", "Reject and send back"),
@@ -164,6 +170,7 @@ WORDS: Words = {
     "message.required": ("必填", "Required"),
     "message.not_blank": ("不能为空，也不能含控制字符", "Must not be blank, nor contain control characters"),
     "message.date": ("请填写有效日期", "Give a valid date"),
+    "message.moment": ("请填写有效的日期和时间", "Give a valid date and time"),
     "message.rejection": ("退回须写明理由", "A rejection must say why"),
     "message.version": ("页面版本无效，请刷新页面", "The page's version is not valid; reload the page"),
 }
@@ -173,6 +180,8 @@ FIELD_MESSAGES = {
     "Missing data for required field.": "message.required",
     "Must not be blank, nor contain NUL or other control characters.": "message.not_blank",
     "Not a valid date.": "message.date",
+    "Not a valid datetime.": "message.moment",
+    "Not a valid aware datetime.": "message.moment",
     "A rejection must say why.": "message.rejection",
     VERSION_MESSAGE: "message.version",
 }

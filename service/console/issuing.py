@@ -16,6 +16,7 @@ from domain.errors import RectifyError
 from domain.finding import Finding
 from domain.values import Severity, Source, Term
 from service.commands import CommandOptions, Idempotency
+from service.console.arguments import with_zone
 from service.console.finding_list import listed
 from service.console.views import blp, page
 from service.console.words import Words
@@ -41,6 +42,10 @@ WORDS: Words = {
     "issue.reference_hint": ("留空则自动编号，如 XC-2026-0001", "Leave empty to number it, e.g. XC-2026-0001"),
     "issue.batch_hint": ("巡察轮次或审计项目", "The inspection round or audit project"),
     "issue.due_hint": ("长期坚持的问题可不填", "May be left empty for a long-term item"),
+    "issue.occurred_hint": (
+        "留空即为现在；补录此前已下发的问题时填写（按服务所在时区 {zone}）",
+        "Leave empty for now; give it to record a finding issued earlier (in the service's time zone, {zone})",
+    ),
     "issue.unit_hint": ("按单位层级排列", "Listed as the units are organised"),
     "issue.about": ("问题", "The finding"),
     "issue.whom": ("责任单位与期限", "Unit and deadline"),
@@ -54,6 +59,7 @@ WORDS: Words = {
     "occurred_at": ("下发时间", "Issued at"),
     "problem.required": ("此项必填", "This field is required"),
     "problem.not_a_date": ("不是有效日期", "Not a valid date"),
+    "problem.not_a_moment": ("不是有效的日期和时间", "Not a valid date and time"),
     "problem.not_listed": ("请从列表中选择", "Choose one of the list"),
     "problem.too_long": ("内容过长", "Too long"),
     "problem.blank": ("不能为空，也不能含控制字符", "Must not be blank, nor hold control characters"),
@@ -78,6 +84,8 @@ WORDS: Words = {
 MESSAGES = {
     "Missing data for required field.": "problem.required",
     "Not a valid date.": "problem.not_a_date",
+    "Not a valid datetime.": "problem.not_a_moment",
+    "Not a valid aware datetime.": "problem.not_a_moment",
     "Must not be blank, nor contain NUL or other control characters.": "problem.blank",
     "Letters, digits and . _ / - only, up to 64.": "problem.code",
     "Letters, digits and . _ - (and / in references) only, up to 64.": "problem.code",
@@ -99,7 +107,7 @@ def issue_post() -> Any:
     """Issue the finding with the API's schema and application method; a refusal shows the form again as typed."""
     Finding.check_issuer(g.actor)
     typed = request.form.to_dict()
-    body = issue_body(typed)
+    body = with_zone(issue_body(typed), ("occurred_at",), current_app.extensions["rectify"].timezone)
     try:
         fields = IssueSchema().load(body)
     except ValidationError as error:
@@ -149,6 +157,7 @@ def form_page(
         severities=[plain(severity) for severity in Severity],
         terms=[plain(term) for term in Term],
         categories=categories,
+        zone=current_app.extensions["rectify"].timezone.key,
     )
 
 

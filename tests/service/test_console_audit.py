@@ -114,10 +114,17 @@ def test_export_is_the_apis_csv_for_the_same_query(client, auth, history):
 
 def test_invalid_filters_are_named_on_the_page(client, auth, history):
     signed_in(client, auth, "auditor")
-    for query, field in (("?since=yesterday", "since"), ("?type=Deleted", "type"), ("?unit=NOWHERE", "unit")):
+    for query, field in (
+        ("?since=yesterday", "since"),
+        ("?type=Deleted", "type"),
+        ("?unit=NOWHERE", "unit"),
+        ("?occurred_since=2026-02-30T10:00", "occurred_since"),  # a day the calendar lacks, as a picker's text
+        ("?until=2026-13-01T00:00:00", "until"),
+    ):
         _, text = audit_page(client, query, status=422)
         assert f'data-field="{field}"' in text and "查询条件无效" in text, query
     assert client.get("/console/audit/export?backdated_over=-1").status_code == 422
+    assert client.get("/console/audit/export?since=2026-02-30T10:00").status_code == 422
 
 
 def test_verify_is_intact_then_broken_where_a_record_was_changed(client, auth, history, application, store_url):

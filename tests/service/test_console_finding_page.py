@@ -403,3 +403,52 @@ def test_whoever_reported_the_fix_is_told_they_may_not_review_it(client, auth, i
     code, _, alert = ALERT.search(response.get_data(as_text=True)).groups()
     assert code == "separation_of_duties" and "整改报送人不能验收自己报送的整改" in alert and "admin" in alert
     assert last_position(application) == position and api_finding(client, auth, finding)["status"] == "rectified"
+
+
+def test_a_fix_reported_as_having_happened_earlier_is_recorded_at_that_moment_in_the_service_s_zone(
+    client, auth, issue
+):
+    finding = assigned_days_ago(client, auth, issue(occurred_at=f"{days_from_today(-6)}T09:00:00+08:00"))
+    signed_in(client, auth, "bj")
+    page = shown(client, finding)
+    assert 'name="occurred_at"' in page and "按服务所在时区 Asia/Shanghai" in page
+    picked = f"{days_from_today(-2)}T16:30"  # as a datetime-local field sends it: no offset
+    text = done(client, finding, "rectify", measures="已退回超标费用", occurred_at=picked)
+    reported = history(client, auth, finding)[-1]
+    assert reported["type"] == "Rectified"
+    assert datetime.fromisoformat(reported["occurred_at"]) == datetime.fromisoformat(picked).replace(tzinfo=SHANGHAI)
+    assert "补录" in entries(text)[-1][1]  # recorded days after it happened
+
+
+@pytest.mark.parametrize(
+    ("picked", "status", "code", "says"),
+    [
+        (lambda: f"{days_from_today(2)}T10:00", 422, "occurred_in_future", "发生时间不能晚于现在"),
+        (lambda: f"{days_from_today(-30)}T10:00", 409, "occurred_before_previous", "发生时间不能早于上一项记录"),
+        (lambda: "2026-02-30T10:00", 422, "invalid_fields", "请填写有效的日期和时间"),
+        (lambda: "上周五", 422, "invalid_fields", "请填写有效的日期和时间"),
+    ],
+    ids=["future", "before-previous", "no-such-day", "not-a-moment"],
+)
+def test_a_moment_the_rules_refuse_is_shown_beside_its_form_as_typed_and_records_nothing(
+    client, auth, issue, application, picked, status, code, says
+):
+    finding = assigned_days_ago(client, auth, issue(occurred_at=f"{days_from_today(-6)}T09:00:00+08:00"))
+    signed_in(client, auth, "bj")
+    before, position = api_finding(client, auth, finding), last_position(application)
+    typed = picked()
+    response = post(client, finding, "rectify", measures="已整改", occurred_at=typed)
+    assert response.status_code == status
+    text = response.get_data(as_text=True)
+    found, _, alert = ALERT.search(text).groups()
+    assert found == code and says in alert
+    assert ('<li data-field="occurred_at">' in alert) == (code == "invalid_fields")  # a rule's words are said once
+    assert '<details class="occurred" open>' in text  # unfolded, with what was typed in it
+    assert f'value="{typed}" aria-invalid="true"' in text and "已整改</textarea>" in text
+    assert api_finding(client, auth, finding) == before and last_position(application) == position
+
+
+def assigned_days_ago(client: FlaskClient, auth, finding: dict) -> dict:
+    """Assigned five days ago (recorded now), so a later form may give a moment between then and now."""
+    five_days_ago = f"{days_from_today(-5)}T10:00:00+08:00"
+    return ok(command(client, finding, "assign", auth["bj"], assignee="王芳", occurred_at=five_days_ago))

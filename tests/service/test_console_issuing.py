@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from service.application import Rectify
 from tests.service.conftest import SETUP
 from tests.service.console_helpers import caught_up, csrf_token, signed_in
-from tests.service.helpers import API, days_from_today, last_position, ok
+from tests.service.helpers import API, SHANGHAI, days_from_today, last_position, ok
 
 FORM = "/console/findings/new"
 OPTION = re.compile(r'<option value="([^"]+)" data-depth="(\d+)"[^>]*>([^<]*)</option>')
@@ -181,3 +183,34 @@ def test_the_form_and_its_messages_speak_english(client, auth):
     response = client.post(FORM, data=form(client, unit="TJ"))
     assert problems(response.get_data(as_text=True)) == {"unit": "Please correct: This unit is not registered"}
     assert "Not issued; please correct the following:" in text
+
+
+def test_a_finding_issued_earlier_is_recorded_at_the_moment_picked_in_the_service_s_zone(client, auth, application):
+    signed_in(client, auth, "inspector")
+    assert 'type="datetime-local" id="occurred_at" name="occurred_at"' in client.get(FORM).get_data(as_text=True)
+    picked = f"{days_from_today(-3)}T08:45"  # as a datetime-local field sends it: no offset
+    shown = issued(client, auth, client.post(FORM, data=form(client, occurred_at=picked)))
+    history = ok(client.get(f"{API}/findings/{shown['id']}/history", headers=auth["auditor"]))["events"]
+    assert datetime.fromisoformat(history[0]["occurred_at"]) == datetime.fromisoformat(picked).replace(tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    ("picked", "status", "says"),
+    [
+        (lambda: f"{days_from_today(1)}T09:00", 422, "下发时间不能晚于现在"),
+        (lambda: "2026-02-30T10:00", 422, "不是有效的日期和时间"),
+        (lambda: "yesterday", 422, "不是有效的日期和时间"),
+    ],
+    ids=["future", "no-such-day", "not-a-moment"],
+)
+def test_a_moment_of_issue_the_rules_refuse_is_shown_at_its_field_as_typed_and_nothing_is_issued(
+    client, auth, application, picked, status, says
+):
+    signed_in(client, auth, "inspector")
+    position, typed = last_position(application), picked()
+    response = client.post(FORM, data=form(client, occurred_at=typed))
+    assert response.status_code == status
+    text = response.get_data(as_text=True)
+    assert problems(text) == {"occurred_at": f"请更正：{says}"}
+    assert f'name="occurred_at" value="{typed}" aria-invalid="true"' in text
+    assert last_position(application) == position
