@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIND ?= 127.0.0.1:8000
 
-.PHONY: run test test-dates lint fuzz demo bench bench-console bench-verify clean
+.PHONY: run test test-long test-dates lint fuzz demo bench bench-console bench-verify clean
 
 $(VENV)/.run-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +22,15 @@ run: $(VENV)/.run-installed  ## install, then serve with gunicorn on the SQLite 
 # nothing; two halve the run on a 2-CPU machine. TEST_WORKERS=0 runs them in this one process.
 TEST_WORKERS ?= 2
 
-test: $(VENV)/.dev-installed  ## install, lint, then run every test on SQLite and PostgreSQL
+test: $(VENV)/.dev-installed  ## install, lint, then run every test but the long ones on SQLite and PostgreSQL
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest -n $(TEST_WORKERS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) -m "not long"
+
+# The long runs: faults (workers, servers and projectors killed, the store stopped, a host lost), slow clients,
+# contention, a bounded fuzzing and the benchmarks' own runs on small stores. CI runs them after `make test`.
+test-long: $(VENV)/.dev-installed  ## run the fault, multi-host, load and fuzz tests on SQLite and PostgreSQL
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) -m long
 
 # The moments test-dates runs the whole suite at, each in Shanghai's time: a Sunday night (still the afternoon
 # in UTC), a year's last minute (2027 in Shanghai a minute later, still 2026 in UTC), a Monday just after

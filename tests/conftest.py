@@ -108,8 +108,10 @@ class SchemaPool:
     """PostgreSQL schemas made by `rectify init` once and emptied after each test, for the next test to take.
 
     Creating a schema's tables and dropping them again costs PostgreSQL a few hundred milliseconds of catalog
-    work and flushed commits per test; emptying them costs a tenth of that. A schema whose tables a test changed
-    (dropped, renamed, added) is dropped instead of reused, so every test still starts from what `init` made.
+    work and flushed commits per test; emptying them costs a tenth of that, and DELETE a tenth of TRUNCATE
+    (which gives each table new files: 75 against 6 ms for the 21 tables, idle). A schema whose tables a test
+    changed (dropped, renamed, added) is dropped instead of reused, so every test still starts from what
+    `init` made, its sequences restarted.
     """
 
     def __init__(self) -> None:
@@ -141,10 +143,15 @@ class SchemaPool:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
             if self.tables(schema) == tables:
                 connection.execute("SET lock_timeout = '2s'")
-                names = ", ".join(f"{schema}.{name}" for name in sorted(tables))
+                sequences = connection.execute(
+                    "SELECT sequencename FROM pg_sequences WHERE schemaname = %s", (schema,)
+                ).fetchall()
                 try:
                     with connection.transaction():
-                        connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")  # type: ignore[arg-type]
+                        for table in sorted(tables):  # the view's tables have no foreign keys to order them by
+                            connection.execute(f"DELETE FROM {schema}.{table}")  # type: ignore[arg-type]
+                        for (sequence,) in sequences:
+                            connection.execute(f"ALTER SEQUENCE {schema}.{sequence} RESTART")  # type: ignore[arg-type]
                         for table, rows in self.made_by_init.items():
                             marks = ", ".join(["%s"] * len(rows[0]))
                             with connection.cursor() as cursor:

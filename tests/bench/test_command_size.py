@@ -14,6 +14,8 @@ from service.config import build_application, load_settings
 from service.projector import status
 from tests.conftest import POSTGRES_URL
 
+pytestmark = pytest.mark.long  # a fault or load run: `make test-long`
+
 BASE, STORED, UNITS = 12, 40, 100  # 100 units: the tree has the branches B01…B04 the load's unit users act for
 
 

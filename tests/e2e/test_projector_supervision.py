@@ -14,7 +14,7 @@ import pytest
 from tests.reliability.conftest import sqlite_server
 from tests.reliability.serving import Server, finding_body, kill_quietly, projectors_of, wait_for
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.long]  # processes killed: `make test-long`
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from service.projector import projector_lock_key
 from tests.conftest import POSTGRES_URL, fresh_store
 from tests.reliability.serving import Server, descendants, finding_body, kill_quietly, wait_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.long]  # hosts stopped: `make test-long`
 
 WAITING = "another projector holds the lock"
 # Bounds on waiting, generous for a loaded machine: a test fails when one is reached, and never waits it out.

@@ -295,6 +295,7 @@ def holder_and_waiter(url: str) -> Iterator[tuple[subprocess.Popen[str], subproc
             yield first, second
 
 
+@pytest.mark.long  # processes signalled or killed: `make test-long`
 def test_a_second_projector_waits_for_the_first_and_sigterm_stops_each_cleanly(settings, rectify):
     issue_and_assign(rectify, 1)
     with holder_and_waiter(settings["RECTIFY_DATABASE_URL"]) as (first, second):
@@ -308,6 +309,7 @@ def test_a_second_projector_waits_for_the_first_and_sigterm_stops_each_cleanly(s
     assert view.position() == rectify.recorder.max_notification_id()
 
 
+@pytest.mark.long  # processes signalled or killed: `make test-long`
 def test_a_projector_waiting_for_the_lock_stops_on_sigterm_without_waiting_for_the_lock(settings, rectify):
     issue_and_assign(rectify, 1)
     with holder_and_waiter(settings["RECTIFY_DATABASE_URL"]) as (first, second):
@@ -319,6 +321,7 @@ def test_a_projector_waiting_for_the_lock_stops_on_sigterm_without_waiting_for_t
         assert first.wait(timeout=20) == 0
 
 
+@pytest.mark.long  # processes signalled or killed: `make test-long`
 def test_a_supervised_projector_stops_and_frees_the_lock_when_its_parent_dies(settings, rectify, tmp_path):
     issue_and_assign(rectify, 1)
     env = os.environ | {"RECTIFY_DATABASE_URL": settings["RECTIFY_DATABASE_URL"], "PYTHONUNBUFFERED": "1"}
@@ -354,6 +357,7 @@ def test_a_supervised_projector_stops_and_frees_the_lock_when_its_parent_dies(se
                 pass
 
 
+@pytest.mark.long  # processes signalled or killed: `make test-long`
 def test_a_projector_killed_mid_batch_resumes_without_skipping_or_double_counting(settings, rectify):
     issue_and_assign(rectify, 60)
     with start_projector(settings["RECTIFY_DATABASE_URL"]) as killed:

@@ -17,6 +17,8 @@ from service import create_app
 from service.application import Rectify
 from service.config import build_application, load_settings
 
+pytestmark = pytest.mark.long  # a fault or load run: `make test-long`
+
 CLIENTS = 16
 DEADLINE_SECONDS = 10
 SETUP = Actor("setup", Role.ADMIN)

@@ -21,6 +21,8 @@ import pytest
 from tests.reliability.conftest import sqlite_server
 from tests.reliability.serving import Server, finding_body, kill_quietly, wait_for
 
+pytestmark = pytest.mark.long  # a fault or load run: `make test-long`
+
 CLIENTS = 3
 
 

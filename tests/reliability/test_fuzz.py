@@ -33,6 +33,8 @@ from service.config import build_application, initialise_store, load_settings
 from service.read_store import following
 from tests.conftest import POSTGRES_URL
 
+pytestmark = pytest.mark.long  # a fault or load run: `make test-long`
+
 EXAMPLES = int(os.environ.get("RECTIFY_FUZZ_EXAMPLES", "120"))
 STORES = os.environ.get("RECTIFY_FUZZ_STORES", "sqlite").split(",")
 ROLES = {

@@ -12,6 +12,8 @@ import pytest
 from tests.reliability.conftest import sqlite_server
 from tests.reliability.serving import Server
 
+pytestmark = pytest.mark.long  # a fault or load run: `make test-long`
+
 SLOW_CLIENTS = 40
 
 

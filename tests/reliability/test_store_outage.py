@@ -17,6 +17,8 @@ import pytest
 
 from tests.reliability.serving import PostgresCluster, Server, finding_body, free_port, wait_for
 
+pytestmark = pytest.mark.long  # a fault or load run: `make test-long`
+
 # The cluster's URL asks for a 2 s connect timeout: no answer may take much longer than that.
 SLOWEST_ANSWER = 5.0
 
