@@ -9,7 +9,11 @@ trivial JSON answer, through the same server) and the commands (the lives in ben
 reassign, rectify, review both ways, escalate, reopen; some with If-Match, some with Idempotency-Key),
 each for the same time from the same number of clients. The ratio of the command rate to the mean of the
 ceilings around it is the figure; p50 and p99 of the commands' latencies, every non-200 answer and the
-peak resident memory of a gunicorn worker are printed beside it. SQLite runs twice: durable (the default)
+peak resident memory of a gunicorn worker are printed beside it. Sent back to back, eight clients keep
+eight commands in flight, and each waits, on average, eight over the rate (Little's law): that latency is
+the queue's. So the latency target is read from a last run of the same clients each sending at its turn,
+together at half the command rate just measured (`PACED_SHARE`), each latency counted from the moment
+its command was due. SQLite runs twice: durable (the default)
 and with RECTIFY_SQLITE_SYNCHRONOUS=normal. Then a command's cost against its finding's length
 (bench/command_length.py). `--check` exits 1 when any target is missed.
 """
@@ -46,6 +50,7 @@ SCHEMA = "bench_commands"
 BRANCHES = ("B01", "B02", "B03", "B04")
 TARGETS = {"sqlite": 0.25, "sqlite-normal": 0.30, "postgres": 0.12}
 P99_TARGET_MS = 50.0
+PACED_SHARE = 0.5  # the paced run's rate, a share of the commands' rate sent back to back
 WORKER_RSS_TARGET_MB = 300.0
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -197,9 +202,15 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 
 
 def run_phase(
-    kind: str, url: str, tokens: dict[str, str], owned: list[list[dict[str, Any]]], args: argparse.Namespace
+    kind: str,
+    url: str,
+    tokens: dict[str, str],
+    owned: list[list[dict[str, Any]]],
+    args: argparse.Namespace,
+    rate: float | None = None,
 ) -> Phase:
-    """The load for `--seconds` (after a warm-up), from `--processes` processes sharing the clients."""
+    """The load for `--seconds` (after a warm-up), from `--processes` processes sharing the clients: back to
+    back, or each client sending `rate` requests a second at its turns (the phase is then `paced`)."""
     groups = [owned[number :: args.processes] for number in range(args.processes)]
     runs = []
     with tempfile.TemporaryDirectory() as folder:
@@ -215,6 +226,7 @@ def run_phase(
                         "warmup": args.warmup,
                         "seconds": args.seconds,
                         "seed": 1000 * number,
+                        "rate": rate,
                     }
                 )
             )
@@ -230,7 +242,7 @@ def run_phase(
     latencies = [x for answer in answers for x in answer["latencies"]]
     failures = {status: count for status, count in statuses.items() if status != "200"}
     errors = [error for answer in answers for error in answer["errors"]][:10]
-    return Phase(kind, len(latencies) / args.seconds, latencies, failures, errors)
+    return Phase("paced" if rate else kind, len(latencies) / args.seconds, latencies, failures, errors)
 
 
 def measure(store: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -241,6 +253,8 @@ def measure(store: str, args: argparse.Namespace) -> dict[str, Any]:
     process, url = start_server(settings, log)
     try:
         phases = [run_phase(kind, url, tokens, owned, args) for kind in ("ceiling", "commands", "ceiling", "commands")]
+        rate = statistics.mean(phase.rate for phase in phases if phase.kind == "commands") * PACED_SHARE
+        phases.append(run_phase("commands", url, tokens, owned, args, rate=rate / args.clients))
         worker_rss_mb = peak_worker_rss_mb(process.pid)
     finally:
         stop_server(process)
@@ -253,6 +267,8 @@ def summary(store: str, phases: list[Phase], worker_rss_mb: float, log: Path) ->
     commands = [phase for phase in phases if phase.kind == "commands"]
     latencies = [x for phase in commands for x in phase.latencies]
     merged = Phase("commands", statistics.mean(p.rate for p in commands), latencies, {}, [])
+    paced = [x for phase in phases if phase.kind == "paced" for x in phase.latencies]
+    paced_phase = Phase("paced", 0.0, paced, {}, [])
     failures: dict[str, int] = {}
     for phase in phases:
         for status, count in phase.failures.items():
@@ -264,6 +280,9 @@ def summary(store: str, phases: list[Phase], worker_rss_mb: float, log: Path) ->
         "ratio": merged.rate / ceiling,
         "p50_ms": merged.percentile(0.50),
         "p99_ms": merged.percentile(0.99),
+        "paced_rate": sum(phase.rate for phase in phases if phase.kind == "paced") or None,
+        "paced_p50_ms": paced_phase.percentile(0.50) if paced else None,
+        "paced_p99_ms": paced_phase.percentile(0.99) if paced else None,
         "failures": failures,
         "worker_rss_mb": worker_rss_mb,
         "load_average": os.getloadavg()[0],
@@ -275,8 +294,12 @@ def summary(store: str, phases: list[Phase], worker_rss_mb: float, log: Path) ->
 def report(results: list[dict[str, Any]], args: argparse.Namespace) -> bool:
     print(f"\ncommands over HTTP: {args.clients} clients in {args.processes} processes, {args.seconds} s a run")
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-    print(f"targets: ratio as below, p99 < {P99_TARGET_MS:.0f} ms, no answer but 200, worker RSS < 300 MB")
-    columns = ("ceiling/s", "commands/s", "ratio", "target", "p50 ms", "p99 ms", "worker MB", "load avg")
+    print(
+        f"targets: ratio as below; p99 < {P99_TARGET_MS:.0f} ms with the clients paced at {PACED_SHARE:g} of the"
+        " commands' rate (back to back, p99 is the queue's: printed beside); no answer but 200; worker RSS < 300 MB"
+    )
+    columns = ("ceiling/s", "commands/s", "ratio", "target", "p50 ms", "p99 ms", "paced/s", "paced p50",
+               "paced p99", "worker MB", "load avg")  # fmt: skip
     print(f"{'store':13} " + " ".join(f"{column:>10}" for column in columns) + "  verdict")
     met = True
     for result in results:
@@ -284,7 +307,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> bool:
             name
             for name, ok in (
                 ("ratio", result["ratio"] >= result["target"]),
-                ("p99", result["p99_ms"] < P99_TARGET_MS),
+                ("p99", result["paced_p99_ms"] is not None and result["paced_p99_ms"] < P99_TARGET_MS),
                 ("errors", not result["failures"]),
                 ("memory", result["worker_rss_mb"] < WORKER_RSS_TARGET_MB),
             )
@@ -294,6 +317,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> bool:
         print(
             f"{result['store']:13} {result['ceiling_rate']:10.0f} {result['command_rate']:10.0f} "
             f"{result['ratio']:10.3f} {result['target']:10.2f} {result['p50_ms']:10.1f} {result['p99_ms']:10.1f} "
+            f"{result['paced_rate'] or 0:10.0f} {result['paced_p50_ms'] or 0:10.1f} "
+            f"{result['paced_p99_ms'] or 0:10.1f} "
             f"{result['worker_rss_mb']:10.0f} {result['load_average']:10.1f}  "
             f"{'met' if not missed else 'MISSED: ' + ', '.join(missed)}"
         )

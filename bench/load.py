@@ -3,6 +3,10 @@
 `python -m bench.load PLAN.json` reads what to send (the server, the tokens, each client's findings, how
 long, which kind of load) and prints one JSON line: how many answers of each status, and every latency.
 Each client owns its findings, so no two clients race on one finding: a 409 or 412 is an error here.
+
+A client sends its requests back to back, or, when the plan gives a `rate` (requests a second, each
+client), each at its turn on a fixed schedule; a latency is then counted from the moment the request was
+due, not from when it left, so a request held back by a slow answer before it counts that wait too.
 """
 
 from __future__ import annotations
@@ -55,47 +59,57 @@ def next_command(life: Life, tokens: dict[str, str], rng: random.Random) -> tupl
 
 
 def client(plan: dict[str, Any], lives: list[Life], tally: Tally, start: float, seed: int) -> None:
-    """Send requests back to back until the plan's time is up (latencies kept only inside the measured window)."""
+    """Send requests back to back, or each at its turn at the plan's `rate`, until the plan's time is up
+    (latencies kept only inside the measured window)."""
     url = urlsplit(plan["url"])
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
     rng = random.Random(seed)
     tokens = plan["tokens"]
     warmup, end = start + plan["warmup"], start + plan["warmup"] + plan["seconds"]
+    interval = 1 / plan["rate"] if plan.get("rate") else 0.0
+    first = start + (rng.random() * interval if interval else 0.0)  # clients' turns spread over the interval
     turn = 0
-    while (now := time.perf_counter()) < end:
-        if plan["kind"] == "ceiling":
-            method, path, body, headers = "GET", "/healthz", None, {}
-            life = None
-        else:
-            life = lives[turn % len(lives)]
-            command, token, fields = next_command(life, tokens, rng)
-            method, path, body = "POST", f"/api/v1/findings/{life.id}/{command}", json.dumps(fields).encode()
-            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-            if rng.random() < 0.3:
-                headers["If-Match"] = f'"{life.version}"'
-            if rng.random() < 0.2:
-                headers["Idempotency-Key"] = uuid.uuid4().hex
-        turn += 1
-        sent = time.perf_counter()
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            answer = response.read()
-        except (OSError, http.client.HTTPException) as error:
-            connection.close()
-            tally.errors.append(f"{type(error).__name__}: {error}")
-            continue
-        took = time.perf_counter() - sent
-        if now >= warmup:
-            key = str(response.status)
-            tally.statuses[key] = tally.statuses.get(key, 0) + 1
-            tally.latencies.append(took)
-        if life is not None:
-            if response.status == 200:
-                state = json.loads(answer)
-                life.status, life.version = state["status"], state["version"]
-            elif len(tally.errors) < 20:
-                tally.errors.append(f"{response.status} {path}: {answer[:200]!r}")
+    try:
+        while (now := time.perf_counter()) < end:
+            due = first + turn * interval if interval else now
+            if due > now:
+                time.sleep(due - now)
+                now = time.perf_counter()
+            if plan["kind"] == "ceiling":
+                method, path, body, headers = "GET", "/healthz", None, {}
+                life = None
+            else:
+                life = lives[turn % len(lives)]
+                command, token, fields = next_command(life, tokens, rng)
+                method, path, body = "POST", f"/api/v1/findings/{life.id}/{command}", json.dumps(fields).encode()
+                headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+                if rng.random() < 0.3:
+                    headers["If-Match"] = f'"{life.version}"'
+                if rng.random() < 0.2:
+                    headers["Idempotency-Key"] = uuid.uuid4().hex
+            turn += 1
+            sent = time.perf_counter()
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+                answer = response.read()
+            except (OSError, http.client.HTTPException) as error:
+                connection.close()
+                tally.errors.append(f"{type(error).__name__}: {error}")
+                continue
+            took = time.perf_counter() - (due if interval else sent)
+            if now >= warmup:
+                key = str(response.status)
+                tally.statuses[key] = tally.statuses.get(key, 0) + 1
+                tally.latencies.append(took)
+            if life is not None:
+                if response.status == 200:
+                    state = json.loads(answer)
+                    life.status, life.version = state["status"], state["version"]
+                elif len(tally.errors) < 20:
+                    tally.errors.append(f"{response.status} {path}: {answer[:200]!r}")
+    finally:
+        connection.close()
 
 
 def main() -> None:
