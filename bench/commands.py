@@ -13,9 +13,9 @@ peak resident memory of a gunicorn worker are printed beside it. Sent back to ba
 eight commands in flight, and each waits, on average, eight over the rate (Little's law): that latency is
 the queue's. So the latency target is read from a last run of the same clients each sending at its turn,
 together at half the command rate just measured (`PACED_SHARE`), each latency counted from the moment
-its command was due. SQLite runs twice: durable (the default)
-and with RECTIFY_SQLITE_SYNCHRONOUS=normal. Then a command's cost against its finding's length
-(bench/command_length.py). `--check` exits 1 when any target is missed.
+its command was due. SQLite runs twice: durable (the default) and with RECTIFY_SQLITE_SYNCHRONOUS=normal.
+Then a command's cost against its finding's length (bench/command_length.py). `--check` exits 1 when any
+target is missed.
 """
 
 from __future__ import annotations
