@@ -231,3 +231,27 @@ def test_the_finding_page_and_the_issue_form_fit_a_tablet_in_either_language(con
         expect(inspector.locator('form[data-form="issue"]')).to_be_visible()
         assert fits_without_sideways_scroll(inspector), lang
         shoot(inspector, f"issue-form-{lang}")
+
+
+def test_a_fix_reported_as_done_two_days_ago_in_the_browser_s_time_field_is_recorded_then(console, people, shoot):
+    earlier = f"{days_from_today(-3)}T09:00:00+08:00"
+    finding = issued_by_api(console, title="差旅费报销审核不严", occurred_at=earlier)
+    status, answer = console.api(
+        "bj.liu", "POST", f"/findings/{finding['id']}/assign", {"assignee": "王芳", "occurred_at": earlier}
+    )
+    assert status == 200, answer
+    unit = people.signed_in("bj.liu")
+    unit.goto(f"/console/findings/{finding['id']}")
+    form = unit.locator('form[data-command="rectify"]')
+    field = form.locator('input[name="occurred_at"]')
+    expect(field).to_be_hidden()  # folded away until asked for
+    form.locator("details.occurred summary").click()
+    picked = f"{days_from_today(-2)}T16:30"
+    field.fill(picked)  # as the browser's own date-and-time picker sets it
+    send(unit, "rectify", measures="已追回多报销的差旅费。")
+    shows(unit, "rectified", {"Rectified": 1})
+    expect(unit.locator('.timeline [data-event="Rectified"]')).to_contain_text("补录")
+    shoot(unit, "rectified-two-days-ago")
+    reported = history(console, finding["id"])[-1]
+    assert reported["type"] == "Rectified"
+    assert datetime.fromisoformat(reported["occurred_at"]) == datetime.fromisoformat(picked).replace(tzinfo=SHANGHAI)
