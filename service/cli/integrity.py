@@ -65,6 +65,9 @@ def print_evidence_check(evidence: EvidenceCheck) -> None:
         print(f"evidence: {n:,} encrypted file{'' if n == 1 else 's'} not checked (RECTIFY_CIPHER_KEY checks them)")
     if evidence.attached_unchecked:
         print("evidence: the files attached to findings were not looked up: their events need RECTIFY_CIPHER_KEY")
+    if evidence.unattached:
+        n = len(evidence.unattached)
+        print(f"evidence: {n:,} stored file{'' if n == 1 else 's'} no event names (nobody's evidence, not a fault)")
     if evidence.ok:
         print(f"evidence intact: {evidence.checked:,} stored files hash to their sha256")
         return

@@ -108,6 +108,11 @@ WORDS: Words = {
     "evidence.ok": ("佐证材料：{checked} 个文件均完好。", "Evidence: {checked} files rehashed; all intact."),
     "evidence.broken": ("以下佐证材料的内容已被改动：", "These files of evidence no longer match their hash:"),
     "evidence.missing": ("以下佐证材料已缺失：", "These files of evidence are missing:"),
+    "evidence.unattached": (
+        "另有 {n} 个已存储的文件未被任何记录引用（上传中断或被拒绝时留下），不属于任何问题的佐证材料，不影响核验结果。",
+        "{n} stored file(s) are named by no record (left by an upload cut short or refused): nobody's evidence, "
+        "and no fault.",
+    ),
     "invalid_query": ("查询条件无效", "A query field is not valid"),
     "invalid_checkpoint": ("数据校验码无效", "The printed seal is not valid"),
     "invalid.cursor": ("翻页位置无效，请从第一页开始。", "Not a page of this query; start from the first page."),

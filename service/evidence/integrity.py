@@ -22,6 +22,8 @@ class EvidenceCheck:
     `unreadable`: files stored encrypted that were not rehashed, for no key is set (nothing found wrong with
     them, nor checked); `attached_unchecked`: the events naming files could not be decrypted, so no file was
     looked for. Neither makes the check fail: a process without RECTIFY_CIPHER_KEY checks what it can read.
+    `unattached`: stored files no event names (a crash, or a refusal, between storing the bytes and recording
+    the event): nobody's evidence, and no failure either.
     """
 
     checked: int = 0
@@ -29,6 +31,7 @@ class EvidenceCheck:
     missing: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
     attached_unchecked: bool = False
+    unattached: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -41,6 +44,8 @@ class EvidenceCheck:
             answer["unreadable"] = self.unreadable
         if self.attached_unchecked:
             answer["attached_unchecked"] = True
+        if self.unattached:
+            answer["unattached"] = self.unattached
         return answer
 
 
@@ -57,7 +62,9 @@ def check_evidence(
     a key the file is unreadable, not broken.
     """
     check = EvidenceCheck()
+    stored: list[str] = []
     for sha256, size in store.stored_evidence():
+        stored.append(sha256)
         digest, read = hashlib.sha256(), 0
         try:
             for chunk in store.evidence_chunks(sha256, mapper.cipher):
@@ -82,6 +89,8 @@ def check_evidence(
             named.add(sha256)
     except MapperDeserialisationError:
         check.attached_unchecked = True  # encrypted events, and no key (or another): `missing` as far as read
+        return check  # which files are named is not known, so none is said to be unattached
+    check.unattached = [sha256 for sha256 in stored if sha256 not in named]
     return check
 
 

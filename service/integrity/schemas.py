@@ -45,6 +45,13 @@ class EvidenceVerdictSchema(Schema):
     attached_unchecked = fields.Boolean(
         metadata={"description": "The events naming files could not be decrypted, so none was looked up."}
     )
+    unattached = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Stored files no event names (a crash or a refusal between storing the bytes and "
+            "recording the event): nobody's evidence, not a failure. Only when there are some."
+        },
+    )
 
 
 class VerdictSchema(Schema):

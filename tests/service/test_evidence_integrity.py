@@ -13,6 +13,7 @@ import pytest
 from service.cli import main
 from service.config import build_application, load_settings
 from service.evidence.samples import sample_pdf, sample_png
+from tests.service.console_helpers import signed_in
 from tests.service.helpers import API, assigned, ok
 from tests.service.tampering import RawLog
 
@@ -135,3 +136,20 @@ def test_the_demo_attaches_pdfs_and_photos_that_verify_and_download(tmp_path, mo
             assert data.startswith(whole[0]) and data.endswith(whole[1])  # whole files, as viewers read them
     finally:
         application.close()
+
+
+def test_stored_bytes_no_event_names_are_listed_apart_and_fail_nothing(
+    client, auth, store_url, attached, application, monkeypatch, capsys
+):
+    # As a crash between storing an upload's bytes and recording its event leaves them.
+    left = application.evidence_store.put_evidence(iter([b"%PDF-1.4 upload cut short"]), application.mapper.cipher)
+    verdict = verify(client, auth)
+    assert verdict["ok"] is True
+    assert verdict["evidence"] == {"ok": True, "checked": 3, "broken": [], "missing": [], "unattached": [left.sha256]}
+    assert left.sha256 not in attached
+    monkeypatch.setenv("RECTIFY_DATABASE_URL", store_url)
+    assert main(["verify"]) == 0
+    assert "evidence: 1 stored file no event names (nobody's evidence, not a fault)" in capsys.readouterr().out
+    signed_in(client, auth, "auditor")
+    page = client.get("/console/audit/verify").get_data(as_text=True)
+    assert 'data-verdict="intact"' in page and 'data-evidence="unattached"' in page and "另有 1 个已存储的文件" in page
