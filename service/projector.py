@@ -8,7 +8,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -151,47 +151,51 @@ def follow(
     until_caught_up: bool,
 ) -> None:
     """The lock holder's work: make the view current, then feed it until `stop` (or until caught up)."""
-    view = open_view(settings, create_tables=True)  # the lock holder alone may make or change them
-    built_before = view.position() > 0
-    if not rebuild and not view.is_current():  # a new store's view, or one an older version built
-        rebuild = True
-        if built_before:
-            say("the read model was built by another version, in another layout: rebuilding it")
-    if rebuild:
-        view.reset()
-        say("the read model was emptied; rebuilding from position 0" if built_before else "building the read model")
-    head = log_head(settings)
-    warnings = WarningSchedule(settings, say)
-    seals = open_seals(settings, create_tables=True, beside=view)
-    checks = ChainCheckSchedule(settings, seals, say)
-    with (
-        start_runner(settings, bulk_until=head if rebuild else 0) as runner,
-        start_sealer(settings, runner.app) as sealer,
-        collector_paused(rebuild) as resume,
-    ):
-        say(f"projecting from position {view.position()} (log at {head})")
-        view.drop_replaced()  # what the reset set aside goes while the runner loads the new tables
-        rebuilding = rebuild
-        while not stop.is_set() and not runner.is_interrupted.is_set():
-            if runner.progress.flushed.wait(timeout=0.5):  # a write wakes the loop: no need to poll the view
-                runner.progress.flushed.clear()
-            runner.run_forever(timeout=0)  # raises what stopped the runner's threads, if anything did
-            still_held()
-            sealer.raise_if_stopped()
-            position = view.position()
-            if rebuilding and position >= head:
-                resume()
-                view.finish_rebuild()  # the tables were loaded bare: index them once, refresh statistics
-                say(f"rebuilt up to position {position}; tables indexed")
-                rebuilding = False
-            if until_caught_up and position >= head and seals.position() >= head:  # the seals too
-                break
-            if rebuilding:
-                say(f"rebuilding: {runner.progress.seen:,} of {head:,} events projected, {position:,} written")
-            else:  # a view half rebuilt would only offer stale candidates
-                warnings.run_if_due(runner.app, view)
-            checks.run_if_due(runner.app, rebuilding=rebuilding)
-        say(f"stopped at position {view.position()}")
+    with ExitStack() as opened:  # the view and the seals are closed however this ends
+        view = open_view(settings, create_tables=True)  # the lock holder alone may make or change them
+        opened.callback(view.datastore.close)
+        built_before = view.position() > 0
+        if not rebuild and not view.is_current():  # a new store's view, or one an older version built
+            rebuild = True
+            if built_before:
+                say("the read model was built by another version, in another layout: rebuilding it")
+        if rebuild:
+            view.reset()
+            say("the read model was emptied; rebuilding from position 0" if built_before else "building the read model")
+        head = log_head(settings)
+        warnings = WarningSchedule(settings, say)
+        seals = open_seals(settings, create_tables=True, beside=view)
+        if seals.datastore is not view.datastore:  # SQLite keeps its seals in a file of their own
+            opened.callback(seals.datastore.close)
+        checks = ChainCheckSchedule(settings, seals, say)
+        with (
+            start_runner(settings, bulk_until=head if rebuild else 0) as runner,
+            start_sealer(settings, runner.app) as sealer,
+            collector_paused(rebuild) as resume,
+        ):
+            say(f"projecting from position {view.position()} (log at {head})")
+            view.drop_replaced()  # what the reset set aside goes while the runner loads the new tables
+            rebuilding = rebuild
+            while not stop.is_set() and not runner.is_interrupted.is_set():
+                if runner.progress.flushed.wait(timeout=0.5):  # a write wakes the loop: no need to poll the view
+                    runner.progress.flushed.clear()
+                runner.run_forever(timeout=0)  # raises what stopped the runner's threads, if anything did
+                still_held()
+                sealer.raise_if_stopped()
+                position = view.position()
+                if rebuilding and position >= head:
+                    resume()
+                    view.finish_rebuild()  # the tables were loaded bare: index them once, refresh statistics
+                    say(f"rebuilt up to position {position}; tables indexed")
+                    rebuilding = False
+                if until_caught_up and position >= head and seals.position() >= head:  # the seals too
+                    break
+                if rebuilding:
+                    say(f"rebuilding: {runner.progress.seen:,} of {head:,} events projected, {position:,} written")
+                else:  # a view half rebuilt would only offer stale candidates
+                    warnings.run_if_due(runner.app, view)
+                checks.run_if_due(runner.app, rebuilding=rebuilding)
+            say(f"stopped at position {view.position()}")
 
 
 @contextmanager
@@ -269,8 +273,11 @@ def status(settings: dict[str, Any]) -> dict[str, Any]:
     """Each view's position, how far it lags behind the log, and whether its layout is this version's."""
     head = log_head(settings)
     view = open_view(settings)
-    position = view.position()
-    return {"position": position, "head": head, "lag": head - position, "current": view.is_current()}
+    try:
+        position = view.position()
+        return {"position": position, "head": head, "lag": head - position, "current": view.is_current()}
+    finally:
+        view.datastore.close()
 
 
 def log_head(settings: dict[str, Any]) -> int:

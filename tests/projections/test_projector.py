@@ -10,9 +10,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -38,6 +39,21 @@ def rectify(settings):
     application.close()
 
 
+@pytest.fixture
+def views(settings) -> Iterator[Callable[[], Any]]:
+    """Opens the view afresh, as another process would, and closes each opened when the test ends (a
+    PostgreSQL view's pool left to the garbage collector may be closed from its own worker thread)."""
+    opened = []
+
+    def open_() -> Any:
+        opened.append(open_view(settings))
+        return opened[-1]
+
+    yield open_
+    for view in opened:
+        view.datastore.close()
+
+
 def issue_and_assign(rectify, count: int) -> None:
     for number in range(count):
         result = rectify.issue_finding(
@@ -45,6 +61,15 @@ def issue_and_assign(rectify, count: int) -> None:
             description="", category="", severity=Severity.GENERAL, unit="HQ", due_date=date(2030, 1, 1),
         )  # fmt: skip
         rectify.assign(result.finding["id"], UNIT, CommandOptions(), assignee="张三", note="")
+
+
+def snapshot_of(settings) -> tuple[list[dict], list[dict], list[dict]]:
+    """The view's rows, read as another process would, through a view closed afterwards."""
+    view = open_view(settings)
+    try:
+        return snapshot(view)
+    finally:
+        view.datastore.close()
 
 
 def snapshot(view) -> tuple[list[dict], list[dict], list[dict]]:
@@ -55,12 +80,12 @@ def snapshot(view) -> tuple[list[dict], list[dict], list[dict]]:
     )
 
 
-def test_a_restarted_projector_resumes_where_it_stopped_and_counts_each_event_once(settings, rectify):
+def test_a_restarted_projector_resumes_where_it_stopped_and_counts_each_event_once(views, settings, rectify):
     issue_and_assign(rectify, 3)
     catch_up(settings)
     issue_and_assign(rectify, 2)
     catch_up(settings)
-    view = open_view(settings)
+    view = views()
     facts = view.select("SELECT finding_id, version FROM {facts}")
     assert len(facts) == 10
     assert len({(f["finding_id"], f["version"]) for f in facts}) == 10
@@ -72,19 +97,19 @@ def test_a_rebuild_from_zero_gives_the_same_rows(settings, rectify):
     rectify.register_unit(INSPECTOR, code="BJ", name="北京", parent="HQ")
     rectify.rename_unit(INSPECTOR, "BJ", "北京分公司")
     catch_up(settings)
-    before = snapshot(open_view(settings))
+    before = snapshot_of(settings)
     lines = catch_up(settings, rebuild=True)
     assert any("rebuilding from position 0" in line for line in lines)
-    assert snapshot(open_view(settings)) == before
+    assert snapshot_of(settings) == before
 
 
 def test_a_rebuild_in_many_batches_gives_the_same_rows(settings, rectify, monkeypatch):
     issue_and_assign(rectify, 4)  # the findings' rows are written again, their facts linked across batches
     catch_up(settings)
-    before = snapshot(open_view(settings))
+    before = snapshot_of(settings)
     monkeypatch.setattr("projections.runtime.REBUILD_BATCH_SIZE", 3)
     catch_up(settings, rebuild=True)
-    assert snapshot(open_view(settings)) == before
+    assert snapshot_of(settings) == before
 
 
 def test_a_rebuild_holding_more_rows_than_it_keeps_writes_them_before_letting_go(settings, rectify, monkeypatch):
@@ -92,30 +117,30 @@ def test_a_rebuild_holding_more_rows_than_it_keeps_writes_them_before_letting_go
     CACHE_LIMIT) are written first, and read back when their finding changes again."""
     issue_and_assign(rectify, 4)
     catch_up(settings)
-    before = snapshot(open_view(settings))
+    before = snapshot_of(settings)
     monkeypatch.setattr("projections.runtime.REBUILD_BATCH_SIZE", 3)
     monkeypatch.setattr("projections.projection.CACHE_LIMIT", 1)
     catch_up(settings, rebuild=True)
-    assert snapshot(open_view(settings)) == before
+    assert snapshot_of(settings) == before
 
 
 def test_rows_copied_in_bulk_are_the_rows_written_one_by_one(settings, rectify, monkeypatch):
     issue_and_assign(rectify, 4)
     catch_up(settings)
-    before = snapshot(open_view(settings))
+    before = snapshot_of(settings)
     monkeypatch.setattr("projections.stores.COPY_FROM", 1)  # PostgreSQL copies every batch, replacing rows
     monkeypatch.setattr("projections.runtime.REBUILD_BATCH_SIZE", 3)
     catch_up(settings, rebuild=True)
-    assert snapshot(open_view(settings)) == before
+    assert snapshot_of(settings) == before
 
 
 def test_findings_closed_or_withdrawn_then_changed_again_in_a_later_batch_keep_their_rows(
-    settings, rectify, monkeypatch
+    views, settings, rectify, monkeypatch
 ):
     """A written row of a settled finding is let go, and read back from the view when the finding changes again."""
     issue_and_assign(rectify, 3)
     catch_up(settings)
-    ids = [UUID(row["id"]) for row in open_view(settings).select("SELECT id FROM {findings} ORDER BY issued_position")]
+    ids = [UUID(row["id"]) for row in views().select("SELECT id FROM {findings} ORDER BY issued_position")]
     reviewer = Actor("reviewer", Role.REVIEWER)
     for finding_id in ids[:2]:
         rectify.rectify(finding_id, UNIT, CommandOptions(), measures="已整改", evidence=[])
@@ -125,11 +150,11 @@ def test_findings_closed_or_withdrawn_then_changed_again_in_a_later_batch_keep_t
     rectify.reopen(ids[0], INSPECTOR, CommandOptions(), reason="回头看")
     rectify.escalate(ids[0], INSPECTOR, CommandOptions(), note="督办")
     catch_up(settings)
-    followed = snapshot(open_view(settings))
+    followed = snapshot_of(settings)
     assert [row["status"] for row in followed[0] if row["id"] == str(ids[0])] == ["assigned"]
     monkeypatch.setattr("projections.runtime.REBUILD_BATCH_SIZE", 2)
     catch_up(settings, rebuild=True)
-    assert snapshot(open_view(settings)) == followed
+    assert snapshot_of(settings) == followed
 
 
 def test_a_row_written_again_for_each_kind_of_event_is_the_row_a_rebuild_writes_once(settings, rectify):
@@ -168,21 +193,21 @@ def test_a_row_written_again_for_each_kind_of_event_is_the_row_a_rebuild_writes_
     for name, step in steps.items():
         step()
         catch_up(settings)  # the row is there already: written again with this event's change
-        followed = snapshot(open_view(settings))
+        followed = snapshot_of(settings)
         catch_up(settings, rebuild=True)  # one batch: the row written once, every column as the events left it
-        assert snapshot(open_view(settings)) == followed, f"after {name}"
+        assert snapshot_of(settings) == followed, f"after {name}"
     [row] = followed[0]
     assert (row["status"], row["evidence"], row["rejections"], row["reopenings"]) == ("withdrawn", "整改报告.pdf", 1, 1)
 
 
 @pytest.mark.parametrize("older", ["another fingerprint", "no layout table"])
 def test_a_view_built_in_another_layout_is_rebuilt_when_the_projector_starts(
-    settings, rectify, capsys, monkeypatch, older
+    views, settings, rectify, capsys, monkeypatch, older
 ):
     monkeypatch.setenv("RECTIFY_DATABASE_URL", settings["RECTIFY_DATABASE_URL"])
     issue_and_assign(rectify, 2)
     catch_up(settings)
-    view = open_view(settings)
+    view = views()
     before = snapshot(view)
     with view.write() as cursor:
         if older == "no layout table":  # as views were built before layouts were recorded
@@ -194,8 +219,8 @@ def test_a_view_built_in_another_layout_is_rebuilt_when_the_projector_starts(
     lines = catch_up(settings)
     assert any("built by another version" in line for line in lines)
     assert any("rebuilding from position 0" in line for line in lines)
-    assert snapshot(open_view(settings)) == before
-    assert open_view(settings).is_current()
+    assert snapshot_of(settings) == before
+    assert views().is_current()
     assert main(["project", "--status"]) == 0
     assert "layout" not in capsys.readouterr().out
 
@@ -227,22 +252,22 @@ def wanted_indexes(view) -> set[str]:
     return {statement.split(" IF NOT EXISTS ")[1].split(" ON ")[0] for statement in index_statements(view.tables)}
 
 
-def test_a_rebuild_loads_bare_tables_then_indexes_them_and_resumes_the_garbage_collector(settings, rectify):
+def test_a_rebuild_loads_bare_tables_then_indexes_them_and_resumes_the_garbage_collector(views, settings, rectify):
     issue_and_assign(rectify, 2)
     catch_up(settings, rebuild=True)
-    view = open_view(settings)
+    view = views()
     assert wanted_indexes(view) <= schema_names(view, "index")
     assert not {name for name in schema_names(view, "table") if name.endswith("_replaced")}
     assert gc.isenabled()
 
 
-def test_a_rebuild_stopped_before_its_end_is_mended_by_the_next_start(settings, rectify):
+def test_a_rebuild_stopped_before_its_end_is_mended_by_the_next_start(views, settings, rectify):
     issue_and_assign(rectify, 2)
     catch_up(settings)
-    before = snapshot(open_view(settings))
-    open_view(settings).reset()  # as a rebuild leaves the view if stopped at once: bare tables, old ones aside
+    before = snapshot_of(settings)
+    views().reset()  # as a rebuild leaves the view if stopped at once: bare tables, old ones aside
     catch_up(settings)
-    view = open_view(settings)
+    view = views()
     assert snapshot(view) == before
     assert wanted_indexes(view) <= schema_names(view, "index")
     assert not {name for name in schema_names(view, "table") if name.endswith("_replaced")}
@@ -296,7 +321,7 @@ def holder_and_waiter(url: str) -> Iterator[tuple[subprocess.Popen[str], subproc
 
 
 @pytest.mark.long  # processes signalled or killed: `make test-long`
-def test_a_second_projector_waits_for_the_first_and_sigterm_stops_each_cleanly(settings, rectify):
+def test_a_second_projector_waits_for_the_first_and_sigterm_stops_each_cleanly(views, settings, rectify):
     issue_and_assign(rectify, 1)
     with holder_and_waiter(settings["RECTIFY_DATABASE_URL"]) as (first, second):
         issue_and_assign(rectify, 1)
@@ -305,7 +330,7 @@ def test_a_second_projector_waits_for_the_first_and_sigterm_stops_each_cleanly(s
         wait_for_line(second, "projecting from position")
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=20) == 0
-    view = open_view(settings)
+    view = views()
     assert view.position() == rectify.recorder.max_notification_id()
 
 
@@ -365,13 +390,13 @@ def test_a_projector_killed_mid_batch_resumes_without_skipping_or_double_countin
         killed.kill()  # SIGKILL: no clean stop, whatever batch was open is lost with the process
         killed.wait(timeout=20)
     catch_up(settings)
-    resumed = snapshot(open_view(settings))
+    resumed = snapshot_of(settings)
     catch_up(settings, rebuild=True)
-    assert snapshot(open_view(settings)) == resumed
+    assert snapshot_of(settings) == resumed
     assert len(resumed[1]) == 120
 
 
-def test_the_projectors_warning_schedule_records_due_warnings_once_per_run_interval(settings, rectify):
+def test_the_projectors_warning_schedule_records_due_warnings_once_per_run_interval(views, settings, rectify):
     from datetime import timedelta
 
     from service.projector import WarningSchedule
@@ -384,7 +409,7 @@ def test_the_projectors_warning_schedule_records_due_warnings_once_per_run_inter
     catch_up(settings)
     said: list[str] = []
     schedule = WarningSchedule(settings | {"RECTIFY_WARN_EVERY": "3600"}, said.append)
-    view = open_view(settings)
+    view = views()
     schedule.run_if_due(rectify, view)
     schedule.run_if_due(rectify, view)  # not due again for an hour
     assert [line.split(":")[0] for line in said] == [f"warned {result.finding['reference']} (HQ)"]
@@ -401,3 +426,25 @@ def test_the_sqlite_view_frees_the_pages_of_dropped_tables_without_writing_them(
         cursor.execute("PRAGMA secure_delete")
         assert cursor.fetchone()[0] == 2  # FAST
     view.datastore.close()
+
+
+def test_a_projector_closes_the_view_and_the_seals_it_opened(settings, rectify, monkeypatch):
+    # A PostgreSQL pool left open is closed by the garbage collector, at any moment, on any thread: once on
+    # its own worker thread, which cannot join itself.
+    import service.projector
+
+    opened = []
+
+    def recorded(open_):
+        def open_and_record(*args, **kwargs):
+            opened.append(open_(*args, **kwargs))
+            return opened[-1]
+
+        return open_and_record
+
+    monkeypatch.setattr(service.projector, "open_view", recorded(service.projector.open_view))
+    monkeypatch.setattr(service.projector, "open_seals", recorded(service.projector.open_seals))
+    issue_and_assign(rectify, 1)
+    catch_up(settings)
+    assert len(opened) >= 2
+    assert [store.datastore.pool.closed for store in opened] == [True] * len(opened)
