@@ -62,11 +62,12 @@ fuzz: $(VENV)/.dev-installed  ## fuzz the API from its OpenAPI document (RECTIFY
 demo: $(VENV)/.run-installed  ## seed a realistic data set into the configured store
 	$(VENV)/bin/rectify demo
 
-bench: $(VENV)/.dev-installed  ## every figure of bench/README.md against its target, both stores: the read side at 20,000 and 200,000 findings, commands over HTTP, at any length and any size
+bench: $(VENV)/.dev-installed  ## every figure of bench/README.md against its target, both stores: the read side at 20,000 and 200,000 findings, commands over HTTP, at any length and any size, the projector following commands
 	$(VENV)/bin/python -m bench.run $(BENCH_ARGS)
 	$(VENV)/bin/python -m bench.run --findings 200000 --reads 1 --rebuilds 1 --runs 5 $(BENCH_SIZE_ARGS)
 	$(VENV)/bin/python -m bench.commands $(BENCH_COMMANDS_ARGS)
 	$(VENV)/bin/python -m bench.command_size $(BENCH_COMMAND_SIZE_ARGS)
+	$(VENV)/bin/python -m bench.following $(BENCH_FOLLOWING_ARGS)
 
 bench-console: $(VENV)/.dev-installed  ## time the console's pages on the same history (both stores); see bench/README.md
 	$(VENV)/bin/python -m bench.console_pages $(BENCH_CONSOLE_ARGS)

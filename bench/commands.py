@@ -75,7 +75,7 @@ def fresh_settings(store: str, postgres_url: str) -> dict[str, Any]:
     if store == "sqlite":
         shutil.rmtree(ROOT, ignore_errors=True)
         ROOT.mkdir(parents=True)
-        url = f"sqlite:///{ROOT / 'rectify.db'}"
+        url = f"sqlite:///{(ROOT / 'rectify.db').resolve()}"  # a server may run in another directory
     else:
         with psycopg.connect(postgres_url, autocommit=True) as connection:
             connection.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
@@ -143,12 +143,14 @@ def free_port() -> int:
 
 
 def start_server(
-    settings: dict[str, Any], log: Path, extra_env: dict[str, str] | None = None
+    settings: dict[str, Any], log: Path, extra_env: dict[str, str] | None = None, tree: Path | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """`rectify serve` with its defaults, limits off (and `extra_env`); up once /healthz answers."""
+    """`rectify serve` with its defaults, limits off (and `extra_env`); up once /healthz answers. `tree`: the
+    code of another commit to serve, run in its directory (see bench.before)."""
     port = free_port()
     env = {
         **os.environ,
+        **({"PYTHONPATH": str(tree)} if tree is not None else {}),
         "RECTIFY_DATABASE_URL": settings["RECTIFY_DATABASE_URL"],
         "RECTIFY_SQLITE_SYNCHRONOUS": settings["RECTIFY_SQLITE_SYNCHRONOUS"],
         "RECTIFY_RATE_LIMIT_AUTH": "off",
@@ -163,6 +165,7 @@ def start_server(
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            cwd=tree,
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
