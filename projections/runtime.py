@@ -12,6 +12,7 @@ from typing import Any
 
 from eventsourcing.projection import Projection, ProjectionRunner
 
+from projections.gathering import Gathering
 from projections.projection import BATCH_SIZE, REBUILD_BATCH_SIZE, ReadModel
 
 
@@ -19,7 +20,8 @@ class BatchingProjectionRunner(ProjectionRunner[Any, Any]):
     """The library's runner, writing many events in one transaction while more are at hand.
 
     Following the log, a batch is written as soon as the subscription has nothing
-    more at hand (at most BATCH_SIZE events). Rebuilding (`bulk_until` the log's
+    more at hand (at most BATCH_SIZE events), but not sooner than a moment after
+    the last write (`projections.gathering`). Rebuilding (`bulk_until` the log's
     head when it started), the batch grows to REBUILD_BATCH_SIZE and is written
     early only once the head is reached: fewer, larger transactions, each finding
     written once and most successor times linked in memory. (Writing in a thread
@@ -61,6 +63,7 @@ class FlushWhenDrained(Projection[Any]):
         self.subscription = subscription
         self.bulk_until = bulk_until
         self.progress = progress
+        self.gathering = Gathering(subscription)
         projection.loading = bool(bulk_until)
 
     def process_event(self, domain_event: Any, tracking: Any) -> None:
@@ -73,9 +76,10 @@ class FlushWhenDrained(Projection[Any]):
                 self.flush()
             elif self.projection.pending >= REBUILD_BATCH_SIZE:
                 self.flush()
-        elif self.projection.pending >= BATCH_SIZE or not self.subscription.has_buffered():
+        elif self.projection.pending >= BATCH_SIZE or self.gathering.drained():
             self.flush()
 
     def flush(self) -> None:
         self.projection.flush()
+        self.gathering.written()
         self.progress.flushed.set()

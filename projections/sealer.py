@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Notification
 
+from projections.gathering import Gathering
 from projections.seal_store import SealStore
 from projections.sealing import GENESIS, Mark, Progress, Seal, StoredRecord, Verdict, check_chain, mark_of, seal_of
 
@@ -53,12 +54,14 @@ class Sealer:
 
     def _follow(self) -> None:
         pending: list[Seal] = []
+        gathering = Gathering(self.subscription)
         try:
             for record in self.subscription:
                 self.previous = seal_of(self.previous, record)
                 pending.append(Seal(record.id, self.previous))
-                if len(pending) >= BATCH_SIZE or not self.subscription.has_buffered():
+                if len(pending) >= BATCH_SIZE or gathering.drained():
                     self._keep(pending)
+                    gathering.written()
                     pending = []
         except BaseException as error:
             self.error = error

@@ -177,12 +177,14 @@ def follow(
             view.drop_replaced()  # what the reset set aside goes while the runner loads the new tables
             rebuilding = rebuild
             while not stop.is_set() and not runner.is_interrupted.is_set():
-                if runner.progress.flushed.wait(timeout=0.5):  # a write wakes the loop: no need to poll the view
+                if not (rebuilding or until_caught_up):  # following: the checks below can wait half a second
+                    stop.wait(timeout=0.5)
+                elif runner.progress.flushed.wait(timeout=0.5):  # a write wakes the loop: no need to poll the view
                     runner.progress.flushed.clear()
                 runner.run_forever(timeout=0)  # raises what stopped the runner's threads, if anything did
                 still_held()
                 sealer.raise_if_stopped()
-                position = view.position()
+                position = view.position() if rebuilding or until_caught_up else 0  # following: not needed
                 if rebuilding and position >= head:
                     resume()
                     view.finish_rebuild()  # the tables were loaded bare: index them once, refresh statistics

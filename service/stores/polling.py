@@ -1,4 +1,5 @@
-"""Subscriptions that read the log in the thread that iterates them: by polling (SQLite), or on NOTIFY (PostgreSQL)."""
+"""Subscriptions that read the log in the thread that iterates them, woken by a watch of the file (SQLite) or on NOTIFY
+(PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from eventsourcing.persistence import ApplicationRecorder, Notification, Subscri
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
-DEFAULT_POLL_INTERVAL = 0.02
+from service.stores.watch import POLL_INTERVAL, FileWatch
+
+DEFAULT_POLL_INTERVAL = POLL_INTERVAL  # in memory, where no other process can commit
 PAGE_SIZE = 1000
+QUIET_READ_INTERVAL = 1.0  # a watched subscription reads at least this often all the same
 
 
 class PollingSubscription(Subscription[ApplicationRecorder]):
@@ -37,11 +41,17 @@ class PollingSubscription(Subscription[ApplicationRecorder]):
         self._page: Sequence[Notification] = []
         self._index = 0
         self._woken = threading.Event()
+        self._stopped = threading.Event()
         self._error: BaseException | None = None
 
     def stop(self) -> None:
         super().stop()
+        self._stopped.set()
         self._woken.set()
+
+    def stopped_within(self, seconds: float) -> bool:
+        """Wait `seconds`, or less if stopped meanwhile; whether it has been stopped."""
+        return self._stopped.wait(timeout=seconds)
 
     def wake(self) -> None:
         """Something new may have been committed: read again now."""
@@ -50,19 +60,30 @@ class PollingSubscription(Subscription[ApplicationRecorder]):
     def __next__(self) -> Notification:
         while self._index == len(self._page):
             self._end_if_stopped()
-            self._woken.clear()  # before reading: a wake-up during the read is not lost
-            self._page = self._recorder.select_notifications(
-                start=self._last_notification_id or 0, limit=PAGE_SIZE, topics=self._topics, inclusive_of_start=False
-            )
-            self._index = 0
-            if self._page:
-                self._last_notification_id = self._page[-1].id
-            else:
+            if not self._read():
                 self._woken.wait(timeout=self._interval)
         self._end_if_stopped()
         notification = self._page[self._index]
         self._index += 1
         return notification
+
+    def fetch(self) -> bool:
+        """Read what has been committed since the last read, unless what was read still waits to be handed out;
+        whether any waits now. It does not wait."""
+        if not self.has_buffered() and not self._has_been_stopped:
+            self._read()
+        return self.has_buffered()
+
+    def _read(self) -> bool:
+        """Read the next page of the log; whether it held anything."""
+        self._woken.clear()  # before reading: a wake-up during the read is not lost
+        self._page = self._recorder.select_notifications(
+            start=self._last_notification_id or 0, limit=PAGE_SIZE, topics=self._topics, inclusive_of_start=False
+        )
+        self._index = 0
+        if self._page:
+            self._last_notification_id = self._page[-1].id
+        return bool(self._page)
 
     def _end_if_stopped(self) -> None:
         if self._has_been_stopped:
@@ -79,6 +100,23 @@ class PollingSubscription(Subscription[ApplicationRecorder]):
         if self._error is None:
             self._error = error
         self.stop()
+
+
+class WatchedSubscription(PollingSubscription):
+    """SQLite's, for a file: woken when another connection, of this process or another, has committed to it
+    (`FileWatch`, one for every subscription of the process); it reads every QUIET_READ_INTERVAL all the same,
+    as the PostgreSQL subscription does beside its notifications."""
+
+    def __init__(
+        self, recorder: ApplicationRecorder, db_name: str, gt: int | None = None, topics: Sequence[str] = ()
+    ) -> None:
+        super().__init__(recorder=recorder, gt=gt, topics=topics, interval=QUIET_READ_INTERVAL)
+        self._db_name = db_name
+        FileWatch.follow(db_name, self._woken)
+
+    def stop(self) -> None:
+        super().stop()
+        FileWatch.leave(self._db_name, self._woken)
 
 
 class ListeningSubscription(PollingSubscription):

@@ -18,7 +18,7 @@ from eventsourcing.utils import Environment, EnvType
 
 from service.stores import IdempotencyRecord, idempotency_from_row, idempotency_row
 from service.stores.evidence import SQLITE_CREATE_STATEMENTS, EvidenceTables, sqlite_statements
-from service.stores.polling import DEFAULT_POLL_INTERVAL, PollingSubscription
+from service.stores.polling import DEFAULT_POLL_INTERVAL, PollingSubscription, WatchedSubscription
 
 
 class SQLiteRectifyRecorder(EvidenceTables, SQLiteApplicationRecorder):
@@ -103,8 +103,12 @@ class SQLiteRectifyRecorder(EvidenceTables, SQLiteApplicationRecorder):
         )
 
     def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> PollingSubscription:
-        """A polling subscription: the library's SQLite recorder has none."""
-        return PollingSubscription(self, gt=gt, topics=topics, interval=self.poll_interval)
+        """A subscription (the library's SQLite recorder has none): on a file, one woken once something was
+        committed to it; in memory, one that reads every `poll_interval`."""
+        pool = self.datastore.pool
+        if pool.is_sqlite_memory_mode:  # one process: nothing to ask the file
+            return PollingSubscription(self, gt=gt, topics=topics, interval=self.poll_interval)
+        return WatchedSubscription(self, pool.db_name, gt=gt, topics=topics)
 
     def select_records(self, positions: Sequence[int]) -> list[Notification]:
         """The stored records at these positions (those still there), in position order."""
