@@ -330,17 +330,22 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> bool:
     return met
 
 
+def add_load_arguments(parser: argparse.ArgumentParser, *, seconds: float) -> None:
+    """The arguments of the load `seed` and `run_phase` take, for the benchmarks that serve and load."""
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--processes", type=int, default=2, help="load-generating processes sharing the clients")
+    parser.add_argument("--seconds", type=float, default=seconds)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--findings-per-client", type=int, default=40)
+    parser.add_argument("--postgres-url", default=POSTGRES_URL)
+
+
 def main(argv: list[str] | None = None) -> int:
     from bench.command_length import add_arguments, measure_length, report_length  # it imports this module
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--processes", type=int, default=2, help="load-generating processes sharing the clients")
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--warmup", type=float, default=2.0)
-    parser.add_argument("--findings-per-client", type=int, default=40)
-    parser.add_argument("--postgres-url", default=POSTGRES_URL)
+    add_load_arguments(parser, seconds=10.0)
     parser.add_argument("--check", action="store_true", help="exit status 1 when a target is missed")
     add_arguments(parser)
     args = parser.parse_args(argv)

@@ -26,8 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.before import BEFORE, export
-from bench.commands import fresh_settings, run_phase, seed, start_server, stop_server
-from bench.stores import POSTGRES_URL
+from bench.commands import add_load_arguments, fresh_settings, run_phase, seed, start_server, stop_server
 from service.read_store import views_path
 from service.stores import sqlite_path
 
@@ -141,12 +140,7 @@ def report(runs: list[Following]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=40.0, help="commands a second, all clients together")
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--processes", type=int, default=2, help="load-generating processes sharing the clients")
-    parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--warmup", type=float, default=2.0)
-    parser.add_argument("--findings-per-client", type=int, default=40)
-    parser.add_argument("--postgres-url", default=POSTGRES_URL)
+    add_load_arguments(parser, seconds=20.0)
     parser.add_argument("--check", action="store_true", help="exit status 1 when the target is missed")
     args = parser.parse_args(argv)
     runs = [follow(None, args)]

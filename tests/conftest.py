@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -217,6 +218,17 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
         request.getfixturevalue("postgres_available")
     with fresh_store(request.param, tmp_path) as url:
         yield url
+
+
+# The demo's stories end at "now": a test that names what a seed's stories hold seeds them at this moment, a
+# Wednesday morning in Shanghai, whatever the clock of the session says (at 10:40 on a Tuesday, seed 7 drew no
+# escalation).
+DEMO_NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def at_demo_moment() -> time_machine.travel:
+    """Travel to DEMO_NOW, the clock ticking from there, for the time of a `with` block."""
+    return time_machine.travel(DEMO_NOW, tick=True)
 
 
 @pytest.fixture

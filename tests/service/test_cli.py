@@ -19,6 +19,7 @@ from service import cli
 from service.application import Rectify
 from service.cli import main
 from service.config import build_application, load_settings
+from tests.conftest import at_demo_moment
 
 TOKEN = re.compile(r"^(rfy_\S+)$", re.MULTILINE)
 
@@ -161,7 +162,11 @@ def test_an_unsupported_database_url_is_a_clear_error(monkeypatch: pytest.Monkey
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Rectify, str]]:
     """One demo store for the tests that only read it: the application over it and what `rectify demo` printed."""
     url = f"sqlite:///{tmp_path_factory.mktemp('demo')}/demo.db"
-    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(io.StringIO()) as out:
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        contextlib.redirect_stdout(io.StringIO()) as out,
+        at_demo_moment(),
+    ):
         patch.setenv("RECTIFY_DATABASE_URL", url)
         assert main(["demo", "--weeks", "6", "--seed", "7"]) == 0
     rectify = build_application(load_settings({"RECTIFY_DATABASE_URL": url}))

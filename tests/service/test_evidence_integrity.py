@@ -13,6 +13,7 @@ import pytest
 from service.cli import main
 from service.config import build_application, load_settings
 from service.evidence.samples import sample_pdf, sample_png
+from tests.conftest import at_demo_moment
 from tests.service.console_helpers import signed_in
 from tests.service.helpers import API, assigned, ok
 from tests.service.tampering import RawLog
@@ -120,7 +121,8 @@ def test_a_large_upload_and_its_download_are_never_held_whole_in_memory(client, 
 def test_the_demo_attaches_pdfs_and_photos_that_verify_and_download(tmp_path, monkeypatch, capsys):
     url = f"sqlite:///{tmp_path}/demo.db"
     monkeypatch.setenv("RECTIFY_DATABASE_URL", url)
-    assert main(["demo", "--weeks", "2"]) == 0
+    with at_demo_moment():
+        assert main(["demo", "--weeks", "2"]) == 0
     capsys.readouterr()
     assert main(["verify"]) == 0
     assert re.search(r"evidence intact: [1-9][0-9]* stored files", capsys.readouterr().out)

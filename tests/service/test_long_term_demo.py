@@ -11,6 +11,7 @@ import pytest
 from domain.values import Term
 from service.config import build_application, initialise_store, load_settings
 from service.demo import seed_demo
+from tests.conftest import at_demo_moment
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +20,8 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Any]]:
     settings = load_settings({"RECTIFY_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('demo')}/demo.db"})
     initialise_store(settings)
     application = build_application(settings)
-    seed_demo(application, weeks=6, seed=7)
+    with at_demo_moment():
+        seed_demo(application, weeks=6, seed=7)
     events = [application.mapper.to_domain_event(n) for n in application.recorder.select_notifications(1, 10**6)]
     yield [(event, application.repository.get(event.originator_id)) for event in events
            if type(event).__name__ == "Issued"]  # fmt: skip
