@@ -3,7 +3,7 @@ the last write.
 
 Most of a small write's cost is its transaction (the pages it changes, each index's and the tracking
 row's, and its commit), whatever the number of events in it. Beside the workers, the projector and the
-sealer wrote each command's event on its own, each at about the cost of a write of ten. So a write comes
+sealer wrote each command's event on its own, each at about the cost of a write of four. So a write comes
 at most GATHER_SECONDS after the one before, and the events committed meanwhile go in it; an event after
 a quiet spell is written at once. The read model is then at most that much later under load than it
 would be (see docs/decisions.md, "Writing what the log brings, a moment at a time").
