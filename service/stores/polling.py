@@ -15,7 +15,7 @@ from service.stores.watch import POLL_INTERVAL, FileWatch
 
 DEFAULT_POLL_INTERVAL = POLL_INTERVAL  # in memory, where no other process can commit
 PAGE_SIZE = 1000
-QUIET_READ_INTERVAL = 1.0  # a watched subscription reads at least this often all the same
+QUIET_READ_INTERVAL = 1.0  # a woken subscription (watched, listening) reads at least this often all the same
 
 
 class PollingSubscription(Subscription[ApplicationRecorder]):
@@ -131,7 +131,7 @@ class ListeningSubscription(PollingSubscription):
         recorder: PostgresApplicationRecorder,
         gt: int | None = None,
         topics: Sequence[str] = (),
-        interval: float = 1.0,
+        interval: float = QUIET_READ_INTERVAL,
     ):
         super().__init__(recorder=recorder, gt=gt, topics=topics, interval=interval)
         self._postgres = recorder

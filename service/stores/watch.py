@@ -3,9 +3,9 @@
 A subscription of a SQLite log cannot be told of a commit by the process that
 made it, so it reads the log again when something has been committed. Each
 subscription used to find out by reading the log every 20 ms: a projector's two
-(the read model's and the sealer's) woke a hundred times a second, each waking
-costing more than the read, and that cost it more CPU than the events it
-projected at forty commands a second. Now one thread per file and process asks
+(the read model's and the sealer's) woke a hundred times a second, a third of
+its CPU at forty commands a second (3.6% of a CPU idle, 10.8% under that load,
+timed once by hand). Now one thread per file and process asks
 SQLite every 20 ms whether anything was committed to the file since it last
 asked (`PRAGMA data_version`, on a connection of its own: no transaction, no
 page read) and wakes the subscriptions following it only when so. It stops
