@@ -58,6 +58,9 @@ class ReadModel(Projection[Any]):
         # `end_loading`), not with every batch that changes it. The view is partial until then anyway (its indexes
         # and the circular's counts come at the end), and a rebuild stopped before then starts again from zero.
         self.loading = False
+        # Whether this projection writes the rows of units and users: all but the later parts of a load in
+        # several processes (`projections.parts`), which follow those events only for what they tell.
+        self.writes_shared = True
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -170,7 +173,8 @@ class ReadModel(Projection[Any]):
     def _user_added(self, domain_event: Any, tracking: Tracking) -> None:
         role = str(domain_event.role)
         self.roles[domain_event.name] = role
-        self.batch.users.append((tracking.notification_id, domain_event.name, role, domain_event.unit))
+        if self.writes_shared:
+            self.batch.users.append((tracking.notification_id, domain_event.name, role, domain_event.unit))
         self.tracking = tracking
 
     # Writing.
@@ -250,8 +254,9 @@ class ReadModel(Projection[Any]):
     def _keep_unit(self, event: Any, tracking: Tracking, code: str, name: str, parent: str | None) -> None:
         fact = UnitFact(tracking.notification_id, code, name, parent, micros(event.timestamp))
         self.units[str(event.originator_id)] = fact
-        self.batch.units.append(fact)
-        self._audit(event, tracking.notification_id, None, code, micros(event.occurred_at), fact.recorded_at)
+        if self.writes_shared:
+            self.batch.units.append(fact)
+            self._audit(event, tracking.notification_id, None, code, micros(event.occurred_at), fact.recorded_at)
         self.tracking = tracking
 
     def _audit(

@@ -98,7 +98,11 @@ class SQLiteReadModelView(SQLiteTrackingRecorder, ReadModelSQL):
         # (`reset` has made the tables first, and with them dropped any an interrupted rebuild set aside.)
         for table in VIEW_TABLES:
             cursor.execute(f"ALTER TABLE {self.tables[table]} RENAME TO {self.tables[table]}_replaced")
-        cursor.execute("DELETE FROM tracking WHERE application_name = ?", (APPLICATION_NAME,))
+        cursor.execute(f"DELETE FROM {self.tracking_table()} WHERE application_name = ?", (APPLICATION_NAME,))
+        self.forget_parts(cursor)
+
+    def tracking_table(self) -> str:
+        return "tracking"
 
     def drop_replaced(self) -> None:
         with self.write() as cursor:
@@ -226,7 +230,8 @@ class PostgresReadModelView(PostgresTrackingRecorder, ReadModelSQL):
     def drop(self, cursor: Any) -> None:
         tables = ", ".join(self.tables[table] for table in VIEW_TABLES)
         cursor.execute(f"DROP TABLE IF EXISTS {tables}")
-        cursor.execute(
-            f'DELETE FROM "{self.datastore.schema}".{self.tracking_table_name} WHERE application_name = %s',
-            (APPLICATION_NAME,),
-        )
+        cursor.execute(f"DELETE FROM {self.tracking_table()} WHERE application_name = %s", (APPLICATION_NAME,))
+        self.forget_parts(cursor)
+
+    def tracking_table(self) -> str:
+        return f'"{self.datastore.schema}".{self.tracking_table_name}'

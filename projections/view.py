@@ -39,6 +39,14 @@ from projections.facts import (
 )
 
 APPLICATION_NAME = "Rectify"
+
+
+def part_name(part: int) -> str:
+    """The name a part of a load in several processes tracks its position under (`projections.parts`)."""
+    return f"{APPLICATION_NAME}#{part}"
+
+
+PART_NAMES = f"{APPLICATION_NAME}#%"  # every part's, as a LIKE pattern
 # The tables a rebuild drops and loads anew (the counts of `projections.standing` among them).
 VIEW_TABLES = (
     "findings", "facts", "units", "audit", "users", "standing", "groups", "boundaries", "events", "event_groups",
@@ -256,6 +264,22 @@ class ReadModelSQL:
 
     def record(self, cursor: Any, tracking: Tracking) -> None:
         raise NotImplementedError
+
+    def tracking_table(self) -> str:
+        """The tracking table's name, as SQL."""
+        raise NotImplementedError
+
+    def forget_parts(self, cursor: Any) -> None:
+        """Forget the positions the parts of a load tracked (`projections.parts`)."""
+        cursor.execute(
+            f"DELETE FROM {self.tracking_table()} WHERE application_name LIKE {self.placeholder}", (PART_NAMES,)
+        )
+
+    def loaded_in_parts(self, position: int) -> None:
+        """Every part of a load has reached `position`: record it as the view's, and forget the parts'."""
+        with self.write() as cursor:
+            self.forget_parts(cursor)
+            self.record(cursor, Tracking(APPLICATION_NAME, position))
 
     def max_tracking_id(self, application_name: str) -> int | None:
         raise NotImplementedError

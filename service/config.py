@@ -46,6 +46,9 @@ DEFAULTS: dict[str, Any] = {
     # How often the projector sends due warnings itself, in seconds (0: only `rectify warn`).
     "RECTIFY_WARN_EVERY": "0",
     "RECTIFY_VERIFY_EVERY": "3600",
+    # How many processes a rebuild of the read model loads it in, at once (empty: two where there are two CPUs or
+    # more); a rebuild of fewer than 20,000 events loads in the projector alone.
+    "RECTIFY_REBUILD_PROCESSES": "",
     # The largest request body, in KB: a larger one is a 413 before it is read.
     "RECTIFY_MAX_BODY_KB": "1024",
     # Files of evidence: the largest, in MB (a 413 beyond, before it is read), and the kinds allowed, by content.

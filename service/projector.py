@@ -18,6 +18,7 @@ from projections.view import ReadModelSQL
 from service.application import Rectify
 from service.config import build_application, warning_thresholds
 from service.read_store import open_read_side, open_seals, open_view, start_runner, start_sealer, views_path
+from service.rebuild_parts import load_in_parts, rebuild_processes
 from service.warnings import send_due_warnings
 
 Say = Callable[[str], None]
@@ -163,13 +164,22 @@ def follow(
             view.reset()
             say("the read model was emptied; rebuilding from position 0" if built_before else "building the read model")
         head = log_head(settings)
+        if rebuild and (parts := rebuild_processes(settings, head)) > 1:
+            view.drop_replaced()
+            with collector_paused(True):
+                if not load_in_parts(settings, head=head, parts=parts, stop=stop, say=say):
+                    say("stopped before the read model was loaded: the next start rebuilds it")
+                    return
+            loaded = True  # the runner follows from the head: the rebuild has only its indexing left
+        else:
+            loaded = False
         warnings = WarningSchedule(settings, say)
         seals = open_seals(settings, create_tables=True, beside=view)
         if seals.datastore is not view.datastore:  # SQLite keeps its seals in a file of their own
             opened.callback(seals.datastore.close)
         checks = ChainCheckSchedule(settings, seals, say)
         with (
-            start_runner(settings, bulk_until=head if rebuild else 0) as runner,
+            start_runner(settings, bulk_until=head if rebuild and not loaded else 0) as runner,
             start_sealer(settings, runner.app) as sealer,
             collector_paused(rebuild) as resume,
         ):

@@ -54,6 +54,10 @@ class RectifyRecorder(Protocol):
 
     def select_records(self, positions: Sequence[int]) -> list[Notification]: ...
 
+    def select_share(
+        self, after: int, stop: int, limit: int, *, prefix: str, part: int, parts: int
+    ) -> list[Notification]: ...
+
 
 def application_env(settings: dict[str, Any], *, create_tables: bool = False) -> dict[str, str]:
     """The library's settings of the application over the configured store: its URL, cipher key and time zone."""

@@ -38,6 +38,13 @@ class PostgresRectifyRecorder(EvidenceTables, PostgresApplicationRecorder):
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {0} "
             "WHERE notification_id = ANY(%s) ORDER BY notification_id"
         ).format(events)
+        # The records after a position up to another but, of those whose topic begins so, only the share whose
+        # originator id's last byte, modulo the shares, is this one's (`projections.parts`).
+        self.select_share_statement = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {0} "
+            "WHERE notification_id > %s AND notification_id <= %s AND (left(topic, %s) <> %s "
+            "OR get_byte(uuid_send(originator_id), 15) %% %s = %s) ORDER BY notification_id LIMIT %s"
+        ).format(events)
         self.select_positioned_statement = SQL(
             "SELECT notification_id, originator_version, topic, state FROM {0} "
             "WHERE originator_id = %s ORDER BY originator_version"
@@ -104,6 +111,26 @@ class PostgresRectifyRecorder(EvidenceTables, PostgresApplicationRecorder):
             cursor.execute(self.select_extents_statement, (list(originator_ids),))
             rows = cursor.fetchall()
         return {row["originator_id"]: (row["stored"], row["last"]) for row in rows}
+
+    def select_share(
+        self, after: int, stop: int, limit: int, *, prefix: str, part: int, parts: int
+    ) -> list[Notification]:
+        """Up to `limit` records after `after` up to `stop`, in position order: those whose topic begins with the
+        `prefix` only if the originator id's last byte, modulo `parts`, is `part`, the others all."""
+        parameters = (after, stop, len(prefix), prefix, parts, part, limit)
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.select_share_statement, parameters)
+            rows = curs.fetchall()
+        return [
+            Notification(
+                id=row["notification_id"],
+                originator_id=row["originator_id"],
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            for row in rows
+        ]
 
     def select_records(self, positions: Sequence[int]) -> list[Notification]:
         """The stored records at these positions (those still there), in position order."""

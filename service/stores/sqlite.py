@@ -110,6 +110,34 @@ class SQLiteRectifyRecorder(EvidenceTables, SQLiteApplicationRecorder):
             return PollingSubscription(self, gt=gt, topics=topics, interval=self.poll_interval)
         return WatchedSubscription(self, pool.db_name, gt=gt, topics=topics)
 
+    def select_share(
+        self, after: int, stop: int, limit: int, *, prefix: str, part: int, parts: int
+    ) -> list[Notification]:
+        """Up to `limit` records after `after` up to `stop`, in position order: those whose topic begins with
+        `prefix` only if the originator id's last byte, modulo `parts`, is `part`, the others all (ids are
+        stored as 32 hex digits: the last two are the last byte)."""
+        last_byte = (
+            "((instr('0123456789abcdef', substr(originator_id, 31, 1)) - 1) * 16"
+            " + instr('0123456789abcdef', substr(originator_id, 32, 1)) - 1)"
+        )
+        statement = (
+            f"SELECT rowid, * FROM {self.events_table_name} WHERE rowid > ? AND rowid <= ? "
+            f"AND (substr(topic, 1, ?) != ? OR {last_byte} % ? = ?) ORDER BY rowid LIMIT ?"
+        )
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, (after, stop, len(prefix), prefix, parts, part, limit))
+            rows = c.fetchall()
+        return [
+            Notification(
+                id=row["rowid"],
+                originator_id=self.convert_originator_id(row["originator_id"]),
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=row["state"],
+            )
+            for row in rows
+        ]
+
     def select_records(self, positions: Sequence[int]) -> list[Notification]:
         """The stored records at these positions (those still there), in position order."""
         found: list[Notification] = []

@@ -1,0 +1,151 @@
+"""A rebuild loaded in several processes at once writes the rows one process writes, or leaves a view to rebuild."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from domain.values import Actor, Role, Severity, Source
+from projections.parts import FINDING_TOPICS, records_to, share
+from projections.view import VIEW_TABLES
+from service.application import CommandOptions
+from service.read_store import open_view
+from service.rebuild_parts import PartFailed, rebuild_processes
+from tests.projections.conftest import catch_up
+
+INSPECTOR = Actor("inspector", Role.INSPECTOR)
+REVIEWER = Actor("reviewer", Role.REVIEWER)
+OPTIONS = CommandOptions()
+
+
+@pytest.fixture
+def parts(monkeypatch, settings) -> dict[str, Any]:
+    """The settings of a projector that loads every rebuild, however small, in three processes."""
+    monkeypatch.setattr("service.rebuild_parts.PARTS_FROM", 0)
+    return settings | {"RECTIFY_REBUILD_PROCESSES": "3"}
+
+
+def lived_history(rectify) -> None:
+    """Findings of several units living different lives, the unit tree renamed and moved, users added between."""
+    rectify.register_unit(INSPECTOR, code="HQ", name="集团公司")
+    rectify.register_unit(INSPECTOR, code="BJ", name="北京", parent="HQ")
+    rectify.register_unit(INSPECTOR, code="SH", name="上海", parent="HQ")
+    rectify.add_user("zhang", Role.UNIT, "BJ")
+    ids = []
+    for number in range(12):
+        unit = ("HQ", "BJ", "SH")[number % 3]
+        result = rectify.issue_finding(
+            INSPECTOR, OPTIONS, source=Source.AUDIT, batch="审计", title=f"问题{number}", description="",
+            category="", severity=Severity.GENERAL, unit=unit, due_date=date(2030, 1, 1),
+        )  # fmt: skip
+        ids.append(result.finding["id"])
+    rectify.rename_unit(INSPECTOR, "BJ", "北京分公司")
+    rectify.add_user("li", Role.REVIEWER)
+    unit_actor = Actor("zhang", Role.UNIT, "HQ")
+    for number, finding_id in enumerate(ids):
+        rectify.assign(finding_id, unit_actor, OPTIONS, assignee="张三", note="")
+        if number % 2:
+            rectify.rectify(finding_id, unit_actor, OPTIONS, measures="已整改", evidence=[])
+            rectify.review(finding_id, REVIEWER, OPTIONS, outcome="accepted", comment="")
+        if number % 4 == 1:
+            rectify.reopen(finding_id, INSPECTOR, OPTIONS, reason="回头看")  # settled, then changed again
+        if number % 5 == 0:
+            rectify.withdraw(finding_id, INSPECTOR, OPTIONS, reason="误发")
+    rectify.move_unit(INSPECTOR, "SH", "BJ")
+    rectify.escalate(ids[2], INSPECTOR, OPTIONS, note="督办")
+
+
+def every_row(settings: dict[str, Any]) -> dict[str, list[Any]]:
+    """Every row of every table of the view, in an order of their own, read through a view closed afterwards."""
+    view = open_view(settings)
+    try:
+        return {table: sorted(map(repr, view.select(f"SELECT * FROM {{{table}}}"))) for table in VIEW_TABLES}
+    finally:
+        view.datastore.close()
+
+
+def position(settings: dict[str, Any]) -> int:
+    view = open_view(settings)
+    try:
+        return view.position()
+    finally:
+        view.datastore.close()
+
+
+def test_a_rebuild_in_three_processes_writes_every_row_one_process_writes(settings, parts, rectify, monkeypatch):
+    """Each part's rows are written, those it holds at the end among them, however its last batch fell."""
+    lived_history(rectify)
+    alone = settings | {"RECTIFY_REBUILD_PROCESSES": "1"}
+    catch_up(alone, rebuild=True)
+    rows = every_row(settings)
+    assert len(rows["findings"]) == 12 and len(rows["users"]) == 2 and len(rows["units"]) == 5
+    monkeypatch.setattr("projections.parts.REBUILD_BATCH_SIZE", 1)  # this process's part: a write an event
+    lines = catch_up(parts, rebuild=True)
+    assert "loading the read model in 3 processes" in lines
+    assert every_row(settings) == rows
+    assert position(settings) == rectify.recorder.max_notification_id()
+    rectify.escalate(UUID(open_finding(settings)), INSPECTOR, OPTIONS, note="再次督办")
+    catch_up(parts)  # and it is followed from there as usual
+    followed = every_row(settings)
+    catch_up(alone, rebuild=True)
+    assert every_row(settings) == followed
+
+
+def open_finding(settings: dict[str, Any]) -> str:
+    view = open_view(settings)
+    try:
+        return view.select("SELECT id FROM {findings} WHERE status = 'assigned' ORDER BY id")[0]["id"]
+    finally:
+        view.datastore.close()
+
+
+def test_each_part_reads_every_record_but_other_parts_findings_and_the_parts_share_them_out(rectify, monkeypatch):
+    lived_history(rectify)
+    monkeypatch.setattr("projections.parts.PAGE", 7)
+    head = rectify.recorder.max_notification_id()
+    everything = rectify.recorder.select_notifications(start=1, limit=head)
+    findings = [record for record in everything if record.topic.startswith(FINDING_TOPICS)]
+    assert len({share(record.originator_id, 3) for record in findings}) > 1  # shared out, not all in one part
+    for part in range(3):
+        read = [record.id for record in records_to(rectify.store, head, part, 3)]
+        wanted = [r.id for r in everything if r not in findings or share(r.originator_id, 3) == part]
+        assert read == wanted
+
+
+def test_a_small_rebuild_or_one_process_loads_in_the_projectors_own_runner(settings):
+    assert rebuild_processes(settings | {"RECTIFY_REBUILD_PROCESSES": "4"}, head=19_999) == 1
+    assert rebuild_processes(settings | {"RECTIFY_REBUILD_PROCESSES": "4"}, head=20_000) == 4
+    assert rebuild_processes(settings | {"RECTIFY_REBUILD_PROCESSES": "1"}, head=10**6) == 1
+
+
+def test_a_load_stopped_half_way_leaves_the_view_to_be_rebuilt_by_the_next_start(settings, parts, rectify):
+    lived_history(rectify)
+    catch_up(settings, rebuild=True)
+    alone = every_row(settings)
+    stop = threading.Event()
+    stop.set()  # told to stop before this process's part is written
+    from service.projector import run_projector
+
+    lines: list[str] = []
+    run_projector(parts, stop, lines.append, rebuild=True)
+    assert position(settings) == 0
+    catch_up(settings)  # an ordinary start: the view is not current, so it is rebuilt
+    assert every_row(settings) == alone
+
+
+def test_a_part_that_fails_fails_the_rebuild_and_leaves_the_view_to_be_rebuilt(settings, parts, rectify, monkeypatch):
+    lived_history(rectify)
+    catch_up(settings, rebuild=True)
+    alone = every_row(settings)
+    failing = [sys.executable, "-c", "import sys; sys.exit(7)"]  # what the other processes run
+    monkeypatch.setattr("service.rebuild_parts.PART_COMMAND", failing)
+    with pytest.raises(PartFailed, match=r"load failed in part \d \(exit 7\)"):
+        catch_up(parts, rebuild=True)
+    assert position(settings) == 0
+    catch_up(settings | {"RECTIFY_REBUILD_PROCESSES": "1"})  # an ordinary start: the view is rebuilt
+    assert every_row(settings) == alone
