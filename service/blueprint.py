@@ -77,9 +77,18 @@ class Blueprint(flask_smorest.Blueprint):
         return amendment
 
     def register_views_in_doc(self, api: Any, app: flask.Flask, spec: Any, *, name: str, parameters: Any) -> None:
-        super().register_views_in_doc(api, app, spec, name=name, parameters=parameters)
-        for amendment in self.amendments:
-            amendment(spec.components.schemas)
+        """Document the views, with the amendments, once the API's document is read (see `RectifyApi`)."""
+
+        def document() -> None:
+            super(Blueprint, self).register_views_in_doc(api, app, spec, name=name, parameters=parameters)
+            for amendment in self.amendments:
+                amendment(spec.components.schemas)
+
+        defer = getattr(api, "defer_documenting", None)
+        if defer is None:  # an Api of flask-smorest's own
+            document()
+        else:
+            defer(document)
 
 
 MULTIPART = "form"  # in a MultipartBlueprint, the whole multipart form: its fields and its files, one body

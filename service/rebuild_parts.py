@@ -30,8 +30,17 @@ PART_COMMAND = [sys.executable, "-m", "service.rebuild_parts"]
 
 def rebuild_processes(settings: dict[str, Any], head: int) -> int:
     """How many processes a rebuild up to `head` loads the view in (1: the projector's own runner alone)."""
-    wanted = int(settings.get("RECTIFY_REBUILD_PROCESSES") or 0) or min(2, os.cpu_count() or 1)
-    return wanted if head >= PARTS_FROM else 1
+    return wanted_processes(settings) if head >= PARTS_FROM else 1
+
+
+def wanted_processes(settings: dict[str, Any]) -> int:
+    """RECTIFY_REBUILD_PROCESSES, or two where there are two CPUs or more; ValueError naming a wrong setting."""
+    text = str(settings.get("RECTIFY_REBUILD_PROCESSES") or "").strip()
+    if not text:
+        return min(2, os.cpu_count() or 1)
+    if not text.isdecimal() or int(text) < 1:
+        raise ValueError(f"RECTIFY_REBUILD_PROCESSES must be a whole number of processes, 1 or more, not {text!r}")
+    return int(text)
 
 
 class PartFailed(Exception):

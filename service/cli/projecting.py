@@ -27,8 +27,13 @@ def add_parser(commands: Any) -> None:
 def project(args: argparse.Namespace) -> int:
     """Run the projector until SIGTERM or Ctrl-C (a second projector waits for the first)."""
     from service.projector import ProjectorLockLost, run_projector, status
+    from service.rebuild_parts import PartFailed, wanted_processes
 
     settings = load_settings()
+    try:
+        wanted_processes(settings)  # a wrong setting is said now, not when a rebuild comes
+    except ValueError as wrong:
+        raise CommandError(str(wrong)) from None
     if args.status:
         figures = status(settings)
         print(f"ReadModel: position {figures['position']}, log at {figures['head']}, lag {figures['lag']}")
@@ -50,6 +55,8 @@ def project(args: argparse.Namespace) -> int:
         )
     except ProjectorLockLost as lost:  # exit with an error, so that what supervises this process starts it again
         raise CommandError(f"{lost}; stopping, as another projector may feed the read model now") from None
+    except PartFailed as failed:  # the part's own error is on stderr above; the next start rebuilds from zero
+        raise CommandError(f"{failed}; the read model is rebuilt from zero when the projector next starts") from None
     return 0
 
 

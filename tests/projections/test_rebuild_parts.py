@@ -14,6 +14,7 @@ from domain.values import Actor, Role, Severity, Source
 from projections.parts import FINDING_TOPICS, records_to, share
 from projections.view import VIEW_TABLES
 from service.application import CommandOptions
+from service.cli import main
 from service.read_store import open_view
 from service.rebuild_parts import PartFailed, rebuild_processes
 from tests.projections.conftest import catch_up
@@ -121,6 +122,28 @@ def test_a_small_rebuild_or_one_process_loads_in_the_projectors_own_runner(setti
     assert rebuild_processes(settings | {"RECTIFY_REBUILD_PROCESSES": "4"}, head=19_999) == 1
     assert rebuild_processes(settings | {"RECTIFY_REBUILD_PROCESSES": "4"}, head=20_000) == 4
     assert rebuild_processes(settings | {"RECTIFY_REBUILD_PROCESSES": "1"}, head=10**6) == 1
+
+
+@pytest.mark.parametrize("wrong", ["two", "0", "-1", "1.5"])
+def test_a_wrong_number_of_processes_is_said_before_the_projector_starts(settings, monkeypatch, capsys, wrong):
+    monkeypatch.setenv("RECTIFY_DATABASE_URL", settings["RECTIFY_DATABASE_URL"])
+    monkeypatch.setenv("RECTIFY_REBUILD_PROCESSES", wrong)
+    assert main(["project", "--until-caught-up"]) == 1
+    assert f"RECTIFY_REBUILD_PROCESSES must be a whole number of processes, 1 or more, not '{wrong}'" in (
+        capsys.readouterr().err
+    )
+    assert position(settings) == 0
+
+
+def test_a_failed_part_is_said_in_one_line_by_the_command(settings, rectify, monkeypatch, capsys):
+    lived_history(rectify)
+    monkeypatch.setattr("service.rebuild_parts.PARTS_FROM", 0)
+    monkeypatch.setattr("service.rebuild_parts.PART_COMMAND", [sys.executable, "-c", "import sys; sys.exit(7)"])
+    monkeypatch.setenv("RECTIFY_DATABASE_URL", settings["RECTIFY_DATABASE_URL"])
+    monkeypatch.setenv("RECTIFY_REBUILD_PROCESSES", "2")
+    assert main(["project", "--rebuild", "--until-caught-up"]) == 1
+    said = capsys.readouterr().err
+    assert "the rebuild's load failed in part 1 (exit 7); the read model is rebuilt from zero" in said
 
 
 def test_a_load_stopped_half_way_leaves_the_view_to_be_rebuilt_by_the_next_start(settings, parts, rectify):

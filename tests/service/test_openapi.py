@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -160,3 +161,13 @@ def test_circular_formats_and_command_headers_are_documented(spec):
     assert {"application/json", "text/html", "text/csv"} <= set(weekly["responses"]["200"]["content"])
     assign = spec["paths"][f"{API}/findings/{{finding_id}}/assign"]["post"]
     assert {"If-Match", "Idempotency-Key"} <= {p["name"] for p in assign["parameters"] if p["in"] == "header"}
+
+
+def test_the_views_are_documented_once_when_the_document_is_first_read_however_many_read_it(app, spec):
+    """Making an app leaves the views' documenting until the document is read; readers at once get it whole."""
+    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    assert api.undocumented  # nothing documented yet
+    with ThreadPoolExecutor(4) as pool:
+        documents = list(pool.map(lambda _: app.test_client().get(f"{API}/openapi.json").get_json(), range(4)))
+    assert not api.undocumented
+    assert all(document == spec for document in documents)  # as complete as the module's app's, in each
