@@ -121,29 +121,22 @@ class PostgresRectifyRecorder(EvidenceTables, PostgresApplicationRecorder):
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(self.select_share_statement, parameters)
             rows = curs.fetchall()
-        return [
-            Notification(
-                id=row["notification_id"],
-                originator_id=row["originator_id"],
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=bytes(row["state"]),
-            )
-            for row in rows
-        ]
+        return list(map(notification, rows))
 
     def select_records(self, positions: Sequence[int]) -> list[Notification]:
         """The stored records at these positions (those still there), in position order."""
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(self.select_records_statement, (list(positions),))
             rows = curs.fetchall()
-        return [
-            Notification(
-                id=row["notification_id"],
-                originator_id=row["originator_id"],
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=bytes(row["state"]),
-            )
-            for row in rows
-        ]
+        return list(map(notification, rows))
+
+
+def notification(row: DictRow) -> Notification:
+    """A stored record, as the library's recorder gives it, from a row of the events table."""
+    return Notification(
+        id=row["notification_id"],
+        originator_id=row["originator_id"],
+        originator_version=row["originator_version"],
+        topic=row["topic"],
+        state=bytes(row["state"]),
+    )

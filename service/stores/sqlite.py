@@ -127,16 +127,17 @@ class SQLiteRectifyRecorder(EvidenceTables, SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, (after, stop, len(prefix), prefix, parts, part, limit))
             rows = c.fetchall()
-        return [
-            Notification(
-                id=row["rowid"],
-                originator_id=self.convert_originator_id(row["originator_id"]),
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=row["state"],
-            )
-            for row in rows
-        ]
+        return list(map(self.notification, rows))
+
+    def notification(self, row: Any) -> Notification:
+        """A stored record, as the library's recorder gives it, from a row of the events table and its rowid."""
+        return Notification(
+            id=row["rowid"],
+            originator_id=self.convert_originator_id(row["originator_id"]),
+            originator_version=row["originator_version"],
+            topic=row["topic"],
+            state=row["state"],
+        )
 
     def select_records(self, positions: Sequence[int]) -> list[Notification]:
         """The stored records at these positions (those still there), in position order."""
@@ -147,16 +148,7 @@ class SQLiteRectifyRecorder(EvidenceTables, SQLiteApplicationRecorder):
             statement = f"SELECT rowid, * FROM {self.events_table_name} WHERE rowid IN ({marks}) ORDER BY rowid"
             with self.datastore.transaction(commit=False) as c:
                 c.execute(statement, chunk)
-                found.extend(
-                    Notification(
-                        id=row["rowid"],
-                        originator_id=self.convert_originator_id(row["originator_id"]),
-                        originator_version=row["originator_version"],
-                        topic=row["topic"],
-                        state=row["state"],
-                    )
-                    for row in c.fetchall()
-                )
+                found.extend(map(self.notification, c.fetchall()))
         return found
 
 
