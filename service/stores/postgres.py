@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.persistence import IntegrityError, Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -32,7 +32,12 @@ class PostgresRectifyRecorder(EvidenceTables, PostgresApplicationRecorder):
         )
         creates, self.evidence_sql = postgres_evidence(self.datastore.schema, events_table_name.removesuffix("_events"))
         self.sql_create_statements.extend(creates)
-        self.insert_idempotency_statement = SQL("INSERT INTO {0} VALUES (%s, %s, %s, %s)").format(table)
+        # A key another request holds is waited for, then left alone: no error inside the library's pipeline, whose
+        # later statements would then fail as "pipeline aborted" (an OperationalError, a 503) where the key's
+        # conflict was meant (an IntegrityError, the replay).
+        self.insert_idempotency_statement = SQL(
+            "INSERT INTO {0} VALUES (%s, %s, %s, %s) ON CONFLICT (key) DO NOTHING RETURNING key"
+        ).format(table)
         self.select_idempotency_statement = SQL("SELECT * FROM {0} WHERE key = %s").format(table)
         self.select_records_statement = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {0} "
@@ -64,6 +69,8 @@ class PostgresRectifyRecorder(EvidenceTables, PostgresApplicationRecorder):
         record: IdempotencyRecord | None = kwargs.get("idempotency")
         if record is not None:
             curs.execute(self.insert_idempotency_statement, idempotency_row(record))
+            if curs.fetchone() is None:  # another request recorded the key first: it is replayed
+                raise IntegrityError(f"the Idempotency-Key {record.key!r} was recorded by another request")
         super()._insert_events(curs, stored_events, **kwargs)
 
     def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> ListeningSubscription:
