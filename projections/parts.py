@@ -7,7 +7,7 @@ bare tables. Unit and user events are projected by every part, which needs them
 (the unit tree, the actors' roles), and written by the first alone. Each part
 tracks its position under a name of its own; the view's own position is recorded
 by whoever started the parts once all have reached the head (`ReadModelSQL.
-record_position`), so a load stopped half way leaves a view at position 0, which
+loaded_in_parts`), so a load stopped half way leaves a view at position 0, which
 the projector rebuilds from zero, as it does a rebuild stopped before its end.
 """
 

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from projections.parts import load_part
@@ -62,8 +63,10 @@ def load_in_parts(
             process = subprocess.Popen([*arguments, "--parent", str(os.getpid())], stdin=subprocess.PIPE)
             others.append(process)
             assert process.stdin is not None
-            process.stdin.write(json.dumps(settings).encode())
-            process.stdin.close()
+            with suppress(BrokenPipeError):  # it ended before reading them: its exit status says why, below
+                process.stdin.write(json.dumps(settings).encode())
+            with suppress(BrokenPipeError):
+                process.stdin.close()
 
         def stopped() -> bool:  # told to, or another part failed: this part's work would be for nothing
             return stop.is_set() or any(process.poll() not in (0, None) for process in others)

@@ -167,8 +167,9 @@ def test_a_part_that_fails_fails_the_rebuild_and_leaves_the_view_to_be_rebuilt(s
     alone = every_row(settings)
     failing = [sys.executable, "-c", "import sys; sys.exit(7)"]  # what the other processes run
     monkeypatch.setattr("service.rebuild_parts.PART_COMMAND", failing)
+    more_than_a_pipe_holds = {"RECTIFY_ISSUING_OFFICE": "整改办" * 40_000}  # the write waits for a reader that ends
     with pytest.raises(PartFailed, match=r"load failed in part \d \(exit 7\)"):
-        catch_up(parts, rebuild=True)
+        catch_up(parts | more_than_a_pipe_holds, rebuild=True)
     assert position(settings) == 0
     catch_up(settings | {"RECTIFY_REBUILD_PROCESSES": "1"})  # an ordinary start: the view is rebuilt
     assert every_row(settings) == alone
