@@ -47,6 +47,7 @@ def part_name(part: int) -> str:
 
 
 PART_NAMES = f"{APPLICATION_NAME}#%"  # every part's, as a LIKE pattern
+
 # The tables a rebuild drops and loads anew (the counts of `projections.standing` among them).
 VIEW_TABLES = (
     "findings", "facts", "units", "audit", "users", "standing", "groups", "boundaries", "events", "event_groups",
