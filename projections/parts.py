@@ -26,14 +26,9 @@ FINDING_TOPICS = Finding.TOPIC + "."  # the topic of every finding event begins 
 PAGE = 1_000  # records read a page at a time
 
 
-def share(finding_id: Any, parts: int) -> int:
-    """Which part projects a finding's events: its id's last byte, modulo the parts (the stores' `select_share`
-    reads a part's records by the same rule)."""
-    return int((finding_id.int & 0xFF) % parts)
-
-
 class ShareSource(Protocol):
-    """Where a part's records are read: the application's recorder."""
+    """Where a part's records are read: the application's recorder. A finding's events fall to the part its
+    id's last byte, modulo the parts, names."""
 
     def select_share(
         self, after: int, stop: int, limit: int, *, prefix: str, part: int, parts: int

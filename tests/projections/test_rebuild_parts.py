@@ -11,7 +11,7 @@ from uuid import UUID
 import pytest
 
 from domain.values import Actor, Role, Severity, Source
-from projections.parts import FINDING_TOPICS, records_to, share
+from projections.parts import FINDING_TOPICS, records_to
 from projections.view import VIEW_TABLES
 from service.application import CommandOptions
 from service.cli import main
@@ -103,6 +103,11 @@ def open_finding(settings: dict[str, Any]) -> str:
         return view.select("SELECT id FROM {findings} WHERE status = 'assigned' ORDER BY id")[0]["id"]
     finally:
         view.datastore.close()
+
+
+def share(finding_id: UUID, parts: int) -> int:
+    """The part a finding's events fall to, as the stores' `select_share` says: its id's last byte, modulo the parts."""
+    return (finding_id.int & 0xFF) % parts
 
 
 def test_each_part_reads_every_record_but_other_parts_findings_and_the_parts_share_them_out(rectify, monkeypatch):
