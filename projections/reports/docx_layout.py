@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from copy import deepcopy
 from dataclasses import dataclass
 
 from docx.document import Document
@@ -80,14 +81,23 @@ class Composer:
 
     def __init__(self, document: Document, lang: str) -> None:
         self.document, self.lang = document, lang
+        # The properties each face, and each paragraph layout, came to the first time, copied for the next runs
+        # and paragraphs: python-docx places each property among its siblings anew, most of a document's time.
+        self.run_properties: dict[Face, BaseOxmlElement] = {}
+        self.paragraph_properties: dict[Hashable, BaseOxmlElement] = {}
 
     def face(self, run: Run, face: Face) -> Run:
-        """Put `face` on a run: the Latin font, and the East Asian one that font.name leaves out."""
+        """Put `face` on a new run: the Latin font, and the East Asian one that font.name leaves out."""
+        properties = self.run_properties.get(face)
+        if properties is not None:
+            run.element.insert(0, deepcopy(properties))  # w:rPr is a run's first child
+            return run
         latin, bold = (face.font, face.bold) if self.lang == "zh" else LATIN.get(face.font, (face.font, face.bold))
         run.font.name, run.font.size, run.font.bold = latin, Pt(face.size), bold
         if face.colour is not None:
             run.font.color.rgb = face.colour
         run.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), face.font)
+        self.run_properties[face] = deepcopy(run.element.get_or_add_rPr())
         return run
 
     def paragraph(
@@ -113,10 +123,17 @@ class Composer:
                 narrow(run)
         if align is None and indent:
             align = WD_ALIGN_PARAGRAPH.JUSTIFY  # body text fills its lines, as offices set it
-        shape(paragraph, indent, align, LINE if face.size == BODY.size else Pt(face.size * 1.5))
+        spacing = LINE if face.size == BODY.size else Pt(face.size * 1.5)
+        layout = (indent, align, spacing, on_grid, keep)
+        properties = self.paragraph_properties.get(layout)
+        if properties is not None:
+            paragraph._p.insert(0, deepcopy(properties))  # w:pPr is a paragraph's first child
+            return paragraph
+        shape(paragraph, indent, align, spacing)
         if not on_grid:
             off_grid(paragraph)
         paragraph.paragraph_format.keep_with_next = keep or None
+        self.paragraph_properties[layout] = deepcopy(paragraph._p.get_or_add_pPr())
         return paragraph
 
     def heading(self, parts: str | Sequence[tuple[str, Face]], face: Face = HEADING, **layout: object) -> Paragraph:

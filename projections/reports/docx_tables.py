@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence, Set
+from copy import deepcopy
 from dataclasses import dataclass
 
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.table import CT_Row
 from docx.shared import Mm, Pt
 from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
@@ -100,9 +102,31 @@ def table(composer: Composer, headers: Sequence[str], rows: Sequence[Sequence[st
     balanced = [header_lines(text, width, columns.size) for text, width in zip(headers, widths, strict=True)]
     fill_row(composer, grid.rows[0], balanced, widths, head, Columns(widths))
     row_property(grid.rows[0], "w:tblHeader")
-    for values in rows:
-        fill_row(composer, grid.add_row(), values, widths, body, columns)
+    if rows:
+        blank = grid.add_row()  # a body row of empty cells, laid out once, then copied for each row's text
+        fill_row(composer, blank, [""] * len(headers), widths, body, columns)
+        grid._tbl.remove(blank._tr)
+        for values in rows:
+            grid._tbl.append(filled(blank._tr, values))
     return grid
+
+
+def filled(blank: CT_Row, texts: Sequence[str]) -> CT_Row:
+    """A copy of a blank body row with each cell's text, as `fill_row` writes it: a run a line, a break before
+    each line but the first. Laying each row out anew through python-docx took most of a document's rendering."""
+    row = deepcopy(blank)
+    for cell, text in zip(row.tc_lst, texts, strict=True):
+        paragraph = cell.p_lst[0]
+        empty = paragraph.r_lst[0]  # its properties, and a w:t of no text
+        paragraph.remove(empty)
+        empty.remove(empty.t_lst[0])
+        for number, line in enumerate(text.split("\n")):
+            run = deepcopy(empty)
+            if number:
+                run.add_br()
+            run.add_t(xml_text(line))
+            paragraph.append(run)
+    return row
 
 
 def cell_margins(grid: Table) -> None:

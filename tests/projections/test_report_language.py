@@ -91,10 +91,10 @@ def test_prose_states_no_figure_of_zero_and_takes_the_singular_for_one(counts, c
     del circular["ledger"]  # the attachment has no prose; leaving it out keeps each example quick
     circular["totals"] |= counts | {"warnings": dict(zip(("green", "yellow", "red"), colours, strict=True))}
     circular["overdue"] = circular["overdue"][: counts["overdue"]]
+    texts = {lang: prose(circular, lang) for lang in ("zh", "en")}
     for lang, zero in (("zh", ZERO_ZH), ("en", ZERO_EN)):
-        text = prose(circular, lang)
-        assert not zero.findall(text), (lang, [line for line in text.splitlines() if zero.search(line)])
-    assert not WRONG_PLURAL.findall(prose(circular, "en"))
+        assert not zero.findall(texts[lang]), (lang, [line for line in texts[lang].splitlines() if zero.search(line)])
+    assert not WRONG_PLURAL.findall(texts["en"])
 
 
 def test_a_quiet_week_leaves_its_zeros_out_or_says_none():
