@@ -1,6 +1,6 @@
 """The projector's CPU per event while it follows commands beside the workers, against commit b3aa6df's.
 
-    python -m bench.following [--rate 40] [--seconds 20] [--check]
+    python -m bench.following [--store sqlite|postgres|both] [--rate 40] [--seconds 20] [--check]
 
 Over a rebuild (bench.run) the projector writes batches of 50,000 events. Beside the workers, what it does
 is follow the log: a few events at a time, each batch a transaction with its tracking position, the rows
@@ -10,8 +10,9 @@ served by its own code): a fresh SQLite store seeded as bench.commands seeds it,
 comes, and eight clients paced together at `--rate` commands a second (the same for both, below what
 either serves) for `--seconds` after a warm-up. The projector's CPU (its process's user and system time)
 is taken from the moment it has projected the seeding until it has projected the last command, and
-divided by the events in between. Target: at most half of b3aa6df's CPU per event. SQLite only: on
-PostgreSQL the server does the writing, in processes of its own.
+divided by the events in between. Target: at most half of b3aa6df's CPU per event, on each store
+(`--store`). On PostgreSQL the server's processes do the writing; the projector's own CPU is what is
+counted there too, the client's side of each transaction.
 """
 
 from __future__ import annotations
@@ -21,10 +22,14 @@ import os
 import sqlite3
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+
+from bench import commands
 from bench.before import BEFORE, export
 from bench.commands import add_load_arguments, fresh_settings, run_phase, seed, start_server, stop_server
 from service.read_store import views_path
@@ -32,12 +37,14 @@ from service.stores import sqlite_path
 
 CPU_SHARE = 0.5  # of b3aa6df's CPU per event
 TICK = os.sysconf("SC_CLK_TCK")
+STORES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 
 
 @dataclass(frozen=True)
 class Following:
     """What one server's projector spent following the load."""
 
+    store: str
     tree: str
     events: int
     cpu_seconds: float
@@ -77,54 +84,84 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK  # utime and stime, the 14th and 15th fields of stat
 
 
-def log_head(url: str) -> int:
-    with closing(sqlite3.connect(sqlite_path(url))) as events:
-        return int(events.execute("SELECT COALESCE(MAX(rowid), 0) FROM stored_events").fetchone()[0])
+Positions = Callable[[], tuple[int, int | None]]  # the log's head, and the view's position (None: no view yet)
 
 
-def caught_up(url: str, pid: int, timeout: float = 120.0) -> int:
-    """Wait until the projector has projected the whole log; its head then."""
-    head, deadline = log_head(url), time.monotonic() + timeout
-    with closing(sqlite3.connect(views_path(url))) as view:
-        while time.monotonic() < deadline:
+def sqlite_positions(url: str) -> Positions:
+    """Read with SQLite itself, not this tree's code: the other tree's store may be laid out otherwise."""
+
+    def positions() -> tuple[int, int | None]:
+        with closing(sqlite3.connect(sqlite_path(url))) as events, closing(sqlite3.connect(views_path(url))) as view:
+            head = int(events.execute("SELECT COALESCE(MAX(rowid), 0) FROM stored_events").fetchone()[0])
             try:
                 row = view.execute("SELECT notification_id FROM tracking WHERE application_name = 'Rectify'").fetchone()
             except sqlite3.OperationalError:  # the projector is still making its tables
                 row = None
-            if row is not None and row[0] >= head:
-                return head
-            if not Path(f"/proc/{pid}").exists():
-                raise RuntimeError(f"the projector {pid} stopped")
-            time.sleep(0.05)
+        return head, None if row is None else int(row[0])
+
+    return positions
+
+
+def postgres_positions(postgres_url: str, schema: str) -> Positions:
+    """The same from the schema's tables, named as both trees name them."""
+
+    def positions() -> tuple[int, int | None]:
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            head = connection.execute(f"SELECT COALESCE(MAX(notification_id), 0) FROM {schema}.rectify_events")
+            found = int(head.fetchone()[0])  # type: ignore[index]
+            try:
+                row = connection.execute(
+                    f"SELECT notification_id FROM {schema}.readmodel_tracking WHERE application_name = 'Rectify'"
+                ).fetchone()
+            except psycopg.errors.UndefinedTable:  # the projector is still making its tables
+                row = None
+        return found, None if row is None else int(row[0])
+
+    return positions
+
+
+def caught_up(positions: Positions, pid: int, timeout: float = 120.0) -> int:
+    """Wait until the projector has projected the whole log; its head then."""
+    head, _ = positions()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _, position = positions()
+        if position is not None and position >= head:
+            return head
+        if not Path(f"/proc/{pid}").exists():
+            raise RuntimeError(f"the projector {pid} stopped")
+        time.sleep(0.05)
     raise RuntimeError(f"the projector did not reach position {head} in {timeout:.0f} s")
 
 
-def follow(tree: Path | None, args: argparse.Namespace) -> Following:
+def follow(store: str, tree: Path | None, args: argparse.Namespace) -> Following:
     """One server (this tree's, or the one exported to `tree`) under the paced load; its projector's figures."""
-    settings = fresh_settings("sqlite", args.postgres_url)
+    settings = fresh_settings(store, args.postgres_url)
     settings["RECTIFY_SQLITE_SYNCHRONOUS"] = "full"
     url = settings["RECTIFY_DATABASE_URL"]
+    positions = sqlite_positions(url) if store == "sqlite" else postgres_positions(args.postgres_url, commands.SCHEMA)
     tokens, owned = seed(settings, args.clients, args.findings_per_client)
     label = BEFORE if tree is not None else "this tree"
     log = Path(tempfile.gettempdir()) / f"bench-following-{'before' if tree else 'this'}.log"
     process, address = start_server(settings, log, tree=tree)
     try:
         projector = projector_pid(process.pid)
-        first = caught_up(url, projector)
+        first = caught_up(positions, projector)
         started, cpu = time.monotonic(), cpu_seconds(projector)
         phase = run_phase("commands", address, tokens, owned, args, rate=args.rate / args.clients)
-        last = caught_up(url, projector)
+        last = caught_up(positions, projector)
         spent, seconds = cpu_seconds(projector) - cpu, time.monotonic() - started
         if projector_pid(process.pid) != projector:
             raise RuntimeError("the projector was restarted during the run")
     finally:
         stop_server(process)
-    return Following(label, last - first, spent, seconds, phase.rate, phase.failures)
+    return Following(store, label, last - first, spent, seconds, phase.rate, phase.failures)
 
 
 def report(runs: list[Following]) -> bool:
     now, before = runs
-    print(f"\nthe projector following commands paced at {now.command_rate:.0f}/s (SQLite, durable)")
+    durable = ", durable" if now.store == "sqlite" else ""
+    print(f"\nthe projector following commands paced at {now.command_rate:.0f}/s ({STORES[now.store]}{durable})")
     print(f"{'tree':10} {'events':>8} {'CPU s':>8} {'ms/event':>9} {'CPU share':>10} {'not 200':>8}")
     for run in runs:
         print(
@@ -139,17 +176,19 @@ def report(runs: list[Following]) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--rate", type=float, default=40.0, help="commands a second, all clients together")
     add_load_arguments(parser, seconds=20.0)
     parser.add_argument("--check", action="store_true", help="exit status 1 when the target is missed")
     args = parser.parse_args(argv)
-    runs = [follow(None, args)]
+    stores = ("sqlite", "postgres") if args.store == "both" else (args.store,)
+    verdicts = []
     with tempfile.TemporaryDirectory(prefix="rectify-before-") as directory:
         tree = Path(directory, "tree")
         export(tree)
-        runs.append(follow(tree, args))
-    met = report(runs)
-    return 0 if met or not args.check else 1
+        for store in stores:
+            verdicts.append(report([follow(store, None, args), follow(store, tree, args)]))
+    return 0 if all(verdicts) or not args.check else 1
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import argparse
+import uuid
 
+import psycopg
 import pytest
 
 from bench import commands
@@ -13,7 +15,7 @@ from tests.conftest import POSTGRES_URL
 
 
 def run(tree: str, events: int, cpu_seconds: float, failures: dict[str, int] | None = None) -> Following:
-    return Following(tree, events, cpu_seconds, 10.0, 40.0, failures or {})
+    return Following("sqlite", tree, events, cpu_seconds, 10.0, 40.0, failures or {})
 
 
 @pytest.mark.parametrize(("cpu_now", "met"), [(0.9, True), (1.0, True), (1.1, False)])
@@ -27,12 +29,21 @@ def test_an_answer_other_than_200_misses_it_whatever_the_cpu(capsys):
 
 
 @pytest.mark.long  # serves and loads: `make test-long`
-def test_the_served_projector_s_cpu_is_taken_over_every_event_the_load_recorded(tmp_path, monkeypatch):
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+def test_the_served_projector_s_cpu_is_taken_over_every_event_the_load_recorded(store, tmp_path, monkeypatch, request):
+    if store == "postgres":
+        request.getfixturevalue("postgres_available")
+        monkeypatch.setattr(commands, "SCHEMA", f"test_following_{uuid.uuid4().hex[:8]}")
     monkeypatch.setattr(commands, "ROOT", tmp_path / "commands")
     args = argparse.Namespace(
         rate=20.0, clients=4, processes=1, seconds=1.5, warmup=0.3, findings_per_client=5, postgres_url=POSTGRES_URL
     )
-    following = follow(None, args)
-    assert following.failures == {}
+    try:
+        following = follow(store, None, args)
+    finally:
+        if store == "postgres":
+            with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+                connection.execute(f"DROP SCHEMA IF EXISTS {commands.SCHEMA} CASCADE")  # type: ignore[arg-type]
+    assert following.store == store and following.failures == {}
     assert following.events >= following.command_rate * args.seconds * 0.5  # a command records one event
     assert 0 < following.cpu_seconds < following.seconds
