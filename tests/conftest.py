@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -119,6 +120,7 @@ class SchemaPool:
         self.free: list[tuple[str, frozenset[str]]] = []
         self.made_by_init: dict[str, list[tuple[object, ...]]] = {}  # rows `init` writes, by table (tracking)
         self.sequences: list[str] = []  # the sequences `init` makes, the same in every schema
+        self.kept: Any = None  # the connection `connection()` keeps
 
     def take(self) -> tuple[str, frozenset[str]]:
         if self.free:
@@ -144,11 +146,12 @@ class SchemaPool:
     def give_back(self, schema: str, tables: frozenset[str]) -> None:
         import psycopg
 
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection = self.connection()
+        try:
             if self.tables(schema) == tables:
-                connection.execute("SET lock_timeout = '2s'")
                 try:
                     with connection.transaction():
+                        connection.execute("SET LOCAL lock_timeout = '2s'")
                         for table in sorted(tables):  # the view's tables have no foreign keys to order them by
                             connection.execute(f"DELETE FROM {schema}.{table}")  # type: ignore[arg-type]
                         for sequence in self.sequences:
@@ -163,21 +166,31 @@ class SchemaPool:
                     self.free.append((schema, tables))
                     return
             connection.execute(f"DROP SCHEMA {schema} CASCADE")  # type: ignore[arg-type]
+        except psycopg.Error:
+            self.close()  # the next test connects afresh
+            raise
 
-    @staticmethod
-    def tables(schema: str) -> frozenset[str]:
+    def connection(self) -> Any:
+        """The connection this test process keeps for emptying schemas: connecting afresh cost as much again."""
         import psycopg
 
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-            rows = connection.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,)).fetchall()
+        if self.kept is None or self.kept.closed:
+            self.kept = psycopg.connect(POSTGRES_URL, autocommit=True)
+        return self.kept
+
+    def close(self) -> None:
+        if self.kept is not None:
+            self.kept.close()
+            self.kept = None
+
+    def tables(self, schema: str) -> frozenset[str]:
+        rows = self.connection().execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,)).fetchall()
         return frozenset(row[0] for row in rows)
 
     def drop_all(self) -> None:
-        import psycopg
-
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-            for schema, _ in self.free:
-                connection.execute(f"DROP SCHEMA {schema} CASCADE")  # type: ignore[arg-type]
+        connection = self.connection()
+        for schema, _ in self.free:
+            connection.execute(f"DROP SCHEMA {schema} CASCADE")  # type: ignore[arg-type]
         self.free.clear()
 
 
@@ -192,6 +205,7 @@ SCHEMAS = SchemaPool()
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if SCHEMAS.free:
         SCHEMAS.drop_all()
+    SCHEMAS.close()
 
 
 @contextmanager

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-import psycopg
 import pytest
 import time_machine
 from hypothesis import HealthCheck, given, settings
@@ -34,16 +33,13 @@ from projections.circular import CircularSettings, weekly_circular
 from projections.view import wait_for
 from projections.weeks import Week
 from service.application import CommandOptions, Rectify
-from service.config import build_application, initialise_store, load_settings
+from service.config import build_application, load_settings
 from service.read_store import following, open_view
-from tests.conftest import POSTGRES_URL
+from tests.conftest import fresh_store as initialised_store
 from tests.projections import reference
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
-# psycopg_pool draws from the global `random` (the jitter of each new connection's lifetime); when a pooled
-# connection opens while hypothesis is drawing a history, hypothesis takes it for a strategy using `random`.
-pytestmark = pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
 SETUP = Actor("setup", Role.ADMIN)
 INSPECTOR = Actor("insp", Role.INSPECTOR)
 REVIEWER = Actor("rev", Role.REVIEWER)
@@ -159,24 +155,8 @@ def histories(draw: st.DrawFn) -> Story:
 @contextmanager
 def fresh_store(kind: str) -> Iterator[dict[str, Any]]:
     """Settings of a new, initialised store: a SQLite file of its own, or a PostgreSQL schema of its own."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield prepared(f"sqlite:///{folder}/rectify.db")
-        return
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-        connection.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield prepared(f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}schema={schema}")
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-            connection.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-def prepared(url: str) -> dict[str, Any]:
-    settings = load_settings({"RECTIFY_DATABASE_URL": url, "RECTIFY_TIMEZONE": "Asia/Shanghai"})
-    initialise_store(settings)
-    return settings
+    with tempfile.TemporaryDirectory() as folder, initialised_store(kind, Path(folder)) as url:
+        yield load_settings({"RECTIFY_DATABASE_URL": url, "RECTIFY_TIMEZONE": "Asia/Shanghai"})
 
 
 @contextmanager
