@@ -6,13 +6,13 @@ Over a rebuild (bench.run) the projector writes batches of 50,000 events. Beside
 is follow the log: a few events at a time, each batch a transaction with its tracking position, the rows
 it changes and the counts of the circular. That is the projector's share of the machine the workers
 compete for. So, for this tree and for commit b3aa6df (its tree exported as bench.before exports it, and
-served by its own code): a fresh SQLite store seeded as bench.commands seeds it, `rectify serve` as it
-comes, and eight clients paced together at `--rate` commands a second (the same for both, below what
-either serves) for `--seconds` after a warm-up. The projector's CPU (its process's user and system time)
-is taken from the moment it has projected the seeding until it has projected the last command, and
-divided by the events in between. Target: at most half of b3aa6df's CPU per event, on each store
-(`--store`). On PostgreSQL the server's processes do the writing; the projector's own CPU is what is
-counted there too, the client's side of each transaction.
+served by its own code): a fresh store (durable SQLite, or a PostgreSQL schema) seeded as bench.commands
+seeds it, `rectify serve` as it comes, and eight clients paced together at `--rate` commands a second
+(the same for both, below what either serves) for `--seconds` after a warm-up. The projector's CPU (its
+process's user and system time) is taken from the moment it has projected the seeding until it has
+projected the last command, and divided by the events in between. Target: at most half of b3aa6df's CPU
+per event, on each store (`--store`). On PostgreSQL the server's processes do the writing; the
+projector's own CPU is what is counted there too, the client's side of each transaction.
 """
 
 from __future__ import annotations
@@ -84,48 +84,59 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK  # utime and stime, the 14th and 15th fields of stat
 
 
-Positions = Callable[[], tuple[int, int | None]]  # the log's head, and the view's position (None: no view yet)
+@dataclass(frozen=True)
+class Positions:
+    """How far the log goes, and how far the view has projected it (None: the projector is making its tables)."""
+
+    head: Callable[[], int]
+    view: Callable[[], int | None]
 
 
 def sqlite_positions(url: str) -> Positions:
     """Read with SQLite itself, not this tree's code: the other tree's store may be laid out otherwise."""
 
-    def positions() -> tuple[int, int | None]:
-        with closing(sqlite3.connect(sqlite_path(url))) as events, closing(sqlite3.connect(views_path(url))) as view:
-            head = int(events.execute("SELECT COALESCE(MAX(rowid), 0) FROM stored_events").fetchone()[0])
-            try:
-                row = view.execute("SELECT notification_id FROM tracking WHERE application_name = 'Rectify'").fetchone()
-            except sqlite3.OperationalError:  # the projector is still making its tables
-                row = None
-        return head, None if row is None else int(row[0])
+    def head() -> int:
+        with closing(sqlite3.connect(sqlite_path(url))) as events:
+            return int(events.execute("SELECT COALESCE(MAX(rowid), 0) FROM stored_events").fetchone()[0])
 
-    return positions
+    def view() -> int | None:
+        with closing(sqlite3.connect(views_path(url))) as views:
+            try:
+                row = views.execute("SELECT notification_id FROM tracking WHERE application_name = 'Rectify'")
+                found = row.fetchone()
+            except sqlite3.OperationalError:  # no tracking table yet
+                return None
+        return None if found is None else int(found[0])
+
+    return Positions(head, view)
 
 
 def postgres_positions(postgres_url: str, schema: str) -> Positions:
     """The same from the schema's tables, named as both trees name them."""
 
-    def positions() -> tuple[int, int | None]:
+    def head() -> int:
         with psycopg.connect(postgres_url, autocommit=True) as connection:
-            head = connection.execute(f"SELECT COALESCE(MAX(notification_id), 0) FROM {schema}.rectify_events")
-            found = int(head.fetchone()[0])  # type: ignore[index]
+            found = connection.execute(f"SELECT COALESCE(MAX(notification_id), 0) FROM {schema}.rectify_events")
+            return int(found.fetchone()[0])  # type: ignore[index]
+
+    def view() -> int | None:
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
             try:
                 row = connection.execute(
                     f"SELECT notification_id FROM {schema}.readmodel_tracking WHERE application_name = 'Rectify'"
                 ).fetchone()
-            except psycopg.errors.UndefinedTable:  # the projector is still making its tables
-                row = None
-        return found, None if row is None else int(row[0])
+            except psycopg.errors.UndefinedTable:
+                return None
+        return None if row is None else int(row[0])
 
-    return positions
+    return Positions(head, view)
 
 
 def caught_up(positions: Positions, pid: int, timeout: float = 120.0) -> int:
     """Wait until the projector has projected the whole log; its head then."""
-    head, _ = positions()
-    deadline = time.monotonic() + timeout
+    head, deadline = positions.head(), time.monotonic() + timeout
     while time.monotonic() < deadline:
-        _, position = positions()
+        position = positions.view()
         if position is not None and position >= head:
             return head
         if not Path(f"/proc/{pid}").exists():
