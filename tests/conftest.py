@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -202,7 +204,38 @@ def schema_url(schema: str) -> str:
 SCHEMAS = SchemaPool()
 
 
+class SQLiteStore:
+    """The files `rectify init` makes for a SQLite store, made once per test process and copied for each test.
+
+    Initialising costs a few tens of milliseconds of table creation and flushed commits; copying the three
+    small files, closed and in WAL mode, costs a millisecond.
+    """
+
+    def __init__(self) -> None:
+        self.made: Path | None = None
+
+    def copy_to(self, folder: Path) -> None:
+        if self.made is None:
+            from service.config import initialise_store, load_settings
+
+            made = Path(tempfile.mkdtemp(prefix="rectify-store-"))
+            initialise_store(load_settings({"RECTIFY_DATABASE_URL": f"sqlite:///{made}/rectify.db"}))
+            self.made = made
+        folder.mkdir(parents=True, exist_ok=True)
+        for file in self.made.iterdir():
+            shutil.copyfile(file, folder / file.name)
+
+    def remove(self) -> None:
+        if self.made is not None:
+            shutil.rmtree(self.made, ignore_errors=True)
+            self.made = None
+
+
+SQLITE_STORE = SQLiteStore()
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    SQLITE_STORE.remove()
     if SCHEMAS.free:
         SCHEMAS.drop_all()
     SCHEMAS.close()
@@ -212,11 +245,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def fresh_store(kind: str, folder: Path) -> Iterator[str]:
     """A fresh, initialised store of `kind` ("sqlite" or "postgres"): a file in `folder`, or a schema of its own."""
     if kind == "sqlite":
-        from service.config import initialise_store, load_settings
-
-        url = f"sqlite:///{folder}/rectify.db"
-        initialise_store(load_settings({"RECTIFY_DATABASE_URL": url}))
-        yield url
+        SQLITE_STORE.copy_to(folder)
+        yield f"sqlite:///{folder}/rectify.db"
         return
     schema, tables = SCHEMAS.take()
     try:

@@ -6,11 +6,34 @@ import importlib
 import secrets
 from datetime import timedelta
 
+import jinja2
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 # The pages beside those of `views` (sign-in, 工作台, 问题清单), each a module of this package.
 PAGES = ("finding_page", "issuing", "importing", "circular_page", "audit_page")
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """The pages' templates compiled once per process, however many apps it makes (each has its own environment).
+
+    Jinja checks each template's source against the checksum kept with its code, so an edited template is
+    compiled again.
+    """
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.compiled.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
 
 
 def install_console(app: Flask) -> None:
@@ -28,6 +51,7 @@ def install_console(app: Flask) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_TIME_LIMIT=None,  # a form's token lasts as long as the session it belongs to
     )
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": COMPILED_TEMPLATES}  # before the first page
     app.extensions["csrf_protect"] = CSRFProtect(app)
 
     from service.console.views import blp
