@@ -10,6 +10,7 @@ a rebuild makes hundreds of thousands of them.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -20,6 +21,27 @@ from domain.lifecycle import status_after
 from domain.values import Term, WarningLevel
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Text no store or report format can hold: C0 controls but tab, line feed and carriage return (PostgreSQL's
+# text refuses NUL, XML 1.0 the others) and lone surrogates (not UTF-8). The HTTP API refuses them, but events
+# recorded before it did hold some, and the view must store whatever the log holds: they become U+FFFD.
+UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def storable(text: str) -> str:
+    """The text with every character the view cannot hold replaced by U+FFFD (itself, where there is none).
+
+    Text taken from an event is made storable as it enters a row, a fact or an audit entry, once: each
+    is then written as it is, where checking every row a batch writes read its texts again at each write.
+    """
+    return UNSTORABLE.sub(REPLACEMENT, text)
+
+
+@lru_cache(maxsize=1024)  # the names of those who act, and of units: a few, each met again and again
+def storable_name(name: str) -> str:
+    """A name as the view holds it (`storable`), worked out once per name."""
+    return UNSTORABLE.sub(REPLACEMENT, name)
 
 
 def micros(moment: datetime) -> int:
@@ -64,9 +86,10 @@ class FindingRow:
     evidence: str = ""  # the names of the files of evidence attached so far, one a line
 
 
-# A fact is one finding event and the state it left the finding in: a plain tuple in the order of
-# FACT_COLUMNS, which a store takes as it is. A rebuild keeps one an event, and the garbage collector
-# stops tracking plain tuples of plain values (it keeps tracking named tuples and other objects).
+# A fact is one finding event and the state it left the finding in, and when the finding's next event happened
+# and was recorded: a plain tuple in the order of FACT_COLUMNS, which a store takes as it is. A rebuild keeps one
+# an event, and the garbage collector stops tracking plain tuples of plain values (it keeps tracking named tuples
+# and other objects).
 Fact = tuple[Any, ...]
 FACT_FIELDS = (
     "position",
@@ -91,23 +114,23 @@ FACT_FIELDS = (
 )
 OCCURRED_AT, RECORDED_AT = FACT_FIELDS.index("occurred_at"), FACT_FIELDS.index("recorded_at")
 
-# A fact's row ends with when the finding's next event happened and was recorded: unknown until it comes.
+# A fact ends with when the finding's next event happened and was recorded: unknown (None) until it comes.
 SUCCESSOR_COLUMNS = ("next_occurred_at", "next_recorded_at")
-NO_SUCCESSOR: tuple[int | None, int | None] = (None, None)
+SUCCESSOR = len(FACT_FIELDS)  # where a fact's successor times start
 
 
 def issued_row(event: Any, position: int) -> FindingRow:
     """The row of a newly issued finding."""
     return FindingRow(
         id=str(event.originator_id),
-        reference=event.reference,
+        reference=storable(event.reference),
         source=str(event.source),
-        batch=event.batch,
-        title=event.title,
-        description=event.description,
-        category=event.category,
+        batch=storable(event.batch),
+        title=storable(event.title),
+        description=storable(event.description),
+        category=storable(event.category),
         severity=str(event.severity),
-        unit=event.unit,
+        unit=storable_name(event.unit),
         due_date=event.due_date.isoformat() if event.due_date is not None else None,
         status=status_after("Issued", None).value,
         issued_at=micros(event.occurred_at),
@@ -133,7 +156,8 @@ STATUS_AFTER: dict[tuple[str, str, str | None], str] = {}
 
 
 def fact_of(row: FindingRow, event: Any, position: int, outcome: str | None = None, level: str | None = None) -> Fact:
-    """The fact an event leaves: the event with the row it produced (in the order of FACT_FIELDS)."""
+    """The fact an event leaves: the event with the row it produced (in the order of FACT_COLUMNS), its successor
+    not yet known."""
     return (
         position,
         row.id,
@@ -154,6 +178,8 @@ def fact_of(row: FindingRow, event: Any, position: int, outcome: str | None = No
         level,
         warning_in_force(row.warnings),
         row.evidence,
+        None,
+        None,
     )
 
 
@@ -210,7 +236,7 @@ def audit_entry(
         finding.reference if finding else None,
         unit,
         type(event).__name__,
-        event.actor,
+        storable_name(event.actor),
         role,
         occurred,
         recorded,

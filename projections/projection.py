@@ -25,6 +25,8 @@ from projections.facts import (
     issued_row,
     micros,
     moved_on,
+    storable,
+    storable_name,
 )
 from projections.view import Batch, ReadModelSQL
 
@@ -48,8 +50,9 @@ class ReadModel(Projection[Any]):
         super().__init__(view)
         self.batch = Batch()
         self.tracking: Tracking | None = None
-        self.rows: dict[UUID, FindingRow] = {}  # by the events' own ids: no text made of each event's id
-        self.settled: list[UUID] = []  # findings closed or withdrawn since the last write
+        # By the findings' ids as integers: no text made of each event's id, and hashed and compared in C.
+        self.rows: dict[int, FindingRow] = {}
+        self.settled: list[int] = []  # findings closed or withdrawn since the last write
         self.units: dict[str, UnitFact] = {}
         self.roles: dict[str, str] = {}
         self.roles_loaded = False  # whether `roles` holds the users the view had before this projection started
@@ -83,7 +86,7 @@ class ReadModel(Projection[Any]):
     @process_event.register(F.Issued)
     def _issued(self, domain_event: Any, tracking: Tracking) -> None:
         row = issued_row(domain_event, tracking.notification_id)
-        self.rows[domain_event.originator_id] = row
+        self.rows[domain_event.originator_id.int] = row
         if not self.loading:
             self.batch.findings[row.id] = row
         self.batch.issue(row)
@@ -94,13 +97,13 @@ class ReadModel(Projection[Any]):
     @process_event.register(F.Assigned)
     def _assigned(self, domain_event: Any, tracking: Tracking) -> None:
         row, previous = self.moved(domain_event, tracking.notification_id)
-        row.assignee = domain_event.assignee
+        row.assignee = storable(domain_event.assignee)
         self.keep(row, previous, domain_event, tracking)
 
     @process_event.register(F.Rectified)
     def _rectified(self, domain_event: Any, tracking: Tracking) -> None:
         row, previous = self.moved(domain_event, tracking.notification_id)
-        row.measures = domain_event.measures
+        row.measures = storable(domain_event.measures)
         self.keep(row, previous, domain_event, tracking)
 
     @process_event.register(F.Reviewed)
@@ -148,24 +151,26 @@ class ReadModel(Projection[Any]):
     def _evidence_attached(self, domain_event: Any, tracking: Tracking) -> None:
         # The status stays; the ledger names the files.
         row, previous = self.moved(domain_event, tracking.notification_id)
-        row.evidence = "\n".join(filter(None, [row.evidence, domain_event.filename]))
+        row.evidence = "\n".join(filter(None, [row.evidence, storable(domain_event.filename)]))
         self.keep(row, previous, domain_event, tracking)
 
     # Units.
 
     @process_event.register(U.Registered)
     def _unit_registered(self, domain_event: Any, tracking: Tracking) -> None:
-        self._keep_unit(domain_event, tracking, domain_event.code, domain_event.name, domain_event.parent)
+        parent = domain_event.parent and storable_name(domain_event.parent)
+        self._keep_unit(domain_event, tracking, storable_name(domain_event.code), storable(domain_event.name), parent)
 
     @process_event.register(U.Renamed)
     def _unit_renamed(self, domain_event: Any, tracking: Tracking) -> None:
         known = self._unit(domain_event.originator_id)
-        self._keep_unit(domain_event, tracking, known.code, domain_event.name, known.parent)
+        self._keep_unit(domain_event, tracking, known.code, storable(domain_event.name), known.parent)
 
     @process_event.register(U.Moved)
     def _unit_moved(self, domain_event: Any, tracking: Tracking) -> None:
         known = self._unit(domain_event.originator_id)
-        self._keep_unit(domain_event, tracking, known.code, known.name, domain_event.parent)
+        parent = domain_event.parent and storable_name(domain_event.parent)
+        self._keep_unit(domain_event, tracking, known.code, known.name, parent)
 
     # Users: their roles, which the audit entries name beside the actor.
 
@@ -174,7 +179,8 @@ class ReadModel(Projection[Any]):
         role = str(domain_event.role)
         self.roles[domain_event.name] = role
         if self.writes_shared:
-            self.batch.users.append((tracking.notification_id, domain_event.name, role, domain_event.unit))
+            name, unit = storable_name(domain_event.name), domain_event.unit and storable_name(domain_event.unit)
+            self.batch.users.append((tracking.notification_id, name, role, unit))
         self.tracking = tracking
 
     # Writing.
@@ -223,7 +229,7 @@ class ReadModel(Projection[Any]):
 
         The handler then calls `keep` with both, which keeps the event's fact and audit entry.
         """
-        row = self.rows.get(event.originator_id) or self._row(event.originator_id)
+        row = self.rows.get(event.originator_id.int) or self._row(event.originator_id.int)
         previous_position = row.last_position
         moved_on(row, event, position, outcome)
         return row, previous_position
@@ -241,7 +247,7 @@ class ReadModel(Projection[Any]):
         position = tracking.notification_id
         batch = self.batch
         if row.status not in OPEN_STATUSES:
-            self.settled.append(event.originator_id)
+            self.settled.append(event.originator_id.int)
             batch.findings[row.id] = row  # written before it is let go of, loading or not
         elif not self.loading:
             batch.findings[row.id] = row
@@ -274,9 +280,10 @@ class ReadModel(Projection[Any]):
             role = self.roles.get(actor)
         return role if role is not None or actor != SYSTEM_ACTOR.name else SYSTEM_ACTOR.role.value
 
-    def _row(self, finding_id: UUID) -> FindingRow:
+    def _row(self, finding_id: int) -> FindingRow:
         """The row of a finding not held: read back from the view."""
-        row = self.rows[finding_id] = self.view.finding_rows([str(finding_id)])[str(finding_id)]
+        id = str(UUID(int=finding_id))
+        row = self.rows[finding_id] = self.view.finding_rows([id])[id]
         return row
 
     def _unit(self, id: Any) -> UnitFact:

@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from itertools import chain
 from operator import itemgetter
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -26,9 +25,9 @@ from projections.facts import (
     CHANGING_COLUMNS,
     FACT_COLUMNS,
     FINDING_COLUMNS,
-    NO_SUCCESSOR,
     OCCURRED_AT,
     RECORDED_AT,
+    SUCCESSOR,
     UNIT_COLUMNS,
     USER_COLUMNS,
     Fact,
@@ -39,6 +38,7 @@ from projections.facts import (
 )
 
 APPLICATION_NAME = "Rectify"
+ISSUED_POSITION = itemgetter(FINDING_COLUMNS.index("issued_position"))  # a finding's row's key, of its values
 
 
 def part_name(part: int) -> str:
@@ -115,33 +115,6 @@ def index_statements(t: dict[str, str]) -> list[str]:
         # backdated_over: the few entries recorded long after they happened, found without reading the others.
         f"CREATE INDEX IF NOT EXISTS {t['prefix']}audit_backdated ON {t['audit']} ((recorded_at - occurred_at))",
     ]
-
-
-# Text no store or report format can hold: C0 controls but tab, line feed and carriage return (PostgreSQL's
-# text refuses NUL, XML 1.0 the others) and lone surrogates (not UTF-8). The HTTP API refuses them, but events
-# recorded before it did hold some, and the view must store whatever the log holds: they become U+FFFD.
-UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
-REPLACEMENT = "\ufffd"
-
-# The columns holding text taken from events (the others hold numbers, dates and names the service makes).
-TEXT_COLUMNS = {
-    "findings": ("reference", "batch", "title", "description", "category", "unit", "assignee", "measures", "evidence"),
-    "facts": ("unit", "assignee", "measures", "evidence"),
-    "units": ("code", "name", "parent"),
-    "audit": ("reference", "unit", "actor"),
-    "users": ("name", "unit"),
-}
-
-
-def storable_rows(rows: list[tuple[Any, ...]], columns: Sequence[str], table: str) -> list[tuple[Any, ...]]:
-    """The rows with every character the view cannot hold in their text replaced by U+FFFD.
-
-    Almost no batch has one: its texts are searched in one pass, and rows are copied only if one is found.
-    """
-    texts = itemgetter(*(columns.index(name) for name in TEXT_COLUMNS[table]))
-    if UNSTORABLE.search("".join(filter(None, chain.from_iterable(map(texts, rows))))) is None:
-        return rows
-    return [tuple(UNSTORABLE.sub(REPLACEMENT, v) if isinstance(v, str) else v for v in row) for row in rows]
 
 
 # Raise when the projection fills the same tables differently; a change of the tables' or indexes'
@@ -223,15 +196,13 @@ class Batch:
 
     def link(self, previous_position: int, fact: Fact) -> None:
         """Tell the finding's previous fact when its successor happened and was recorded."""
-        if previous_position in self.facts:
-            self.followed[previous_position] = (fact[OCCURRED_AT], fact[RECORDED_AT])
+        facts = self.facts
+        previous = facts.get(previous_position)
+        if previous is not None:
+            successor = self.followed[previous_position] = (fact[OCCURRED_AT], fact[RECORDED_AT])
+            facts[previous_position] = previous[:SUCCESSOR] + successor
         else:  # written by an earlier batch
             self.successors.append((fact[OCCURRED_AT], fact[RECORDED_AT], previous_position))
-
-    def fact_rows(self) -> list[tuple[Any, ...]]:
-        """The facts as rows of the facts table, with their successor's times where this batch knows them."""
-        followed = self.followed
-        return [fact + followed.get(position, NO_SUCCESSOR) for position, fact in self.facts.items()]
 
 
 class ReadModelSQL:
@@ -385,11 +356,11 @@ class ReadModelSQL:
         """Write a batch and its tracking position in one transaction."""
         with self.write() as cursor:
             if batch.findings:
-                rows = list(map(finding_values, batch.findings.values()))
-                rows = storable_rows(rows, FINDING_COLUMNS, "findings")
+                # In the table's order: the findings a load writes settle in another order than they were issued.
+                rows = sorted(map(finding_values, batch.findings.values()), key=ISSUED_POSITION)
                 self.upsert(cursor, "findings", FINDING_COLUMNS, rows, "issued_position", CHANGING_COLUMNS)
             if batch.facts:
-                self.insert(cursor, "facts", FACT_COLUMNS, storable_rows(batch.fact_rows(), FACT_COLUMNS, "facts"))
+                self.insert(cursor, "facts", FACT_COLUMNS, list(batch.facts.values()))
             if batch.texts:  # after a plain table's write: SQLite's text index reads before it writes, and a
                 # transaction that has read cannot wait for another writer to finish (it is refused at once)
                 self.insert_texts(cursor, batch.texts)
@@ -398,12 +369,11 @@ class ReadModelSQL:
             if batch.facts:
                 standing.keep_counts(cursor, batch, self.tables, self.placeholder, self.weeks(), self.monday)
             if batch.units:
-                rows = list(map(unit_values, batch.units))
-                self.insert(cursor, "units", UNIT_COLUMNS, storable_rows(rows, UNIT_COLUMNS, "units"))
+                self.insert(cursor, "units", UNIT_COLUMNS, list(map(unit_values, batch.units)))
             if batch.audit:
-                self.insert(cursor, "audit", AUDIT_COLUMNS, storable_rows(batch.audit, AUDIT_COLUMNS, "audit"))
+                self.insert(cursor, "audit", AUDIT_COLUMNS, batch.audit)
             if batch.users:
-                self.insert(cursor, "users", USER_COLUMNS, storable_rows(batch.users, USER_COLUMNS, "users"))
+                self.insert(cursor, "users", USER_COLUMNS, batch.users)
             self.record(cursor, tracking)
 
     def insert_texts(self, cursor: Any, rows: list[tuple[int, str]]) -> None:
@@ -508,9 +478,9 @@ def wait_for(view: Positioned, position: int | None, timeout: float) -> None:
 
 
 def searched_text(row: FindingRow) -> str:
-    """What a search reads of a finding: its reference, title and description (they never change)."""
-    texts = (row.reference, row.title, row.description)
-    return TEXT_SEPARATOR.join(UNSTORABLE.sub(REPLACEMENT, text) for text in texts)
+    """What a search reads of a finding: its reference, title and description (they never change, and hold
+    no separator: `storable` replaced it)."""
+    return TEXT_SEPARATOR.join((row.reference, row.title, row.description))
 
 
 def chunks(values: Sequence[str], size: int) -> Iterator[Sequence[str]]:

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.values import Actor, Outcome, Role, Severity, Source
-from projections.view import TEXT_COLUMNS, UNSTORABLE, storable_rows
+from projections.facts import UNSTORABLE, storable, storable_name
 from service import create_app
 from service.application import CommandOptions
 from tests.projections.conftest import catch_up
@@ -77,17 +77,11 @@ def test_the_log_itself_keeps_the_text_as_it_was_recorded(settings, rectify):
     assert rectify.get_finding(UUID(finding), INSPECTOR)["title"] == f"公务{NUL}接待\x01超标"
 
 
-FINDING_COLUMNS = ["id", *TEXT_COLUMNS["findings"], "version"]
-
-
-@given(st.lists(st.lists(st.text(), min_size=len(TEXT_COLUMNS["findings"]), max_size=len(TEXT_COLUMNS["findings"]))))
-def test_stored_rows_hold_no_character_a_store_refuses_and_change_nothing_else(texts):
-    rows = [(f"id{n}", *values, n) for n, values in enumerate(texts)]
-    stored = storable_rows(rows, FINDING_COLUMNS, "findings")
-    assert len(stored) == len(rows)
-    for row, kept in zip(rows, stored, strict=True):
-        assert (kept[0], kept[-1]) == (row[0], row[-1])
-        for text, text_kept in zip(row[1:-1], kept[1:-1], strict=True):
-            assert UNSTORABLE.search(text_kept) is None
-            assert len(text_kept) == len(text)
-            assert UNSTORABLE.sub("\ufffd", text) == text_kept
+@given(st.text())
+def test_storable_text_holds_no_character_a_store_refuses_and_changes_nothing_else(text):
+    kept = storable(text)
+    assert UNSTORABLE.search(kept) is None
+    assert len(kept) == len(text)
+    for character, character_kept in zip(text, kept, strict=True):
+        assert character_kept == ("\ufffd" if UNSTORABLE.match(character) else character)
+    assert storable_name(text) == kept
