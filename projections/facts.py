@@ -38,10 +38,9 @@ def storable(text: str) -> str:
     return UNSTORABLE.sub(REPLACEMENT, text)
 
 
-@lru_cache(maxsize=1024)  # the names of those who act, and of units: a few, each met again and again
-def storable_name(name: str) -> str:
-    """A name as the view holds it (`storable`), worked out once per name."""
-    return UNSTORABLE.sub(REPLACEMENT, name)
+# A name as the view holds it, worked out once per name: those who act, and units, are a few, each met again
+# and again.
+storable_name = lru_cache(maxsize=1024)(storable)
 
 
 def micros(moment: datetime) -> int:

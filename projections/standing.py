@@ -37,7 +37,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from domain.lifecycle import IN_PROGRESS, overdue_sql, sql_in, terms_sql
-from projections.facts import FACT_FIELDS, micros, moment
+from projections.facts import FACT_FIELDS, SUCCESSOR, micros, moment
 
 if TYPE_CHECKING:
     from projections.view import Batch
@@ -188,7 +188,12 @@ def back_dated(
     them, and the events to their weeks (counted when the weeks ended)."""
     last = boundaries[-1]
     added = [(fact[_OCCURRED], fact[_POSITION]) for fact in batch.facts.values() if fact[_OCCURRED] < last]
-    left = [(occurred, previous) for previous, (occurred, _) in batch.followed.items() if occurred < last]
+    # Facts of the batch whose successor came in the batch too, and facts written before it whose successor came.
+    left = [
+        (fact[SUCCESSOR], fact[_POSITION])
+        for fact in batch.facts.values()
+        if fact[SUCCESSOR] is not None and fact[SUCCESSOR] < last
+    ]
     left += [(occurred, previous) for occurred, _, previous in batch.successors if occurred < last]
     if not added and not left:
         return

@@ -179,9 +179,8 @@ class Batch:
     """Rows to write together with one tracking position."""
 
     findings: dict[str, FindingRow] = field(default_factory=dict)
-    facts: dict[int, Fact] = field(default_factory=dict)
-    followed: dict[int, tuple[int, int]] = field(default_factory=dict)  # successor times of this batch's facts
-    successors: list[tuple[int, int, int]] = field(default_factory=list)  # and of facts written before
+    facts: dict[int, Fact] = field(default_factory=dict)  # each with its successor's times if this batch has it
+    successors: list[tuple[int, int, int]] = field(default_factory=list)  # successor times of facts written before
     units: list[UnitFact] = field(default_factory=list)
     audit: list[tuple[Any, ...]] = field(default_factory=list)  # one entry per finding or unit event
     users: list[tuple[Any, ...]] = field(default_factory=list)
@@ -199,8 +198,7 @@ class Batch:
         facts = self.facts
         previous = facts.get(previous_position)
         if previous is not None:
-            successor = self.followed[previous_position] = (fact[OCCURRED_AT], fact[RECORDED_AT])
-            facts[previous_position] = previous[:SUCCESSOR] + successor
+            facts[previous_position] = (*previous[:SUCCESSOR], fact[OCCURRED_AT], fact[RECORDED_AT])
         else:  # written by an earlier batch
             self.successors.append((fact[OCCURRED_AT], fact[RECORDED_AT], previous_position))
 
