@@ -19,6 +19,7 @@ from uuid import UUID
 import pytest
 
 from domain.values import Actor, Role, Severity, Source, WarningLevel
+from projections import standing
 from projections.view import index_statements
 from service.application import CommandOptions
 from service.cli import main
@@ -259,6 +260,31 @@ def test_a_rebuild_loads_bare_tables_then_indexes_them_and_resumes_the_garbage_c
     assert wanted_indexes(view) <= schema_names(view, "index")
     assert not {name for name in schema_names(view, "table") if name.endswith("_replaced")}
     assert gc.isenabled()
+
+
+def test_a_rebuild_that_fails_at_its_end_keeps_no_counts_and_is_done_again_by_the_next_start(
+    views, settings, rectify, monkeypatch
+):
+    issue_and_assign(rectify, 3)
+    catch_up(settings)
+    before = snapshot_of(settings)
+    count_all = standing.count_all
+
+    def counted_then_failed(*args: Any) -> None:  # the indexes made and every week counted, then the store fails
+        count_all(*args)
+        raise OSError("the store went away")
+
+    monkeypatch.setattr(standing, "count_all", counted_then_failed)
+    with pytest.raises(OSError, match="went away"):
+        catch_up(settings, rebuild=True)
+    view = views()
+    assert view.counts_loading() and not view.is_current()
+    monkeypatch.undo()
+    catch_up(settings)
+    view = views()
+    assert view.is_current()
+    assert snapshot(view) == before
+    assert wanted_indexes(view) <= schema_names(view, "index")
 
 
 def test_a_rebuild_stopped_before_its_end_is_mended_by_the_next_start(views, settings, rectify):
