@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import Tracking
 
-from bench.measure import rebuild
+from bench.measure import rebuild, seal_history
 from bench.queries import SCOPE, circular_cases, http_cases, weeks_of
 from bench.run import http_client, say
 from bench.stores import POSTGRES_URL, Size, prepared_store
@@ -121,6 +121,7 @@ def profile_rebuild(settings: dict[str, Any], lines: int) -> None:
         profiled("event-processing thread", original_loop, *args, **kwargs)
 
     BatchingProjectionRunner._process_events_loop = staticmethod(processing)  # type: ignore[method-assign]
+    seal_history(settings)  # as `bench.run` does: a log not yet sealed would be sealed beside the rebuild
     main_profile = cProfile.Profile()
     built = main_profile.runcall(rebuild, settings, say)
     say(f"rebuilt {built.events} events in {built.seconds:.1f} s under the profiler")
