@@ -38,7 +38,7 @@ def test_both_sizes_are_loaded_on_copies_caught_up_and_the_kept_histories_stay_a
     seed = 10_000 + os.getpid()  # schema names of this process's own
     args = arguments(
         f"--store {kind} --base {BASE} --stored {STORED} --units {UNITS} --seed {seed} --seconds 1 --warmup 0.3"
-        f" --settle 1 --findings-per-client 3 --postgres-url {POSTGRES_URL}".split()
+        f" --rounds 2 --settle 1 --findings-per-client 3 --postgres-url {POSTGRES_URL}".split()
     )
     sizes = [Size(BASE, UNITS, seed=seed), Size(STORED, UNITS, seed=seed)]
     try:
@@ -65,3 +65,6 @@ def test_both_sizes_are_loaded_on_copies_caught_up_and_the_kept_histories_stay_a
     assert report([result], args) in (True, False)
     printed = capsys.readouterr().out
     assert f"commands/s at {STORED} ÷ at {BASE} = {result['ratio']:.3f}" in printed
+    header, *rows = [line for line in printed.splitlines() if line.startswith(("store ", f"{kind} "))][:3]
+    for row in rows:  # every figure printed under a heading of its own, in columns of the same width
+        assert len(row) == len(header), (header, row)
