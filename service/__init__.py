@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -55,11 +56,16 @@ class RectifyApi(Api):
 
     @property
     def spec(self) -> Any:
-        """The OpenAPI document, every blueprint registered so far documented in it."""
+        """The OpenAPI document, every blueprint registered so far documented in it.
+
+        A blueprint's documenting leaves the list only once done: a reader that finds the list empty may
+        serialise the document at once, while one that finds it not yet empty waits for the lock.
+        """
         if self.undocumented and not self.registering:
             with self.documenting:
                 while self.undocumented:
-                    self.undocumented.pop(0)()
+                    self.undocumented[0]()
+                    del self.undocumented[0]
         return self._spec
 
     @spec.setter
@@ -81,7 +87,7 @@ class RectifyApi(Api):
 def create_app(config: dict[str, Any] | None = None, application: Rectify | None = None) -> Flask:
     """The Flask app, with the application built for this process (after gunicorn forks)."""
     app = Flask(__name__)
-    app.config.update(API_SETTINGS)
+    app.config.update(copy.deepcopy(API_SETTINGS))  # the document's options are written into: each app its own
     app.config.update(load_settings(config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -171,3 +172,42 @@ def test_the_views_are_documented_once_when_the_document_is_first_read_however_m
         documents = list(pool.map(lambda _: app.test_client().get(f"{API}/openapi.json").get_json(), range(4)))
     assert not api.undocumented
     assert all(document == spec for document in documents)  # as complete as the module's app's, in each
+
+
+def test_a_reader_of_the_document_waits_for_the_blueprint_being_documented_to_be_done(app):
+    """A second reader that comes while the last blueprint is being documented gets the document once it is
+    whole, not the document half written (it was serialised while the views were still being added)."""
+    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    api.registering = True  # the document as it stands, without starting the documenting
+    document = api.spec
+    api.registering = False
+    started, release = threading.Event(), threading.Event()
+
+    def last_blueprint() -> None:  # documented last, as the registered blueprints' documenting is
+        started.set()
+        release.wait(10)
+        document.components.schema("Probe", {"type": "object"})
+
+    api.defer_documenting(last_blueprint)
+    seen: list[bool] = []
+    first = threading.Thread(target=lambda: api.spec)
+    first.start()
+    assert started.wait(10)
+    second = threading.Thread(target=lambda: seen.append("Probe" in api.spec.to_dict()["components"]["schemas"]))
+    second.start()
+    second.join(0.5)  # time enough for a reader that does not wait to have read the document
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert seen == [True]
+    assert not api.undocumented
+
+
+def test_each_app_writes_its_document_alone(app, documented_app):
+    """Two apps in one process (tests, a command beside a server) each have their own document: what one
+    documents does not appear in the other's (their options were one dictionary, written into by both)."""
+    mine = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec
+    other = documented_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec
+    mine.components.schema("OnlyInOneApp", {"type": "object"})
+    assert "OnlyInOneApp" in mine.to_dict()["components"]["schemas"]
+    assert "OnlyInOneApp" not in other.to_dict()["components"]["schemas"]
